@@ -1,0 +1,1 @@
+"""The web face of the knowledge graph: SPARQL endpoint and pages."""

@@ -1,0 +1,33 @@
+"""Holds the open store and follows the ``var/store`` symlink: after ``kg build`` swaps in a
+new store, the next request opens it; requests already running finish on the old one."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from kg.settings import Settings
+from kg.store import GraphStore, open_store
+
+
+class StoreHolder:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._target: str | None = None
+        self._store: GraphStore | None = None
+
+    def _current_target(self) -> str:
+        if self.settings.store_backend == "remote":
+            return "remote"
+        return (
+            os.readlink(self.settings.store_path) if self.settings.store_path.is_symlink() else ""
+        )
+
+    def get(self) -> GraphStore:
+        target = self._current_target()
+        with self._lock:
+            if self._store is None or target != self._target:
+                self._store = open_store(self.settings)
+                self._target = target
+            return self._store

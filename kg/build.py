@@ -1,0 +1,234 @@
+"""``kg build``: every source -> validated -> a new on-disk store, swapped in atomically.
+
+A build writes ``var/stores/<id>.partial/``; only when everything parsed, validated and
+loaded is it renamed to ``var/stores/<id>/`` and the ``var/store`` symlink replaced (an
+atomic rename). A failure or a kill at any earlier point leaves the serving store as it was.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyoxigraph import NamedNode, QuerySolutions, RdfFormat
+
+from kg.errors import KgError, ValidationFailed
+from kg.importers import run_importers
+from kg.namespaces import all_prefixes
+from kg.normalise import normalise
+from kg.provenance import check_sources_cited
+from kg.report import Issue, Report
+from kg.settings import Settings
+from kg.sources import Source, discover, extra_source
+from kg.store import EmbeddedStore, GraphStore
+from kg.validation import BackgroundValidation, shapes_ntriples
+from kg.vocabulary import check_vocabulary
+
+Progress = Callable[[str], None]
+
+ENTITY_GRAPHS = "SELECT DISTINCT ?e ?g WHERE { GRAPH ?g { ?e ?p ?o } }"
+OBJECT_GRAPHS = "SELECT DISTINCT ?e ?g WHERE { GRAPH ?g { ?s ?p ?e } }"
+
+
+@dataclass
+class BuildResult:
+    build_id: str
+    store_dir: Path | None
+    graphs: dict[str, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    report: Report = field(default_factory=Report)
+
+    @property
+    def triples(self) -> int:
+        return sum(self.graphs.values())
+
+
+class _Timer:
+    def __init__(self, timings: dict[str, float], progress: Progress) -> None:
+        self.timings, self.progress = timings, progress
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        self.progress(f"{name}…")
+        start = time.perf_counter()
+        yield
+        self.timings[name] = round(time.perf_counter() - start, 3)
+        self.progress(f"{name}: {self.timings[name]:.2f} s")
+
+
+@contextmanager
+def build_lock(settings: Settings) -> Iterator[None]:
+    settings.var.mkdir(parents=True, exist_ok=True)
+    with open(settings.var / "build.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise KgError("another build is running (var/build.lock is held)") from None
+        yield
+
+
+def all_sources(settings: Settings, workdir: Path, extra: Sequence[Path]) -> list[Source]:
+    sources = discover(settings)
+    sources += run_importers(settings, workdir / "imports")
+    sources += [extra_source(settings, p) for p in extra]
+    return sources
+
+
+def locate(store: GraphStore, issues: list[Issue], labels: dict[str, str]) -> list[Issue]:
+    """Fill in the file of each issue from the named graphs that hold its entity."""
+    located = []
+    cache: dict[str, str] = {}
+    for issue in issues:
+        if issue.file:
+            located.append(issue)
+            continue
+        if issue.entity not in cache:
+            files: list[str] = []
+            if issue.entity.startswith("<"):
+                entity = NamedNode(issue.entity[1:-1])
+                for sparql in (ENTITY_GRAPHS, OBJECT_GRAPHS):
+                    rows = store.query(sparql, {"e": entity})
+                    assert isinstance(rows, QuerySolutions)
+                    files = sorted({labels.get(r["g"].value, r["g"].value) for r in rows})
+                    if files:
+                        break
+            cache[issue.entity] = ", ".join(files) or "(unknown file)"
+        located.append(
+            Issue(**{**issue.__dict__, "file": cache[issue.entity]})  # type: ignore[arg-type]
+        )
+    return located
+
+
+def _concat(paths: Sequence[Path], out: Path) -> None:
+    with open(out, "wb") as target:
+        for path in paths:
+            with open(path, "rb") as part:
+                shutil.copyfileobj(part, target, 1 << 20)
+            target.write(b"\n")
+
+
+def _prune(settings: Settings, keep: Path) -> None:
+    """Remove stale partial builds and all but the newest ``keep_stores`` older stores."""
+    stores = sorted(p for p in settings.stores_dir.iterdir() if p.is_dir())
+    finished = [p for p in stores if not p.name.endswith(".partial") and p != keep]
+    stale = [p for p in stores if p.name.endswith(".partial")]
+    stale += finished[: max(0, len(finished) - settings.keep_stores)]
+    for path in stale:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def swap_in(settings: Settings, store_dir: Path) -> None:
+    """Point ``var/store`` at ``store_dir`` with one atomic rename."""
+    link = settings.store_path
+    tmp = link.with_name(f".store.{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(store_dir.relative_to(settings.var))
+    os.replace(tmp, link)
+
+
+def run(
+    settings: Settings,
+    *,
+    extra: Sequence[Path] = (),
+    progress: Progress = lambda _: None,
+    keep: bool = True,
+) -> BuildResult:
+    """Parse, validate and load everything. With ``keep``, swap the result in as the
+    serving store; without (``kg validate``), load into memory and throw it away."""
+    build_id = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+    result = BuildResult(build_id, None)
+    timer = _Timer(result.timings, progress)
+    with build_lock(settings):
+        settings.stores_dir.mkdir(parents=True, exist_ok=True)
+        workdir = settings.stores_dir / f"{build_id}.partial"
+        workdir.mkdir()
+        try:
+            return _run(settings, result, timer, workdir, extra, keep)
+        finally:
+            # after a successful build the directory was renamed: this removes only
+            # what a failed build or ``kg validate`` left behind
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _run(
+    settings: Settings,
+    result: BuildResult,
+    timer: _Timer,
+    workdir: Path,
+    extra: Sequence[Path],
+    keep: bool,
+) -> BuildResult:
+    with timer.step("parse"):
+        sources = all_sources(settings, workdir, extra)
+        norm_dir = workdir / "norm"
+        norm_dir.mkdir()
+        data = [s for s in sources if s.kind != "shapes"]
+        shapes = [s for s in sources if s.kind == "shapes"]
+        files = {
+            s.graph: normalise(s, norm_dir / f"{i:03d}.nt", settings.base)
+            for i, s in enumerate(data)
+        }
+        shapes_nt = shapes_ntriples(shapes)
+        union = workdir / "union.nt"
+        _concat(list(files.values()), union)
+    labels = {s.graph: s.label for s in sources}
+
+    timer.progress("validate and load (in parallel)…")
+    start = time.perf_counter()
+    validation = BackgroundValidation(shapes_nt, union)
+    try:
+        with timer.step("load"):
+            store = EmbeddedStore.open(workdir / "store" if keep else None)
+            for source in data:
+                store.load(files[source.graph], RdfFormat.N_TRIPLES, source.graph)
+            for source in shapes:
+                store.load(source.path, source.format, source.graph)
+        with timer.step("vocabulary"):
+            ontology = [s.graph for s in sources if s.kind == "ontology"]
+            data_labels = {s.graph: s.label for s in data}
+            vocab_issues = check_vocabulary(store, ontology, data_labels, settings.base)
+            cited = {s.graph: s.label for s in data if s.kind in ("curated", "import")}
+            vocab_issues += check_sources_cited(store, cited)
+        shacl_issues = validation.result()
+    except BaseException:
+        validation.cancel()
+        raise
+    result.timings["validate"] = round(time.perf_counter() - start, 3)
+    result.report.extend(vocab_issues + locate(store, shacl_issues, labels))
+    for source in sources:
+        result.graphs[source.label] = store.triple_count(source.graph)
+    union.unlink()
+    shutil.rmtree(norm_dir)
+    if not result.report.conforms:
+        raise ValidationFailed(result.report)
+    if not keep:
+        return result
+    with timer.step("commit"):
+        store.flush()
+        store.raw.optimize()
+        del store
+        manifest = {
+            "build": result.build_id,
+            "base": settings.base,
+            "graphs": {s.graph: {"file": s.label, "kind": s.kind} for s in sources},
+            "triples": result.graphs,
+            "timings": result.timings,
+        }
+        (workdir / "manifest.json").write_text(json.dumps(manifest, indent=2))
+        final = settings.stores_dir / result.build_id
+        workdir.rename(final)
+        swap_in(settings, final / "store")
+        result.store_dir = final
+        _prune(settings, final)
+    return result
+
+
+def prefixes(settings: Settings) -> dict[str, str]:
+    return all_prefixes(settings.base)

@@ -1,0 +1,163 @@
+"""The ``kg`` command: build, validate, query, stats, serve."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kg import build as build_mod
+from kg import saved
+from kg.errors import KgError, SourceSyntaxError, ValidationFailed
+from kg.namespaces import all_prefixes
+from kg.results import FORMATS, render
+from kg.settings import Settings
+from kg.stats import collect
+from kg.store import open_store
+
+app = typer.Typer(help="The Brussels creative-ecosystem knowledge graph.", no_args_is_help=True)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ValueError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _progress(message: str) -> None:
+    typer.echo(f"[{time.strftime('%H:%M:%S')}] {message}", err=True)
+
+
+def _fail(
+    err: KgError, settings: Settings, fmt: str = "text", to_stdout: bool = False
+) -> typer.Exit:
+    """Say what went wrong; a validation report goes to stdout for ``kg validate``."""
+    if isinstance(err, ValidationFailed):
+        if fmt == "json":
+            typer.echo(err.report.to_json())
+        else:
+            typer.echo(err.report.to_text(all_prefixes(settings.base)), err=not to_stdout)
+        return typer.Exit(1)
+    if isinstance(err, SourceSyntaxError) and fmt == "json":
+        issue = {"file": err.file, "line": err.line, "message": err.message, "check": "syntax"}
+        typer.echo(json.dumps({"conforms": False, "errors": 1, "issues": [issue]}))
+    typer.echo(f"error: {err}", err=True)
+    return typer.Exit(1)
+
+
+Extra = Annotated[
+    list[Path] | None,
+    typer.Option("--add", help="Extra RDF file to load into its own graph (repeatable)."),
+]
+
+
+@app.command()
+def build(add: Extra = None) -> None:
+    """Read every source, validate it, load it into a new store and swap it in."""
+    settings = _settings()
+    try:
+        result = build_mod.run(settings, extra=add or [], progress=_progress)
+    except KgError as err:
+        raise _fail(err, settings) from None
+    timings = ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items())
+    typer.echo(
+        f"built {result.build_id}: {result.triples} triples in {len(result.graphs)} graphs "
+        f"({timings}); serving store: {settings.store_path}"
+    )
+    if result.report.warning_count:
+        typer.echo(result.report.to_text(all_prefixes(settings.base)), err=True)
+
+
+@app.command()
+def validate(
+    add: Extra = None,
+    format: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+) -> None:
+    """Validate every source without touching the store. Exit 1 on violations."""
+    settings = _settings()
+    if format not in ("text", "json"):
+        typer.echo("error: --format must be text or json", err=True)
+        raise typer.Exit(2)
+    progress = _progress if format == "text" else (lambda _: None)
+    try:
+        result = build_mod.run(settings, extra=add or [], progress=progress, keep=False)
+    except KgError as err:
+        raise _fail(err, settings, format, to_stdout=True) from None
+    if format == "json":
+        typer.echo(result.report.to_json())
+    else:
+        typer.echo(result.report.to_text(all_prefixes(settings.base)))
+
+
+@app.command()
+def query(
+    text: Annotated[str, typer.Argument(help="SPARQL text, a .rq file, or a saved query name")],
+    format: Annotated[str, typer.Option("--format", "-f", help=", ".join(FORMATS))] = "table",
+) -> None:
+    """Run a SPARQL query against the store. Prefixes of the project are predeclared."""
+    settings = _settings()
+    if format not in FORMATS:
+        typer.echo(f"error: --format must be one of {', '.join(FORMATS)}", err=True)
+        raise typer.Exit(2)
+    try:
+        path = Path(text)
+        if text.endswith(".rq") and path.is_file():
+            sparql = path.read_text(encoding="utf-8")
+        elif text.replace("-", "").replace("_", "").isalnum():
+            sparql = saved.load(settings, text)
+        else:
+            sparql = text
+        store = open_store(settings)
+        prefixes = all_prefixes(settings.base)
+        result = store.query(sparql, prefixes=prefixes)
+        sys.stdout.write(render(result, format, prefixes) + "\n")
+    except KgError as err:
+        raise _fail(err, settings) from None
+
+
+@app.command()
+def stats() -> None:
+    """Counts by class, by named graph, and label coverage by language."""
+    settings = _settings()
+    try:
+        s = collect(open_store(settings))
+    except KgError as err:
+        raise _fail(err, settings) from None
+    prefixes = all_prefixes(settings.base)
+    from kg.report import shorten
+
+    typer.echo(f"triples: {s.triples}")
+    typer.echo("\nby class:")
+    for cls, n in s.by_class.items():
+        typer.echo(f"  {n:>8}  {shorten(cls, prefixes)}")
+    typer.echo("\nby named graph:")
+    for g, n in s.by_graph.items():
+        typer.echo(f"  {n:>8}  {g.removeprefix(settings.base)}")
+    typer.echo(f"\nlabel languages ({s.labelled} labelled entities):")
+    for lang, n in s.by_language.items():
+        typer.echo(f"  {n:>8}  {lang or '(none)':<6} {100 * s.coverage(lang):5.1f} %")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="default: KG_HOST or 127.0.0.1")] = None,
+    port: Annotated[int | None, typer.Option(help="default: KG_PORT or 8000")] = None,
+) -> None:
+    """Serve the graph over HTTP (SPARQL endpoint and pages)."""
+    settings = _settings()
+    settings = settings.with_(host=host or settings.host, port=port or settings.port)
+    import uvicorn
+
+    from endpoint.app import create_app
+
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+
+
+if __name__ == "__main__":
+    app()

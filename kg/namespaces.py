@@ -1,0 +1,72 @@
+"""Namespaces and prefixes used across the project, in one place."""
+
+from __future__ import annotations
+
+DEFAULT_BASE = "https://data.creative.brussels/"
+
+CCI = DEFAULT_BASE + "ontology#"
+
+#: Prefixes of the project's own IRIs, relative to the base.
+OWN_PREFIXES: dict[str, str] = {
+    "cci": "ontology#",
+    "sector": "id/concept/sector/",
+    "essnet": "id/concept/essnet/",
+    "media": "id/concept/media/",
+    "service": "id/concept/service/",
+    "audience": "id/concept/audience/",
+    "reltype": "id/concept/relation/",
+    "role": "id/concept/role/",
+    "scheme": "id/scheme/",
+    "o": "id/organisation/",
+    "p": "id/person/",
+    "prj": "id/project/",
+    "ev": "id/event/",
+    "pub": "id/publication/",
+    "rel": "id/relationship/",
+    "obs": "id/observation/",
+    "doc": "id/document/",
+    "ds": "id/dataset/",
+    "mun": "id/municipality/",
+    "place": "id/place/",
+}
+
+#: Vocabularies the project reuses. A predicate or class outside these namespaces and
+#: outside the ontology is reported by the vocabulary check.
+REUSED_PREFIXES: dict[str, str] = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dct": "http://purl.org/dc/terms/",
+    "org": "http://www.w3.org/ns/org#",
+    "legal": "http://www.w3.org/ns/legal#",
+    "rov": "http://www.w3.org/ns/regorg#",
+    "locn": "http://www.w3.org/ns/locn#",
+    "cv": "http://data.europa.eu/m8g/",
+    "adms": "http://www.w3.org/ns/adms#",
+    "schema": "http://schema.org/",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "qb": "http://purl.org/linked-data/cube#",
+    "geo": "http://www.opengis.net/ont/geosparql#",
+    "time": "http://www.w3.org/2006/time#",
+    "vann": "http://purl.org/vocab/vann/",
+    "sh": "http://www.w3.org/ns/shacl#",
+    "void": "http://rdfs.org/ns/void#",
+}
+
+
+def own_prefixes(base: str) -> dict[str, str]:
+    """The project's prefixes resolved against ``base``."""
+    return {name: base + path for name, path in OWN_PREFIXES.items()}
+
+
+def all_prefixes(base: str) -> dict[str, str]:
+    return {**REUSED_PREFIXES, **own_prefixes(base)}
+
+
+def sparql_prologue(base: str) -> str:
+    """PREFIX declarations for every known prefix, for queries written by people."""
+    return "".join(f"PREFIX {k}: <{v}>\n" for k, v in all_prefixes(base).items())

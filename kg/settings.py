@@ -1,0 +1,96 @@
+"""The one settings object. Read once at start-up (``Settings.from_env``) and passed down."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from kg.namespaces import DEFAULT_BASE
+
+
+def _default_root() -> Path:
+    """The checkout the package runs from (editable install), else the working directory."""
+    here = Path(__file__).resolve().parent.parent
+    if (here / "ontology").is_dir() and (here / "shapes").is_dir():
+        return here
+    return Path.cwd()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable. Environment variables in brackets."""
+
+    #: project checkout holding ontology/, shapes/, data/, queries/ [KG_ROOT]
+    root: Path = field(default_factory=_default_root)
+    #: where stores, indexes and build output go [KG_VAR]
+    var_dir: Path | None = None
+    #: base of every minted IRI [KG_BASE]
+    base: str = DEFAULT_BASE
+    #: "embedded" (pyoxigraph on disk) or "remote" (SPARQL 1.1 Protocol + Graph Store) [KG_STORE]
+    store_backend: str = "embedded"
+    #: remote backend endpoints [KG_REMOTE_QUERY, KG_REMOTE_UPDATE, KG_REMOTE_GSP]
+    remote_query_url: str | None = None
+    remote_update_url: str | None = None
+    remote_gsp_url: str | None = None
+    #: server [KG_HOST, KG_PORT, KG_WORKERS]
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    #: stores kept after a build besides the serving one, for rollback [KG_KEEP_STORES]
+    keep_stores: int = 1
+
+    def __post_init__(self) -> None:
+        if not self.base.endswith(("/", "#")):
+            raise ValueError(f"KG_BASE must end with '/' or '#', got {self.base!r}")
+        if self.store_backend not in ("embedded", "remote"):
+            raise ValueError(f"KG_STORE must be 'embedded' or 'remote', got {self.store_backend!r}")
+        if self.store_backend == "remote" and not self.remote_query_url:
+            raise ValueError("KG_STORE=remote needs KG_REMOTE_QUERY (the SPARQL query URL)")
+
+    @property
+    def var(self) -> Path:
+        return self.var_dir if self.var_dir is not None else self.root / "var"
+
+    @property
+    def store_path(self) -> Path:
+        """The serving store: a symlink swapped atomically by each build."""
+        return self.var / "store"
+
+    @property
+    def stores_dir(self) -> Path:
+        return self.var / "stores"
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        kwargs: dict[str, object] = {}
+        if "KG_ROOT" in env:
+            kwargs["root"] = Path(env["KG_ROOT"]).resolve()
+        if "KG_VAR" in env:
+            kwargs["var_dir"] = Path(env["KG_VAR"]).resolve()
+        for key, name in (
+            ("KG_BASE", "base"),
+            ("KG_STORE", "store_backend"),
+            ("KG_REMOTE_QUERY", "remote_query_url"),
+            ("KG_REMOTE_UPDATE", "remote_update_url"),
+            ("KG_REMOTE_GSP", "remote_gsp_url"),
+            ("KG_HOST", "host"),
+        ):
+            if key in env:
+                kwargs[name] = env[key]
+        for key, name in (
+            ("KG_PORT", "port"),
+            ("KG_WORKERS", "workers"),
+            ("KG_KEEP_STORES", "keep_stores"),
+        ):
+            if key in env:
+                try:
+                    kwargs[name] = int(env[key])
+                except ValueError:
+                    raise ValueError(f"{key} must be an integer, got {env[key]!r}") from None
+        return cls(**kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,82 @@
+"""Where the graph comes from: every source file and the named graph it goes into."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyoxigraph import RdfFormat
+
+from kg.settings import Settings
+
+_FORMATS = {
+    ".ttl": RdfFormat.TURTLE,
+    ".nt": RdfFormat.N_TRIPLES,
+    ".rdf": RdfFormat.RDF_XML,
+    ".owl": RdfFormat.RDF_XML,
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    """One file to load, the named graph it goes into, and how reports name it."""
+
+    path: Path
+    graph: str
+    label: str
+    kind: str  # ontology | shapes | curated | import | extra
+
+    @property
+    def format(self) -> RdfFormat:
+        return rdf_format(self.path)
+
+
+def rdf_format(path: Path) -> RdfFormat:
+    try:
+        return _FORMATS[path.suffix.lower()]
+    except KeyError:
+        raise ValueError(
+            f"{path}: unknown RDF file extension {path.suffix!r} "
+            f"(expected one of {', '.join(sorted(_FORMATS))})"
+        ) from None
+
+
+def graph_iri(base: str, label: str) -> str:
+    """``data/curated/x.ttl`` -> ``{base}graph/curated/x``; the graph name mirrors the file."""
+    stem = label.rsplit(".", 1)[0]
+    for prefix in ("data/",):
+        if stem.startswith(prefix):
+            stem = stem[len(prefix) :]
+    return f"{base}graph/{stem}"
+
+
+def _files(folder: Path, patterns: Iterable[str]) -> list[Path]:
+    found: set[Path] = set()
+    for pattern in patterns:
+        found.update(p for p in folder.glob(pattern) if p.is_file())
+    return sorted(found)
+
+
+def discover(settings: Settings) -> list[Source]:
+    """The checked-in sources: ontology, concept schemes, shapes and curated data."""
+    root = settings.root
+    sources: list[Source] = []
+    groups = (
+        ("ontology", root / "ontology", ("*.ttl", "schemes/*.ttl")),
+        ("shapes", root / "shapes", ("*.ttl",)),
+        ("curated", root / "data" / "curated", ("**/*.ttl", "**/*.nt")),
+    )
+    for kind, folder, patterns in groups:
+        for path in _files(folder, patterns):
+            label = path.relative_to(root).as_posix()
+            sources.append(Source(path, graph_iri(settings.base, label), label, kind))
+    return sources
+
+
+def extra_source(settings: Settings, path: Path) -> Source:
+    """A file given on the command line (benchmarks, experiments) as its own graph."""
+    path = path.resolve()
+    rdf_format(path)  # fail early on an unknown extension
+    label = path.name
+    return Source(path, f"{settings.base}graph/extra/{path.stem}", label, "extra")
