@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pyoxigraph import NamedNode, QuerySolutions, RdfFormat
@@ -142,7 +143,7 @@ def run(
 ) -> BuildResult:
     """Parse, validate and load everything. With ``keep``, swap the result in as the
     serving store; without (``kg validate``), load into memory and throw it away."""
-    build_id = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+    build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     result = BuildResult(build_id, None)
     timer = _Timer(result.timings, progress)
     with build_lock(settings):
@@ -173,11 +174,11 @@ def _run(
         shapes = [s for s in sources if s.kind == "shapes"]
         files = {
             s.graph: normalise(s, norm_dir / f"{i:03d}.nt", settings.base)
-            for i, s in enumerate(data)
+            for i, s in enumerate(sources)
         }
-        shapes_nt = shapes_ntriples(shapes)
+        shapes_nt = shapes_ntriples(shapes, files)
         union = workdir / "union.nt"
-        _concat(list(files.values()), union)
+        _concat([files[s.graph] for s in data], union)
     labels = {s.graph: s.label for s in sources}
 
     timer.progress("validate and load (in parallel)…")
@@ -186,10 +187,8 @@ def _run(
     try:
         with timer.step("load"):
             store = EmbeddedStore.open(workdir / "store" if keep else None)
-            for source in data:
+            for source in sources:
                 store.load(files[source.graph], RdfFormat.N_TRIPLES, source.graph)
-            for source in shapes:
-                store.load(source.path, source.format, source.graph)
         with timer.step("vocabulary"):
             ontology = [s.graph for s in sources if s.kind == "ontology"]
             data_labels = {s.graph: s.label for s in data}

@@ -21,6 +21,14 @@ def syntax_error(label: str, err: SyntaxError) -> SourceSyntaxError:
     return SourceSyntaxError(label, line, column, str(err.args[0] if err.args else err))
 
 
+#: Predicates whose literal values hold the project's IRIs as text (SPARQL, namespace URIs).
+IRI_TEXT = {
+    "http://www.w3.org/ns/shacl#select",
+    "http://www.w3.org/ns/shacl#ask",
+    "http://purl.org/vocab/vann/preferredNamespaceUri",
+}
+
+
 def _rebase(term: object, old: str, new: str) -> object:
     if isinstance(term, NamedNode) and term.value.startswith(old):
         return NamedNode(new + term.value[len(old) :])
@@ -29,13 +37,17 @@ def _rebase(term: object, old: str, new: str) -> object:
     return term
 
 
+def _rebase_triple(triple: Triple, old: str, new: str) -> Triple:
+    s, p, o = (_rebase(t, old, new) for t in triple)
+    if isinstance(o, Literal) and triple.predicate.value in IRI_TEXT:
+        o = Literal(o.value.replace(old, new), datatype=o.datatype)
+    return Triple(s, p, o)  # type: ignore[arg-type]
+
+
 def _triples(source: Source, base: str) -> Iterator[Triple]:
     for q in parse(path=source.path, format=source.format, base_iri=source.graph):
         triple = q.triple if isinstance(q, Quad) else q
-        if base != DEFAULT_BASE:
-            s, p, o = (_rebase(t, DEFAULT_BASE, base) for t in triple)
-            triple = Triple(s, p, o)  # type: ignore[arg-type]
-        yield triple
+        yield triple if base == DEFAULT_BASE else _rebase_triple(triple, DEFAULT_BASE, base)
 
 
 def needs_normalising(source: Source, base: str) -> bool:

@@ -4,7 +4,7 @@ still missing their file, which the build fills in from the named graphs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
@@ -20,12 +20,15 @@ from kg.sources import Source
 MAX_RESULTS = 10_000
 
 
-def shapes_ntriples(shapes: Iterable[Source]) -> bytes:
-    """All shapes files as one N-Triples document (blank nodes kept apart per file)."""
+def shapes_ntriples(shapes: Iterable[Source], files: Mapping[str, Path] | None = None) -> bytes:
+    """All shapes files as one N-Triples document (blank nodes kept apart per file).
+    ``files`` maps a source's graph to its normalised N-Triples, where the build made one."""
     quads = []
     for source in shapes:
+        path = files[source.graph] if files else source.path
+        fmt = RdfFormat.N_TRIPLES if files else source.format
         try:
-            quads.extend(parse(path=source.path, format=source.format, base_iri=source.graph))
+            quads.extend(parse(path=path, format=fmt, base_iri=source.graph))
         except SyntaxError as err:
             raise syntax_error(source.label, err) from None
     return serialize([q.triple for q in quads], format=RdfFormat.N_TRIPLES) or b""

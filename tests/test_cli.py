@@ -1,0 +1,115 @@
+"""The `kg` command as a user runs it: a real process, real store, exit codes and output."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from kg.settings import Settings
+from tests.conftest import BIN
+
+
+def kg(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "KG_ROOT": str(settings.root), "KG_VAR": str(settings.var)}
+    return subprocess.run(
+        [str(BIN / "kg"), *args], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_validate_succeeds_on_the_project(project_copy: Settings) -> None:
+    done = kg(project_copy, "validate", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["conforms"] is True and report["errors"] == 0
+
+
+def test_validate_reports_violations_as_json_and_exits_1(
+    project_copy: Settings, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(
+        "@prefix cci: <https://data.creative.brussels/ontology#> .\n"
+        "@prefix adms: <http://www.w3.org/ns/adms#> .\n"
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        "<https://data.creative.brussels/id/organisation/x/kbo>\n"
+        "    a cci:EnterpriseNumber , adms:Identifier ;\n"
+        '    skos:notation "0403170702" .\n'
+    )
+    done = kg(project_copy, "validate", "--add", str(bad), "--format", "json")
+    assert done.returncode == 1
+    issues = json.loads(done.stdout)["issues"]
+    assert [(i["file"], i["entity"], i["check"]) for i in issues] == [
+        ("bad.ttl", "<https://data.creative.brussels/id/organisation/x/kbo>", "SPARQL")
+    ]
+    assert "check digits" in issues[0]["message"]
+    text = kg(project_copy, "validate", "--add", str(bad))
+    assert text.returncode == 1
+    assert text.stdout.startswith(
+        "bad.ttl: violation: <https://data.creative.brussels/id/organisation/x/kbo>: "
+        "The KBO/BCE check digits do not match"
+    )
+
+
+def test_syntax_error_exits_1_with_file_and_line(project_copy: Settings, tmp_path: Path) -> None:
+    bad = tmp_path / "broken.ttl"
+    bad.write_text("@prefix ex: <http://example.org/> .\nex:a ex:b .\n")
+    done = kg(project_copy, "validate", "--add", str(bad), "--format", "json")
+    assert done.returncode == 1
+    issue = json.loads(done.stdout)["issues"][0]
+    assert (issue["file"], issue["line"], issue["check"]) == ("broken.ttl", 2, "syntax")
+    assert "broken.ttl:2" in done.stderr
+
+
+def test_build_query_and_stats(project_copy: Settings) -> None:
+    done = kg(project_copy, "build")
+    assert done.returncode == 0, done.stderr
+    assert "built " in done.stdout and "parse" in done.stderr
+
+    sparql = (
+        "SELECT ?nis ?fr WHERE { ?m a cci:Municipality ; skos:notation ?nis ; "
+        "skos:prefLabel ?fr FILTER(LANG(?fr) = 'fr') } ORDER BY ?nis"
+    )
+    table = kg(project_copy, "query", sparql)
+    assert table.returncode == 0, table.stderr
+    assert "Schaerbeek" in table.stdout and "(19 rows)" in table.stdout
+
+    rows = list(csv.DictReader(io.StringIO(kg(project_copy, "query", sparql, "-f", "csv").stdout)))
+    assert len(rows) == 19 and rows[0] == {"nis": "21001", "fr": "Anderlecht@fr"}
+
+    results = json.loads(kg(project_copy, "query", sparql, "-f", "json").stdout)
+    assert results["results"]["bindings"][14]["fr"] == {
+        "type": "literal",
+        "value": "Schaerbeek",
+        "xml:lang": "fr",
+    }
+
+    saved = kg(project_copy, "query", "organisations-by-kind", "-f", "csv")
+    assert saved.returncode == 0, saved.stderr
+    assert saved.stdout.splitlines()[0] == "kind,label,organisations"
+
+    stats = kg(project_copy, "stats")
+    assert stats.returncode == 0
+    assert "cci:Municipality" in stats.stdout and "label languages" in stats.stdout
+
+
+def test_query_errors_are_clear(project_copy: Settings) -> None:
+    assert kg(project_copy, "query", "SELECT * WHERE { ?s ?p ?o }").returncode == 1  # no store
+    assert "run `kg build` first" in kg(project_copy, "query", "ASK {}").stderr
+    assert kg(project_copy, "build").returncode == 0
+    bad = kg(project_copy, "query", "SELECT ?s WHERE { ?s ?p }")
+    assert bad.returncode == 1 and "error:" in bad.stderr
+    missing = kg(project_copy, "query", "no-such-query")
+    assert missing.returncode == 1 and "no saved query named 'no-such-query'" in missing.stderr
+
+
+def test_bad_settings_exit_2(project_copy: Settings) -> None:
+    env = {**os.environ, "KG_ROOT": str(project_copy.root), "KG_PORT": "eighty"}
+    done = subprocess.run(
+        [sys.executable, "-m", "kg.cli", "stats"], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 2 and "KG_PORT must be an integer" in done.stderr

@@ -1,0 +1,58 @@
+"""Importers of open data: municipalities and culture points."""
+
+from __future__ import annotations
+
+from pyoxigraph import QuerySolutions
+
+from kg.importers import culture, municipalities
+from kg.importers.geometry import area_km2, contains
+from kg.namespaces import all_prefixes
+from kg.settings import Settings
+from kg.store import EmbeddedStore
+from tests.conftest import ROOT
+
+
+def test_municipalities_cover_the_region() -> None:
+    communes = municipalities.read(ROOT)
+    assert len(communes) == 19
+    assert {m.nis for m in communes} == {f"210{i:02d}" for i in range(1, 20)}
+    assert sum(m.population for m in communes) == 1_218_255
+    total = sum(area_km2(m.polygons) for m in communes)
+    assert 160 < total < 163  # official 161.4 km²; the boundary is simplified
+
+
+def test_points_fall_in_the_right_municipality() -> None:
+    communes = municipalities.read(ROOT)
+    # Grand-Place (Ville de Bruxelles) and the Schaerbeek town hall
+    assert municipalities.locate(communes, 4.3524, 50.8467).nis == "21004"
+    assert municipalities.locate(communes, 4.3775, 50.8670).nis == "21015"
+    assert municipalities.locate(communes, 4.70, 50.88) is None  # Leuven
+    square = [[[0, 0], [2, 0], [2, 2], [0, 2], [0, 0]], [[0.5, 0.5], [1, 0.5], [1, 1], [0.5, 0.5]]]
+    assert contains([square], 1.5, 1.5) and not contains([square], 0.8, 0.6)
+
+
+def test_urbis_points_keep_both_names_and_their_source(built: Settings) -> None:
+    places = list(culture.read(ROOT, culture.DATASETS[0]))
+    assert len(places) == 262
+    assert all(set(p.names) == {"fr", "nl"} for p in places)
+    store = EmbeddedStore.open(built.store_path.resolve(), read_only=True)
+    rows = store.query(
+        """SELECT ?place ?nl ?mun ?source ?wkt WHERE {
+             ?place a cci:CulturalPlace ; dct:identifier "946289" ; skos:prefLabel ?nl ;
+                    cci:municipality ?mun ; dct:source ?source ; locn:geometry/geo:asWKT ?wkt .
+             FILTER(LANG(?nl) = "nl") }""",
+        prefixes=all_prefixes(built.base),
+    )
+    assert isinstance(rows, QuerySolutions)
+    (row,) = list(rows)
+    assert row["nl"].value == "XL-THEATRE - THEATRE DU GRAND MIDI"
+    assert row["source"].value.endswith("id/dataset/urbis-culture-2014")
+    assert row["wkt"].value.startswith("POINT(4.3697")
+    # every imported place lies in one of the 19 municipalities or says nothing
+    unplaced = store.query(
+        "SELECT (COUNT(*) AS ?n) WHERE { ?p a cci:CulturalPlace "
+        "FILTER NOT EXISTS { ?p cci:municipality ?m } }",
+        prefixes=all_prefixes(built.base),
+    )
+    assert isinstance(unplaced, QuerySolutions)
+    assert int(next(iter(unplaced))["n"].value) < 5
