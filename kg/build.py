@@ -22,9 +22,9 @@ from pyoxigraph import NamedNode, QuerySolutions, RdfFormat
 
 from kg.errors import KgError, ValidationFailed
 from kg.importers import run_importers
-from kg.namespaces import all_prefixes
 from kg.normalise import normalise
 from kg.provenance import check_sources_cited
+from kg.remote import RemoteStore
 from kg.report import Issue, Report
 from kg.settings import Settings
 from kg.sources import Source, discover, extra_source
@@ -186,7 +186,8 @@ def _run(
     validation = BackgroundValidation(shapes_nt, union)
     try:
         with timer.step("load"):
-            store = EmbeddedStore.open(workdir / "store" if keep else None)
+            on_disk = keep and settings.store_backend == "embedded"
+            store = EmbeddedStore.open(workdir / "store" if on_disk else None)
             for source in sources:
                 store.load(files[source.graph], RdfFormat.N_TRIPLES, source.graph)
         with timer.step("vocabulary"):
@@ -204,11 +205,15 @@ def _run(
     for source in sources:
         result.graphs[source.label] = store.triple_count(source.graph)
     union.unlink()
-    shutil.rmtree(norm_dir)
     if not result.report.conforms:
         raise ValidationFailed(result.report)
     if not keep:
         return result
+    if settings.store_backend == "remote":
+        with timer.step("publish"):
+            publish_remote(RemoteStore.from_settings(settings), sources, files, settings.base)
+        return result
+    shutil.rmtree(norm_dir)
     with timer.step("commit"):
         store.flush()
         store.raw.optimize()
@@ -229,5 +234,15 @@ def _run(
     return result
 
 
-def prefixes(settings: Settings) -> dict[str, str]:
-    return all_prefixes(settings.base)
+def publish_remote(
+    remote: GraphStore, sources: Sequence[Source], files: dict[str, Path], base: str
+) -> None:
+    """Replace each source's graph on a remote server (Graph Store Protocol PUT) and drop
+    graphs of sources that are gone. Validation already passed, but unlike the embedded
+    swap this is graph by graph: a reader may see a mix of old and new graphs meanwhile."""
+    current = {s.graph for s in sources}
+    for source in sources:
+        remote.replace_graph(files[source.graph], RdfFormat.N_TRIPLES, source.graph)
+    for graph in remote.named_graphs():
+        if graph.startswith(base + "graph/") and graph not in current:
+            remote.clear_graph(graph)

@@ -16,15 +16,16 @@ from pyoxigraph import (
     CanonicalizationAlgorithm,
     Dataset,
     NamedNode,
+    QuerySolutions,
     parse,
 )
 
 from kg import build
 from kg.errors import KgError, SourceSyntaxError, ValidationFailed
-from kg.namespaces import DEFAULT_BASE
+from kg.namespaces import DEFAULT_BASE, all_prefixes
 from kg.settings import Settings
 from kg.sources import discover
-from kg.store import EmbeddedStore
+from kg.store import EmbeddedStore, open_store
 
 BAD_ORG = """
 @prefix cci: <https://data.creative.brussels/ontology#> .
@@ -211,3 +212,29 @@ def test_parse_format_detection_covers_rdfxml(project_copy: Settings, tmp_path: 
     )
     result = build.run(project_copy, extra=[xml])
     assert result.graphs["extra.rdf"] == 1
+
+
+def test_build_publishes_to_a_remote_store(project_copy: Settings, oxigraph_server: str) -> None:
+    settings = project_copy.with_(
+        store_backend="remote",
+        remote_query_url=oxigraph_server + "/query",
+        remote_update_url=oxigraph_server + "/update",
+        remote_gsp_url=oxigraph_server + "/store",
+    )
+    remote = open_store(settings)
+    stale = f"{DEFAULT_BASE}graph/curated/removed-source"
+    remote.update(
+        f"INSERT DATA {{ GRAPH <{stale}> {{ <http://example.org/a> <http://example.org/b> 1 }} }}"
+    )
+    result = build.run(settings)
+    assert not settings.store_path.exists()  # nothing embedded was written
+    graphs = set(remote.named_graphs())
+    assert {s.graph for s in discover(settings)} <= graphs and stale not in graphs
+    for source in discover(settings):
+        assert remote.triple_count(source.graph) == result.graphs[source.label], source.label
+    rows = remote.query(
+        "SELECT (COUNT(*) AS ?n) WHERE { ?m a cci:Municipality }",
+        prefixes=all_prefixes(settings.base),
+    )
+    assert isinstance(rows, QuerySolutions)
+    assert int(next(iter(rows))["n"].value) == 19
