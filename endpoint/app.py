@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from endpoint import errors, sparql
+from endpoint import errors, queries, sparql
 from endpoint.holder import StoreHolder
 from kg.namespaces import all_prefixes
 from kg.settings import Settings
@@ -17,18 +20,37 @@ from kg.stats import collect
 TEMPLATES = Path(__file__).parent / "templates"
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    queries.close(app)
+
+
 def create_app(settings: Settings) -> FastAPI:
-    app = FastAPI(title="Brussels creative-ecosystem knowledge graph", version="0.1.0")
+    app = FastAPI(
+        title="Brussels creative-ecosystem knowledge graph", version="0.1.0", lifespan=lifespan
+    )
     app.state.settings = settings
     app.state.holder = StoreHolder(settings)
     app.state.prefixes = all_prefixes(settings.base)
-    templates = Jinja2Templates(directory=TEMPLATES)  # autoescapes .html
+    app.state.templates = Jinja2Templates(directory=TEMPLATES)  # autoescapes .html
+    app.state.service_cache = {}
+    queries.init(app)
     errors.install(app)
+    # reads are open to browser clients everywhere (YASGUI elsewhere, other maps);
+    # writes still need the token, which browsers do not send cross-site by themselves
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
+        allow_headers=["Accept", "Content-Type", "Authorization"],
+        expose_headers=["X-SPARQL-Rows", "X-SPARQL-Truncated", "X-SPARQL-Max-Rows", "Link"],
+    )
     app.include_router(sparql.router)
 
     @app.get("/", response_class=HTMLResponse)
     def home(request: Request) -> HTMLResponse:
         stats = collect(app.state.holder.get())
-        return templates.TemplateResponse(request, "home.html", {"stats": stats})
+        return app.state.templates.TemplateResponse(request, "home.html", {"stats": stats})
 
     return app

@@ -1,21 +1,104 @@
-"""One error body shape for every route: ``{"error": {"type": …, "message": …}}``."""
+"""One error body shape for every route: ``{"error": {"type": …, "message": …}}``.
+
+Errors raised anywhere (``kg`` or ``endpoint``) are ``KgError`` subclasses; one handler
+turns them into a response whose status fits the error."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
-from kg.errors import KgError, NotFound, QueryError, StoreError
+from kg.errors import BuildBusy, KgError, NotFound, QueryError, StoreError, ValidationFailed
+from kg.executor import QueryTimeout, ServerBusy, WorkerCrashed
 
-STATUS: dict[type[KgError], int] = {QueryError: 400, NotFound: 404, StoreError: 503}
+
+class BadRequest(KgError):
+    """The request is malformed (400)."""
 
 
-def error_body(kind: str, message: str) -> dict[str, dict[str, str]]:
-    return {"error": {"type": kind, "message": message}}
+class Unauthorized(KgError):
+    """Writing needs the administrator token (401)."""
+
+
+class Forbidden(KgError):
+    """Writing is switched off on this server (403)."""
+
+
+class NotAcceptable(KgError):
+    """No format the client accepts can carry this answer (406)."""
+
+
+class Conflict(KgError):
+    """Another change is being applied (409)."""
+
+
+class PayloadTooLarge(KgError):
+    """The request is larger than the server accepts (413)."""
+
+
+class UnsupportedMediaType(KgError):
+    """The request body has a content type the route does not take (415)."""
+
+
+STATUS: tuple[tuple[type[KgError], int], ...] = (
+    (QueryError, 400),
+    (BadRequest, 400),
+    (Unauthorized, 401),
+    (Forbidden, 403),
+    (NotFound, 404),
+    (NotAcceptable, 406),
+    (Conflict, 409),
+    (BuildBusy, 409),
+    (PayloadTooLarge, 413),
+    (UnsupportedMediaType, 415),
+    (ValidationFailed, 422),
+    (QueryTimeout, 503),
+    (ServerBusy, 503),
+    (WorkerCrashed, 503),
+    (StoreError, 503),
+)
+
+
+def error_body(kind: str, message: str, **extra: Any) -> dict[str, dict[str, Any]]:
+    return {"error": {"type": kind, "message": message, **extra}}
+
+
+def status_of(err: KgError) -> int:
+    return next((status for cls, status in STATUS if isinstance(err, cls)), 500)
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(KgError)
     async def kg_error(_: Request, err: KgError) -> JSONResponse:
-        status = next((s for cls, s in STATUS.items() if isinstance(err, cls)), 500)
-        return JSONResponse(error_body(type(err).__name__, str(err)), status_code=status)
+        status = status_of(err)
+        extra: dict[str, Any] = {}
+        headers: dict[str, str] = {}
+        if isinstance(err, ValidationFailed):
+            extra["issues"] = [i.__dict__ for i in err.report.issues]
+        if isinstance(err, Unauthorized):
+            headers["WWW-Authenticate"] = 'Bearer realm="kg"'
+        if status == 503:
+            headers["Retry-After"] = "5"
+        return JSONResponse(
+            error_body(type(err).__name__, str(err), **extra), status_code=status, headers=headers
+        )
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, err: HTTPException) -> JSONResponse:
+        kinds = {404: "NotFound", 405: "MethodNotAllowed"}
+        return JSONResponse(
+            error_body(kinds.get(err.status_code, "HTTPError"), str(err.detail)),
+            status_code=err.status_code,
+            headers=getattr(err, "headers", None),
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, err: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors()
+        )
+        return JSONResponse(error_body("BadRequest", problems), status_code=400)

@@ -1,60 +1,103 @@
-"""/sparql: SPARQL 1.1 Protocol queries (GET, POST form, POST sparql-query)."""
+"""/sparql (SPARQL 1.1 Protocol) and /store (Graph Store Protocol).
+
+Reads are public; updates and graph writes need the administrator token."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
-from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat, serialize
+import os
 
-from kg.errors import QueryError
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from pyoxigraph import NamedNode
+
+from endpoint import queries, service, writes
+from endpoint.conneg import choose
+from endpoint.errors import BadRequest, NotAcceptable
+from endpoint.params import read_body, read_params
+from kg.errors import NotFound
+from kg.settings import Settings
 
 router = APIRouter()
 
-SOLUTION_FORMATS = {
-    "application/sparql-results+json": QueryResultsFormat.JSON,
-    "application/sparql-results+xml": QueryResultsFormat.XML,
-    "text/csv": QueryResultsFormat.CSV,
-    "text/tab-separated-values": QueryResultsFormat.TSV,
-}
-GRAPH_FORMATS = {
-    "text/turtle": RdfFormat.TURTLE,
-    "application/n-triples": RdfFormat.N_TRIPLES,
-    "application/rdf+xml": RdfFormat.RDF_XML,
-}
-
-
-def _pick(accept: str, offered: dict[str, object]) -> str:
-    for part in accept.split(","):
-        media = part.split(";")[0].strip()
-        if media in offered:
-            return media
-    return next(iter(offered))
-
-
-async def _query_text(request: Request) -> str:
-    if request.method == "GET":
-        text = request.query_params.get("query")
-    else:
-        kind = request.headers.get("content-type", "").split(";")[0].strip()
-        if kind == "application/sparql-query":
-            text = (await request.body()).decode()
-        else:
-            text = (await request.form()).get("query")  # type: ignore[assignment]
-    if not text:
-        raise QueryError("no query: send it as the `query` parameter or as the request body")
-    return str(text)
+#: Everything in one named graph, read through the query workers (same limits).
+GRAPH_CONTENT = "CONSTRUCT WHERE { ?s ?p ?o }"
 
 
 @router.api_route("/sparql", methods=["GET", "POST"])
 async def sparql(request: Request) -> Response:
-    text = await _query_text(request)
+    settings: Settings = request.app.state.settings
+    params = await read_params(request, settings.max_request_bytes)
+    if params.update is not None:
+        if request.method != "POST":
+            raise BadRequest("send updates with POST")
+        return await writes.apply_update(request, params.update)
+    if params.query is None:
+        if request.method == "POST":
+            raise BadRequest("no query: send it as the `query` parameter or the request body")
+        return service_description(request)
+    default_graph, named_graphs = queries.dataset(params.default_graph_uri, params.named_graph_uri)
+    return await queries.answer(
+        request,
+        params.query,
+        accept=request.headers.get("accept"),
+        format_param=params.format,
+        default_graph=default_graph,
+        named_graphs=named_graphs,
+    )
+
+
+def service_description(request: Request) -> Response:
+    offered = [*service.RDF_MEDIA, queries.HTML]
+    media = choose(request.headers.get("accept"), offered)
+    if media is None:
+        raise NotAcceptable(f"the service description is available as {', '.join(offered)}")
+    if media == queries.HTML:
+        return RedirectResponse("/query", status_code=303)
     state = request.app.state
-    result = state.holder.get().query(text, prefixes=state.prefixes)
-    accept = request.headers.get("accept", "")
-    if isinstance(result, (QuerySolutions, QueryBoolean)):
-        media = _pick(accept, SOLUTION_FORMATS)
-        body = result.serialize(format=SOLUTION_FORMATS[media]) or b""
+    store = state.holder.get()
+    url = str(request.url_for("sparql"))
+    key = (
+        os.readlink(state.settings.store_path) if state.settings.store_path.is_symlink() else "",
+        url,
+    )
+    cache = state.service_cache
+    if key not in cache:
+        cache.clear()
+        cache[key] = service.description(state.settings, store, url)
+    return Response(service.render(cache[key], media), media_type=media, headers={"Vary": "Accept"})
+
+
+@router.api_route("/store", methods=["GET", "HEAD", "PUT", "POST", "DELETE"])
+async def graph_store(request: Request) -> Response:
+    settings: Settings = request.app.state.settings
+    if request.method in ("PUT", "POST", "DELETE"):
+        body = await read_body(request, settings.max_request_bytes)
+        return await writes.graph_write(request, body)
+    params = request.query_params
+    if "default" in params:
+        graphs: list[str] = []  # the union: every named graph
+    elif params.get("graph"):
+        graph = params["graph"]
+        if graph not in request.app.state.holder.get().named_graphs():
+            raise NotFound(f"there is no graph {NamedNode(graph)} in this dataset")
+        graphs = [graph]
     else:
-        media = _pick(accept, GRAPH_FORMATS)
-        body = serialize(result, format=GRAPH_FORMATS[media]) or b""
-    return Response(body, media_type=media)
+        raise BadRequest("name a graph with ?graph=<IRI>, or ask for ?default (the union)")
+    choice = queries.negotiate("graph", request.headers.get("accept"), params.get("format"))
+    if choice.html:
+        choice = queries.negotiate("graph", "text/turtle", None)
+    state = request.app.state
+    job = queries.job_for(
+        settings,
+        GRAPH_CONTENT,
+        choice,
+        state.prefixes,
+        default_graph=graphs or None,
+        named_graphs=None,
+        max_rows=2**62,  # a graph is served whole; the time limit still holds
+    )
+    run = await queries.execute(request, job)
+    headers = queries.limit_headers(run, job)
+    if request.method == "HEAD":
+        return Response(status_code=200, media_type=choice.media_type, headers=headers)
+    return queries.stream(run, choice.media_type, headers)

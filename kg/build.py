@@ -14,13 +14,16 @@ import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pyoxigraph import NamedNode, QuerySolutions, RdfFormat
 
-from kg.errors import KgError, ValidationFailed
+from kg.changes import apply as apply_change
+from kg.changes import list_changes
+from kg.changes import record as record_change
+from kg.errors import BuildBusy, ValidationFailed
 from kg.importers import run_importers
 from kg.normalise import normalise
 from kg.provenance import check_sources_cited
@@ -71,7 +74,7 @@ def build_lock(settings: Settings) -> Iterator[None]:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise KgError("another build is running (var/build.lock is held)") from None
+            raise BuildBusy("another build is running (var/build.lock is held)") from None
         yield
 
 
@@ -101,9 +104,7 @@ def locate(store: GraphStore, issues: list[Issue], labels: dict[str, str]) -> li
                     if files:
                         break
             cache[issue.entity] = ", ".join(files) or "(unknown file)"
-        located.append(
-            Issue(**{**issue.__dict__, "file": cache[issue.entity]})  # type: ignore[arg-type]
-        )
+        located.append(replace(issue, file=cache[issue.entity]))
     return located
 
 
@@ -140,9 +141,12 @@ def run(
     extra: Sequence[Path] = (),
     progress: Progress = lambda _: None,
     keep: bool = True,
+    new_change: tuple[str, str] | None = None,
 ) -> BuildResult:
     """Parse, validate and load everything. With ``keep``, swap the result in as the
-    serving store; without (``kg validate``), load into memory and throw it away."""
+    serving store; without (``kg validate``), load into memory and throw it away.
+    ``new_change`` (update text, author) is appended to the change log under the build
+    lock, and removed again unless the build that includes it succeeds."""
     build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     result = BuildResult(build_id, None)
     timer = _Timer(result.timings, progress)
@@ -150,9 +154,14 @@ def run(
         settings.stores_dir.mkdir(parents=True, exist_ok=True)
         workdir = settings.stores_dir / f"{build_id}.partial"
         workdir.mkdir()
+        change = record_change(settings, *new_change) if new_change else None
         try:
-            return _run(settings, result, timer, workdir, extra, keep)
+            built = _run(settings, result, timer, workdir, extra, keep)
+            change = None
+            return built
         finally:
+            if change is not None:
+                change.path.unlink(missing_ok=True)
             # after a successful build the directory was renamed: this removes only
             # what a failed build or ``kg validate`` left behind
             shutil.rmtree(workdir, ignore_errors=True)
@@ -179,41 +188,51 @@ def _run(
         shapes_nt = shapes_ntriples(shapes, files)
         union = workdir / "union.nt"
         _concat([files[s.graph] for s in data], union)
-    labels = {s.graph: s.label for s in sources}
+    changes = list_changes(settings)
+    change_labels = {c.graph(settings.base): c.label for c in changes}
+    data_labels = {s.graph: s.label for s in data} | change_labels
+    labels = {s.graph: s.label for s in sources} | change_labels
 
-    timer.progress("validate and load (in parallel)…")
+    # Without web edits the validator reads the sources while the store loads (two cores);
+    # with edits it must see their result, so it starts after they are applied.
+    timer.progress("validate and load…")
     start = time.perf_counter()
-    validation = BackgroundValidation(shapes_nt, union)
+    validation = None if changes else BackgroundValidation(shapes_nt, union)
     try:
         with timer.step("load"):
             on_disk = keep and settings.store_backend == "embedded"
             store = EmbeddedStore.open(workdir / "store" if on_disk else None)
             for source in sources:
                 store.load(files[source.graph], RdfFormat.N_TRIPLES, source.graph)
+            for change in changes:
+                apply_change(store, change, settings.base)
+        if validation is None:
+            dump_graphs(store, sorted(set(store.named_graphs()) - {s.graph for s in shapes}), union)
+            validation = BackgroundValidation(shapes_nt, union)
         with timer.step("vocabulary"):
             ontology = [s.graph for s in sources if s.kind == "ontology"]
-            data_labels = {s.graph: s.label for s in data}
             vocab_issues = check_vocabulary(store, ontology, data_labels, settings.base)
             cited = {s.graph: s.label for s in data if s.kind in ("curated", "import")}
             vocab_issues += check_sources_cited(store, cited)
         shacl_issues = validation.result()
     except BaseException:
-        validation.cancel()
+        if validation is not None:
+            validation.cancel()
         raise
     result.timings["validate"] = round(time.perf_counter() - start, 3)
     result.report.extend(vocab_issues + locate(store, shacl_issues, labels))
-    for source in sources:
-        result.graphs[source.label] = store.triple_count(source.graph)
+    for graph, label in labels.items():
+        result.graphs[label] = store.triple_count(graph)
     union.unlink()
+    shutil.rmtree(norm_dir)
     if not result.report.conforms:
         raise ValidationFailed(result.report)
     if not keep:
         return result
     if settings.store_backend == "remote":
         with timer.step("publish"):
-            publish_remote(RemoteStore.from_settings(settings), sources, files, settings.base)
+            publish_remote(RemoteStore.from_settings(settings), store, workdir, settings.base)
         return result
-    shutil.rmtree(norm_dir)
     with timer.step("commit"):
         store.flush()
         store.raw.optimize()
@@ -234,15 +253,22 @@ def _run(
     return result
 
 
-def publish_remote(
-    remote: GraphStore, sources: Sequence[Source], files: dict[str, Path], base: str
-) -> None:
-    """Replace each source's graph on a remote server (Graph Store Protocol PUT) and drop
-    graphs of sources that are gone. Validation already passed, but unlike the embedded
-    swap this is graph by graph: a reader may see a mix of old and new graphs meanwhile."""
-    current = {s.graph for s in sources}
-    for source in sources:
-        remote.replace_graph(files[source.graph], RdfFormat.N_TRIPLES, source.graph)
+def dump_graphs(store: EmbeddedStore, graphs: Sequence[str], out: Path) -> None:
+    """The given named graphs, one after the other, as one N-Triples file."""
+    with open(out, "wb") as target:
+        for graph in graphs:
+            store.raw.dump(target, RdfFormat.N_TRIPLES, from_graph=NamedNode(graph))
+
+
+def publish_remote(remote: GraphStore, built: EmbeddedStore, workdir: Path, base: str) -> None:
+    """Replace each graph of the validated build on a remote server (Graph Store Protocol
+    PUT) and drop the project's graphs that are gone. Unlike the embedded swap this is
+    graph by graph: a reader may see a mix of old and new graphs meanwhile."""
+    current = built.named_graphs()
+    part = workdir / "graph.nt"
+    for graph in current:
+        dump_graphs(built, [graph], part)
+        remote.replace_graph(part, RdfFormat.N_TRIPLES, graph)
     for graph in remote.named_graphs():
         if graph.startswith(base + "graph/") and graph not in current:
             remote.clear_graph(graph)

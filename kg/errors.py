@@ -37,5 +37,9 @@ class StoreError(KgError):
     """The store cannot be opened or reached."""
 
 
+class BuildBusy(KgError):
+    """Another build (or web edit) holds the build lock."""
+
+
 class NotFound(KgError):
     """A named thing (saved query, graph, entity) does not exist."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -21,7 +22,7 @@ class Issue:
     shape: str | None = None
     line: int | None = None
 
-    @property
+    @builtins.property  # the field above is named ``property``
     def is_error(self) -> bool:
         return self.severity == "Violation"
 

@@ -45,10 +45,10 @@ def render(result: QueryResult, fmt: str, prefixes: Mapping[str, str], limit: in
     if not isinstance(result, QuerySolutions):
         triples: Iterable[Triple] = result
         rdf = RdfFormat.TURTLE if fmt in ("turtle", "table") else RdfFormat.N_TRIPLES
-        out = serialize(
+        data = serialize(
             triples, format=rdf, prefixes=dict(prefixes) if rdf == RdfFormat.TURTLE else None
         )
-        return (out or b"").decode()
+        return (data or b"").decode()
     if fmt == "json":
         return (result.serialize(format=QueryResultsFormat.JSON) or b"").decode()
     if fmt == "tsv":

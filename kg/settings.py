@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -40,6 +40,20 @@ class Settings:
     workers: int = 1
     #: stores kept after a build besides the serving one, for rollback [KG_KEEP_STORES]
     keep_stores: int = 1
+    #: seconds a query may run before it is stopped [KG_QUERY_TIMEOUT]
+    query_timeout: float = 10.0
+    #: rows (or triples) a query answer holds at most; more is truncated [KG_MAX_ROWS]
+    max_rows: int = 10_000
+    #: bytes a query answer holds at most; more is truncated [KG_MAX_RESPONSE_BYTES]
+    max_response_bytes: int = 100 * 1024 * 1024
+    #: bytes a request body (query, update, upload) may have; more is refused [KG_MAX_REQUEST_BYTES]
+    max_request_bytes: int = 1024 * 1024
+    #: query worker processes kept warm (more are started under load) [KG_QUERY_WORKERS]
+    query_workers: int = 4
+    #: token that administrators send as `Authorization: Bearer …` to write [KG_ADMIN_TOKEN]
+    admin_token: str | None = None
+    #: endpoints SPARQL SERVICE may call, comma-separated; none by default [KG_SERVICE_ALLOW]
+    service_allow: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.base.endswith(("/", "#")):
@@ -69,28 +83,40 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         kwargs: dict[str, object] = {}
-        if "KG_ROOT" in env:
-            kwargs["root"] = Path(env["KG_ROOT"]).resolve()
-        if "KG_VAR" in env:
-            kwargs["var_dir"] = Path(env["KG_VAR"]).resolve()
-        for key, name in (
-            ("KG_BASE", "base"),
-            ("KG_STORE", "store_backend"),
-            ("KG_REMOTE_QUERY", "remote_query_url"),
-            ("KG_REMOTE_UPDATE", "remote_update_url"),
-            ("KG_REMOTE_GSP", "remote_gsp_url"),
-            ("KG_HOST", "host"),
-        ):
-            if key in env:
-                kwargs[name] = env[key]
-        for key, name in (
-            ("KG_PORT", "port"),
-            ("KG_WORKERS", "workers"),
-            ("KG_KEEP_STORES", "keep_stores"),
-        ):
+        for key, (name, parse) in _ENV.items():
             if key in env:
                 try:
-                    kwargs[name] = int(env[key])
+                    kwargs[name] = parse(env[key])
                 except ValueError:
-                    raise ValueError(f"{key} must be an integer, got {env[key]!r}") from None
+                    raise ValueError(f"{key} has an invalid value {env[key]!r}") from None
         return cls(**kwargs)  # type: ignore[arg-type]
+
+
+def _path(value: str) -> Path:
+    return Path(value).resolve()
+
+
+def _list(value: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in value.split(",") if v.strip())
+
+
+_ENV: dict[str, tuple[str, Callable[[str], object]]] = {
+    "KG_ROOT": ("root", _path),
+    "KG_VAR": ("var_dir", _path),
+    "KG_BASE": ("base", str),
+    "KG_STORE": ("store_backend", str),
+    "KG_REMOTE_QUERY": ("remote_query_url", str),
+    "KG_REMOTE_UPDATE": ("remote_update_url", str),
+    "KG_REMOTE_GSP": ("remote_gsp_url", str),
+    "KG_HOST": ("host", str),
+    "KG_PORT": ("port", int),
+    "KG_WORKERS": ("workers", int),
+    "KG_KEEP_STORES": ("keep_stores", int),
+    "KG_QUERY_TIMEOUT": ("query_timeout", float),
+    "KG_MAX_ROWS": ("max_rows", int),
+    "KG_MAX_RESPONSE_BYTES": ("max_response_bytes", int),
+    "KG_MAX_REQUEST_BYTES": ("max_request_bytes", int),
+    "KG_QUERY_WORKERS": ("query_workers", int),
+    "KG_ADMIN_TOKEN": ("admin_token", str),
+    "KG_SERVICE_ALLOW": ("service_allow", _list),
+}

@@ -10,7 +10,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 import shacl
-from pyoxigraph import RdfFormat, parse, serialize
+from pyoxigraph import Quad, RdfFormat, parse, serialize
 
 from kg.normalise import syntax_error
 from kg.report import Issue
@@ -23,7 +23,7 @@ MAX_RESULTS = 10_000
 def shapes_ntriples(shapes: Iterable[Source], files: Mapping[str, Path] | None = None) -> bytes:
     """All shapes files as one N-Triples document (blank nodes kept apart per file).
     ``files`` maps a source's graph to its normalised N-Triples, where the build made one."""
-    quads = []
+    quads: list[Quad] = []
     for source in shapes:
         path = files[source.graph] if files else source.path
         fmt = RdfFormat.N_TRIPLES if files else source.format

@@ -33,7 +33,7 @@ def test_bad_query_is_400_with_the_error_shape(client: TestClient) -> None:
     response = client.get("/sparql", params={"query": "SELECT ?s WHERE { ?s ?p }"})
     assert response.status_code == 400
     assert response.json()["error"]["type"] == "QueryError"
-    missing = client.get("/sparql")
+    missing = client.post("/sparql", data={})
     assert missing.status_code == 400 and "no query" in missing.json()["error"]["message"]
 
 

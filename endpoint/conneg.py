@@ -1,0 +1,69 @@
+"""Content negotiation: Accept headers with q-values, and the `format` parameter."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+#: Media types people and tools send that mean one we serve.
+ALIASES = {
+    "application/json": ("application/sparql-results+json", "application/ld+json"),
+    "application/xml": ("application/sparql-results+xml", "application/rdf+xml"),
+    "text/xml": ("application/sparql-results+xml", "application/rdf+xml"),
+    "text/plain": ("application/n-triples", "text/tab-separated-values"),
+    "application/x-turtle": ("text/turtle",),
+    "application/turtle": ("text/turtle",),
+    "text/n3": ("text/turtle",),
+}
+
+
+def parse_accept(header: str) -> list[tuple[str, float, int]]:
+    """[(media type, q, position)], best first; malformed parts are ignored."""
+    ranges = []
+    for position, part in enumerate(header.split(",")):
+        fields = [f.strip() for f in part.split(";")]
+        media = fields[0].lower()
+        if not media or "/" not in media:
+            continue
+        q = 1.0
+        for param in fields[1:]:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = max(0.0, min(1.0, float(value)))
+                except ValueError:
+                    q = 0.0
+        ranges.append((media, q, position))
+    return ranges
+
+
+def _specificity(media: str) -> int:
+    return 0 if media == "*/*" else 1 if media.endswith("/*") else 2
+
+
+def choose(accept: str | None, offered: Sequence[str]) -> str | None:
+    """The offered media type the client prefers; the first offered one when the client
+    accepts anything (or sent no Accept); None when nothing offered is acceptable (406)."""
+    if not accept or not accept.strip():
+        return offered[0]
+    best: tuple[float, int, int] | None = None
+    chosen = None
+    for index, media in enumerate(offered):
+        # the most specific range that matches decides this type's q
+        match: tuple[int, float, int] | None = None
+        for rng, q, position in parse_accept(accept):
+            candidates = (rng, *ALIASES.get(rng, ()))
+            hit = (
+                rng == "*/*"
+                or media in candidates
+                or (rng.endswith("/*") and media.startswith(rng[:-1]))
+            )
+            if hit:
+                spec = _specificity(rng) + (1 if rng == media else 0)
+                if match is None or spec > match[0]:
+                    match = (spec, q, position)
+        if match is None or match[1] <= 0:
+            continue
+        score = (match[1], match[0], -index)
+        if best is None or score > best:
+            best, chosen = score, media
+    return chosen

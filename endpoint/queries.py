@@ -1,0 +1,192 @@
+"""Running a query for a web request: format, limits, the worker pool, and the response."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from dataclasses import dataclass
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from endpoint.conneg import choose
+from endpoint.errors import BadRequest, NotAcceptable
+from kg.executor import QueryRun, WorkerPool
+from kg.queryform import check_services, query_form
+from kg.resultwriters import BY_KEY, BY_MEDIA, FORMATS, Format
+from kg.settings import Settings
+from kg.worker import Job
+
+HTML = "text/html"
+#: rows an HTML results page shows at most (the data formats go up to the settings' cap)
+HTML_ROWS = 1000
+
+
+def offered(kind: str) -> list[str]:
+    """Media types for a query form, the default first; HTML for people last."""
+    wanted = "graph" if kind == "graph" else "solutions"
+    return [f.media_type for f in FORMATS if f.kind == wanted] + [HTML]
+
+
+def pool(app: FastAPI) -> WorkerPool:
+    """The app's query workers, started on first use (so that importing or creating the
+    app starts no process) and closed at shutdown."""
+    state = app.state
+    with state.pool_lock:
+        if state.pool is None:
+            settings: Settings = state.settings
+            state.pool = WorkerPool(settings.query_workers, max_size=4 * settings.query_workers)
+        return state.pool
+
+
+def init(app: FastAPI) -> None:
+    app.state.pool = None
+    app.state.pool_lock = threading.Lock()
+
+
+def close(app: FastAPI) -> None:
+    with app.state.pool_lock:
+        if app.state.pool is not None:
+            app.state.pool.close()
+            app.state.pool = None
+
+
+@dataclass(frozen=True)
+class Choice:
+    media_type: str
+    format: Format  # the wire format the worker writes (JSON for an HTML page)
+    html: bool
+
+
+def negotiate(kind: str, accept: str | None, format_param: str | None) -> Choice:
+    media_types = offered(kind)
+    if format_param:
+        wanted = BY_KEY.get(format_param) or BY_MEDIA.get(format_param)
+        if format_param in ("html", HTML):
+            media = HTML
+        elif wanted is None or wanted.media_type not in media_types:
+            names = ", ".join(f.key for f in FORMATS if f.media_type in media_types)
+            raise NotAcceptable(
+                f"format={format_param} is not available here; use one of {names}, html"
+            )
+        else:
+            media = wanted.media_type
+    else:
+        chosen = choose(accept, media_types)
+        if chosen is None:
+            raise NotAcceptable(
+                f"none of the types in `Accept: {accept}` can carry this result; "
+                f"available: {', '.join(media_types)}"
+            )
+        media = chosen
+    if media == HTML:
+        return Choice(HTML, BY_KEY["turtle" if kind == "graph" else "json"], True)
+    return Choice(media, BY_MEDIA[media], False)
+
+
+def job_for(
+    settings: Settings,
+    text: str,
+    choice: Choice,
+    prefixes: dict[str, str],
+    default_graph: list[str] | None,
+    named_graphs: list[str] | None,
+    max_rows: int | None = None,
+) -> Job:
+    fmt = choice.format.key
+    return Job(
+        store_path=str(settings.store_path.resolve()),
+        text=text,
+        solutions_format=fmt if choice.format.kind == "solutions" else "json",
+        graph_format=fmt if choice.format.kind == "graph" else "turtle",
+        prefixes=prefixes,
+        default_graph=default_graph,
+        named_graphs=named_graphs,
+        max_rows=max_rows
+        if max_rows is not None
+        else (min(HTML_ROWS, settings.max_rows) if choice.html else settings.max_rows),
+        max_bytes=settings.max_response_bytes,
+    )
+
+
+async def execute(request: Request, job: Job) -> QueryRun:
+    settings: Settings = request.app.state.settings
+    return await run_in_threadpool(pool(request.app).start, job, settings.query_timeout)
+
+
+def limit_headers(run: QueryRun, job: Job) -> dict[str, str]:
+    headers = {"X-SPARQL-Max-Rows": str(job.max_rows), "Vary": "Accept"}
+    if run.finished:
+        headers["X-SPARQL-Rows"] = str(run.rows)
+        headers["X-SPARQL-Truncated"] = "true" if run.truncated else "false"
+    return headers
+
+
+def stream(run: QueryRun, media_type: str, headers: dict[str, str]) -> Response:
+    if run.finished:
+        return Response(b"".join(run.prefetched), media_type=media_type, headers=headers)
+    body = itertools.chain(run.prefetched, run.rest)
+    return StreamingResponse(body, media_type=media_type, headers=headers)
+
+
+async def answer(
+    request: Request,
+    text: str,
+    *,
+    accept: str | None,
+    format_param: str | None = None,
+    default_graph: list[str] | None = None,
+    named_graphs: list[str] | None = None,
+) -> Response:
+    """Everything between a query text and its HTTP response."""
+    state = request.app.state
+    settings: Settings = state.settings
+    kind = query_form(text)
+    check_services(text, settings.service_allow)
+    choice = negotiate(kind, accept, format_param)
+    job = job_for(settings, text, choice, state.prefixes, default_graph, named_graphs)
+    run = await execute(request, job)
+    headers = limit_headers(run, job)
+    if choice.html:
+        return html_results(request, text, run, job, headers)
+    return stream(run, choice.media_type, headers)
+
+
+def html_results(
+    request: Request, text: str, run: QueryRun, job: Job, headers: dict[str, str]
+) -> Response:
+    body = b"".join(run.prefetched) + b"".join(run.rest)
+    context: dict[str, object] = {
+        "query": text,
+        "rows": run.rows,
+        "truncated": run.truncated,
+        "max_rows": job.max_rows,
+        "kind": run.kind,
+    }
+    if run.kind == "graph":
+        context["turtle"] = body.decode()
+    else:
+        data = json.loads(body)
+        if "boolean" in data:
+            context["boolean"] = data["boolean"]
+        else:
+            context["variables"] = data["head"]["vars"]
+            context["bindings"] = data["results"]["bindings"]
+    templates = request.app.state.templates
+    return templates.TemplateResponse(request, "results.html", context, headers=headers)
+
+
+def dataset(
+    default_graph: list[str], named_graphs: list[str]
+) -> tuple[list[str] | None, list[str] | None]:
+    """The protocol's dataset. None, None: the store's own (default graph = union of all
+    named graphs). Once a request names any graph, the dataset is exactly what it names:
+    no default-graph-uri means an empty default graph, no named-graph-uri no named graphs."""
+    for iri in default_graph + named_graphs:
+        if not iri.startswith(("http://", "https://", "urn:")):
+            raise BadRequest(f"{iri!r} is not an absolute IRI")
+    if not default_graph and not named_graphs:
+        return None, None
+    return default_graph, named_graphs

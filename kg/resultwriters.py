@@ -1,0 +1,248 @@
+"""Streaming writers for query results, with a row cap and a byte budget.
+
+pyoxigraph serialises whole results; these write row by row to any ``write(bytes)``
+sink, stop cleanly at a row boundary when a cap is reached (the document stays valid),
+and report whether they truncated. SELECT/ASK: SPARQL JSON, XML, CSV, TSV.
+CONSTRUCT/DESCRIBE: every RDF syntax pyoxigraph writes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+from xml.sax.saxutils import escape, quoteattr
+
+from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions, RdfFormat, Triple, serialize
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+
+class Sink(Protocol):
+    def write(self, data: bytes) -> int | None: ...
+
+    @property
+    def written(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class Format:
+    key: str  # value of the `format` parameter
+    media_type: str
+    kind: str  # "solutions" (SELECT/ASK) or "graph" (CONSTRUCT/DESCRIBE)
+    rdf: RdfFormat | None = None
+
+
+FORMATS: tuple[Format, ...] = (
+    Format("json", "application/sparql-results+json", "solutions"),
+    Format("xml", "application/sparql-results+xml", "solutions"),
+    Format("csv", "text/csv", "solutions"),
+    Format("tsv", "text/tab-separated-values", "solutions"),
+    Format("turtle", "text/turtle", "graph", RdfFormat.TURTLE),
+    Format("ntriples", "application/n-triples", "graph", RdfFormat.N_TRIPLES),
+    Format("rdfxml", "application/rdf+xml", "graph", RdfFormat.RDF_XML),
+    Format("jsonld", "application/ld+json", "graph", RdfFormat.JSON_LD),
+    Format("nquads", "application/n-quads", "graph", RdfFormat.N_QUADS),
+    Format("trig", "application/trig", "graph", RdfFormat.TRIG),
+)
+BY_KEY = {f.key: f for f in FORMATS}
+BY_MEDIA = {f.media_type: f for f in FORMATS}
+
+
+@dataclass
+class Outcome:
+    rows: int = 0
+    truncated: bool = False
+
+
+# --- terms ------------------------------------------------------------------------------
+
+
+def _json_term(term: object) -> dict[str, object]:
+    if isinstance(term, NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, Literal):
+        out: dict[str, object] = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    if isinstance(term, Triple):
+        return {
+            "type": "triple",
+            "value": {
+                "subject": _json_term(term.subject),
+                "predicate": _json_term(term.predicate),
+                "object": _json_term(term.object),
+            },
+        }
+    raise TypeError(f"unexpected term {term!r}")
+
+
+def _xml_term(term: object) -> str:
+    if isinstance(term, NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if isinstance(term, Literal):
+        if term.language:
+            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+        if term.datatype.value != XSD_STRING:
+            dt = quoteattr(term.datatype.value)
+            return f"<literal datatype={dt}>{escape(term.value)}</literal>"
+        return f"<literal>{escape(term.value)}</literal>"
+    if isinstance(term, Triple):
+        parts = zip(("subject", "predicate", "object"), term, strict=True)
+        return "<triple>" + "".join(f"<{n}>{_xml_term(t)}</{n}>" for n, t in parts) + "</triple>"
+    raise TypeError(f"unexpected term {term!r}")
+
+
+def _csv_field(term: object) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, (NamedNode, Literal)):
+        value = term.value
+    elif isinstance(term, BlankNode):
+        value = f"_:{term.value}"
+    else:
+        value = str(term)
+    if any(c in value for c in ',"\r\n'):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def _tsv_field(term: object) -> str:
+    if term is None:
+        return ""
+    # N-Triples syntax; a raw tab would split the cell, so it is escaped like \n is
+    return str(term).replace("\t", "\\t")
+
+
+# --- solutions ----------------------------------------------------------------------------
+
+
+Budget = Callable[[], bool]  # True while the byte budget allows one more row
+
+
+def write_solutions(
+    solutions: QuerySolutions, fmt: Format, sink: Sink, max_rows: int, budget: Budget
+) -> Outcome:
+    names = [v.value for v in solutions.variables]
+    rows = _capped(solutions, max_rows, budget)
+    if fmt.key == "json":
+        return _json_solutions(names, rows, sink)
+    if fmt.key == "xml":
+        return _xml_solutions(names, rows, sink)
+    if fmt.key == "csv":
+        return _lines(",".join(_csv_field(n) for n in names), rows, names, sink, _csv_field, ",")
+    if fmt.key == "tsv":
+        header = "\t".join(f"?{n}" for n in names)
+        return _lines(header, rows, names, sink, _tsv_field, "\t")
+    raise ValueError(f"{fmt.key} is not a format for SELECT results")
+
+
+class _capped:
+    """Iterates at most ``max_rows`` rows while the budget allows; remembers if it stopped."""
+
+    def __init__(self, rows: Iterable[object], max_rows: int, budget: Budget) -> None:
+        self.rows, self.max_rows, self.budget = iter(rows), max_rows, budget
+        self.outcome = Outcome()
+
+    def __iter__(self) -> Iterator[object]:
+        for row in self.rows:
+            if self.outcome.rows >= self.max_rows or not self.budget():
+                self.outcome.truncated = True
+                return
+            self.outcome.rows += 1
+            yield row
+
+
+def _json_solutions(names: list[str], rows: _capped, sink: Sink) -> Outcome:
+    sink.write(('{"head":{"vars":' + json.dumps(names) + '},"results":{"bindings":[').encode())
+    sep = "\n"
+    for row in rows:
+        binding = {n: _json_term(row[n]) for n in names if row[n] is not None}  # type: ignore[index]
+        sink.write((sep + json.dumps(binding, ensure_ascii=False)).encode())
+        sep = ",\n"
+    sink.write(b"\n]}}\n")
+    return rows.outcome
+
+
+def _xml_solutions(names: list[str], rows: _capped, sink: Sink) -> Outcome:
+    head = "".join(f"<variable name={quoteattr(n)}/>" for n in names)
+    sink.write(
+        (
+            '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+            f"<head>{head}</head><results>\n"
+        ).encode()
+    )
+    for row in rows:
+        cells = "".join(
+            f"<binding name={quoteattr(n)}>{_xml_term(row[n])}</binding>"  # type: ignore[index]
+            for n in names
+            if row[n] is not None  # type: ignore[index]
+        )
+        sink.write(f"<result>{cells}</result>\n".encode())
+    sink.write(b"</results></sparql>\n")
+    if rows.outcome.truncated:
+        sink.write(b"<!-- truncated: the result has more rows than the server returns -->\n")
+    return rows.outcome
+
+
+def _lines(
+    header: str,
+    rows: _capped,
+    names: list[str],
+    sink: Sink,
+    field: Callable[[object], str],
+    sep: str,
+) -> Outcome:
+    sink.write((header + "\r\n").encode())
+    for row in rows:
+        sink.write((sep.join(field(row[n]) for n in names) + "\r\n").encode())  # type: ignore[index]
+    return rows.outcome
+
+
+def write_boolean(value: bool, fmt: Format, sink: Sink) -> Outcome:
+    text = "true" if value else "false"
+    if fmt.key == "json":
+        sink.write(('{"head":{},"boolean":' + text + "}\n").encode())
+    elif fmt.key == "xml":
+        sink.write(
+            (
+                '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+                f"<head/><boolean>{text}</boolean></sparql>\n"
+            ).encode()
+        )
+    elif fmt.key == "csv":
+        sink.write(f"_askResult\r\n{text}\r\n".encode())
+    elif fmt.key == "tsv":
+        sink.write(f"?_askResult\r\n{text}\r\n".encode())
+    else:
+        raise ValueError(f"{fmt.key} is not a format for ASK results")
+    return Outcome(rows=1)
+
+
+def write_triples(
+    triples: Iterable[Triple],
+    fmt: Format,
+    sink: Sink,
+    max_rows: int,
+    budget: Budget,
+    prefixes: Mapping[str, str] | None = None,
+) -> Outcome:
+    assert fmt.rdf is not None
+    capped = _capped(triples, max_rows, budget)
+    pretty = fmt.rdf in (RdfFormat.TURTLE, RdfFormat.TRIG, RdfFormat.RDF_XML)
+    serialize(
+        capped,  # type: ignore[arg-type]
+        sink,  # type: ignore[arg-type]
+        fmt.rdf,
+        prefixes=dict(prefixes) if pretty and prefixes else None,
+    )
+    return capped.outcome
