@@ -5,6 +5,7 @@ turns them into a response whose status fits the error."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -43,6 +44,8 @@ class PayloadTooLarge(KgError):
 class UnsupportedMediaType(KgError):
     """The request body has a content type the route does not take (415)."""
 
+
+log = logging.getLogger("kg.endpoint")
 
 STATUS: tuple[tuple[type[KgError], int], ...] = (
     (QueryError, 400),
@@ -94,6 +97,14 @@ def install(app: FastAPI) -> None:
             error_body(kinds.get(err.status_code, "HTTPError"), str(err.detail)),
             status_code=err.status_code,
             headers=getattr(err, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, err: Exception) -> JSONResponse:
+        log.exception("unexpected error", exc_info=err)
+        return JSONResponse(
+            error_body("InternalError", "the server failed on this request; it has been logged"),
+            status_code=500,
         )
 
     @app.exception_handler(RequestValidationError)

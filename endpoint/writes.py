@@ -60,7 +60,7 @@ def upload_as_ntriples(body: bytes, content_type: str, graph: str) -> str:
         )
     try:
         triples = [q.triple for q in parse(body, fmt, base_iri=graph)]
-    except SyntaxError as err:
+    except (SyntaxError, ValueError) as err:
         raise BadRequest(f"the uploaded graph does not parse: {err}") from None
     return (serialize(triples, format=RdfFormat.N_TRIPLES) or b"").decode()
 
@@ -68,13 +68,14 @@ def upload_as_ntriples(body: bytes, content_type: str, graph: str) -> str:
 async def graph_write(request: Request, body: bytes) -> Response:
     """PUT (replace), POST (add) or DELETE a named graph."""
     author = require_admin(request)
-    graph = str(NamedNode(graph_iri(request)))
+    iri = graph_iri(request)
+    graph = str(NamedNode(iri))
     if request.method == "DELETE":
-        if graph[1:-1] not in request.app.state.holder.get().named_graphs():
+        if iri not in request.app.state.holder.get().named_graphs():
             raise NotFound(f"there is no graph {graph}")
         update = f"DROP GRAPH {graph}"
     else:
-        triples = upload_as_ntriples(body, request.headers.get("content-type", ""), graph)
+        triples = upload_as_ntriples(body, request.headers.get("content-type", ""), iri)
         insert = f"INSERT DATA {{ GRAPH {graph} {{\n{triples}}} }}"
         update = f"DROP SILENT GRAPH {graph} ;\n{insert}" if request.method == "PUT" else insert
     await run_in_threadpool(_apply, request.app.state.settings, update, author)

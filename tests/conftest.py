@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -80,3 +82,52 @@ def oxigraph_server(tmp_path: Path) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+ADMIN_TOKEN = "test-admin-token"
+
+
+@dataclass
+class Server:
+    url: str
+    settings: Settings
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`kg serve` as a real process on a free loopback port, over its own copy of the
+    project (writes go to that copy's change log), with tight limits to test them."""
+    root = tmp_path_factory.mktemp("served") / "project"
+    for folder in ("ontology", "shapes", "data", "queries"):
+        shutil.copytree(ROOT / folder, root / folder)
+    port = free_port()
+    settings = Settings(
+        root=root,
+        var_dir=root.parent / "var",
+        port=port,
+        query_timeout=3.0,
+        max_rows=500,
+        max_request_bytes=64 * 1024,
+        admin_token=ADMIN_TOKEN,
+    )
+    build.run(settings)
+    env = {
+        **os.environ,
+        "KG_ROOT": str(root),
+        "KG_VAR": str(settings.var),
+        "KG_PORT": str(port),
+        "KG_QUERY_TIMEOUT": "3",
+        "KG_MAX_ROWS": "500",
+        "KG_MAX_REQUEST_BYTES": str(64 * 1024),
+        "KG_ADMIN_TOKEN": ADMIN_TOKEN,
+    }
+    log = open(root.parent / "server.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen([str(BIN / "kg"), "serve"], env=env, stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(url + "/sparql")
+        yield Server(url, settings)
+    finally:
+        proc.terminate()
+        proc.wait(15)
+        log.close()

@@ -1,0 +1,462 @@
+"""The SPARQL 1.1 endpoint over real HTTP: protocol, formats, errors, limits, writes, and
+the clients other tools use (SPARQLWrapper, rdflib's SPARQLStore, oxigraph SERVICE)."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import time
+from urllib.parse import quote
+
+import httpx
+import psutil
+import pytest
+from pyoxigraph import (
+    BlankNode,
+    QueryResultsFormat,
+    QuerySolutions,
+    RdfFormat,
+    parse,
+    parse_query_results,
+)
+from rdflib import Graph
+from rdflib.plugins.stores.sparqlstore import SPARQLStore
+from SPARQLWrapper import CSV, JSON, TURTLE, XML, SPARQLWrapper
+
+from kg.namespaces import all_prefixes
+from kg.store import EmbeddedStore
+from tests.conftest import ADMIN_TOKEN, BIN, Server, free_port, wait_http
+
+MUNICIPALITIES = "SELECT ?m ?nis WHERE { ?m a cci:Municipality ; skos:notation ?nis } ORDER BY ?nis"
+#: literals with language tags and datatypes, an IRI, a blank node and an unbound value
+TERMS = """
+SELECT ?v ?b ?u WHERE {
+  VALUES ?v { "Schaerbeek"@fr "Schaarbeek"@nl 42 "2024-06-01"^^xsd:date <http://example.org/x> "a\\ttab, \\"quote\\"" }
+  BIND(BNODE() AS ?b)
+  OPTIONAL { ?v <http://example.org/none> ?u }
+}"""
+CONSTRUCT = "CONSTRUCT { ?m skos:prefLabel ?l ; cci:population ?p } WHERE { ?m a cci:Municipality ; skos:prefLabel ?l ; cci:population ?p }"
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+def get(server: Server, query: str, **headers: str) -> httpx.Response:
+    return httpx.get(server.url + "/sparql", params={"query": query}, headers=headers, timeout=30)
+
+
+def direct(server: Server, query: str) -> object:
+    store = EmbeddedStore.open(server.settings.store_path.resolve(), read_only=True)
+    return store.query(query, prefixes=all_prefixes(server.settings.base))
+
+
+def rows(solutions: QuerySolutions) -> list[tuple[object, ...]]:
+    """Solutions as comparable tuples; blank nodes compared by position only."""
+    names = [v.value for v in solutions.variables]
+    out = []
+    for s in solutions:
+        out.append(tuple("_:" if isinstance(s[n], BlankNode) else s[n] for n in names))
+    return out
+
+
+# --- protocol -----------------------------------------------------------------------------
+
+
+def test_get_post_form_and_post_body_give_the_same_answer(server: Server) -> None:
+    prefixed = "".join(
+        f"PREFIX {k}: <{v}>\n" for k, v in all_prefixes(server.settings.base).items()
+    )
+    answers = [
+        get(server, MUNICIPALITIES),
+        httpx.post(server.url + "/sparql", data={"query": MUNICIPALITIES}),
+        httpx.post(
+            server.url + "/sparql",
+            content=prefixed + MUNICIPALITIES,
+            headers={"Content-Type": "application/sparql-query"},
+        ),
+    ]
+    parsed = [rows(parse_query_results(a.content, QueryResultsFormat.JSON)) for a in answers]
+    assert all(a.status_code == 200 for a in answers)
+    assert len(parsed[0]) == 19 and parsed[0] == parsed[1] == parsed[2]
+
+
+@pytest.mark.parametrize(
+    ("accept", "fmt"),
+    [
+        ("application/sparql-results+json", QueryResultsFormat.JSON),
+        ("application/sparql-results+xml", QueryResultsFormat.XML),
+        ("text/tab-separated-values", QueryResultsFormat.TSV),
+    ],
+)
+def test_select_formats_round_trip_exactly(
+    server: Server, accept: str, fmt: QueryResultsFormat
+) -> None:
+    response = get(server, TERMS, Accept=accept)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(accept)
+    expected = direct(server, TERMS)
+    assert isinstance(expected, QuerySolutions)
+    assert rows(parse_query_results(response.content, fmt)) == rows(expected)
+
+
+def test_csv_carries_plain_values(server: Server) -> None:
+    response = get(server, TERMS, Accept="text/csv")
+    assert response.headers["content-type"].startswith("text/csv")
+    import csv
+
+    table = list(csv.reader(io.StringIO(response.text)))
+    assert table[0] == ["v", "b", "u"]
+    values = [r[0] for r in table[1:]]
+    assert values[:5] == ["Schaerbeek", "Schaarbeek", "42", "2024-06-01", "http://example.org/x"]
+    assert values[5] == 'a\ttab, "quote"'
+    assert all(r[1].startswith("_:") and r[2] == "" for r in table[1:])
+
+
+@pytest.mark.parametrize(
+    ("accept", "fmt"),
+    [
+        ("text/turtle", RdfFormat.TURTLE),
+        ("application/n-triples", RdfFormat.N_TRIPLES),
+        ("application/rdf+xml", RdfFormat.RDF_XML),
+        ("application/ld+json", RdfFormat.JSON_LD),
+        ("application/n-quads", RdfFormat.N_QUADS),
+        ("application/trig", RdfFormat.TRIG),
+    ],
+)
+def test_construct_formats_round_trip_exactly(server: Server, accept: str, fmt: RdfFormat) -> None:
+    response = get(server, CONSTRUCT, Accept=accept)
+    assert response.status_code == 200 and response.headers["content-type"].startswith(accept)
+    got = {q.triple for q in parse(response.content, fmt)}
+    expected = set(direct(server, CONSTRUCT))  # type: ignore[call-overload]
+    assert len(expected) == 19 * 3 and got == expected
+
+
+def test_ask_in_every_solution_format(server: Server) -> None:
+    ask = "ASK { ?m skos:notation '21015' }"
+    assert get(server, ask).json() == {"head": {}, "boolean": True}
+    xml = get(server, ask, Accept="application/sparql-results+xml")
+    assert bool(parse_query_results(xml.content, QueryResultsFormat.XML)) is True
+
+
+def test_content_negotiation(server: Server) -> None:
+    q = "SELECT ?x WHERE { VALUES ?x { 1 } }"
+    assert get(server, q).headers["content-type"].startswith("application/sparql-results+json")
+    assert (
+        get(server, q, Accept="*/*")
+        .headers["content-type"]
+        .startswith("application/sparql-results+json")
+    )
+    picked = get(server, q, Accept="text/csv;q=0.4, application/sparql-results+xml;q=0.9")
+    assert picked.headers["content-type"].startswith("application/sparql-results+xml")
+    assert "Accept" in picked.headers["vary"]
+    refused = get(server, q, Accept="image/png")
+    assert refused.status_code == 406 and refused.json()["error"]["type"] == "NotAcceptable"
+    assert get(server, CONSTRUCT, Accept="text/csv").status_code == 406
+    by_param = httpx.get(server.url + "/sparql", params={"query": q, "format": "tsv"})
+    assert by_param.headers["content-type"].startswith("text/tab-separated-values")
+    html = get(server, q, Accept="text/html,application/xhtml+xml,*/*;q=0.8")
+    assert html.headers["content-type"].startswith("text/html") and "<table>" in html.text
+
+
+def test_dataset_parameters(server: Server) -> None:
+    graph = server.settings.base + "graph/import/municipalities"
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    only = httpx.get(server.url + "/sparql", params={"query": count, "default-graph-uri": graph})
+    n_only = int(parse_query_results(only.content, QueryResultsFormat.JSON).__next__()["n"].value)
+    all_ = int(
+        parse_query_results(get(server, count).content, QueryResultsFormat.JSON)
+        .__next__()["n"]
+        .value
+    )
+    assert 0 < n_only < all_
+    # an unknown graph is an empty graph (SPARQL 1.1 Protocol), not an error
+    unknown = httpx.get(
+        server.url + "/sparql",
+        params={"query": count, "default-graph-uri": "http://example.org/no-such-graph"},
+    )
+    assert unknown.status_code == 200
+    assert next(parse_query_results(unknown.content, QueryResultsFormat.JSON))["n"].value == "0"
+    named = httpx.get(
+        server.url + "/sparql",
+        params={
+            "query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+            "named-graph-uri": graph,
+        },
+    )
+    assert [r["g"].value for r in parse_query_results(named.content, QueryResultsFormat.JSON)] == [
+        graph
+    ]
+
+
+def test_service_description(server: Server) -> None:
+    response = httpx.get(server.url + "/sparql", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    triples = {
+        (str(q.subject), str(q.predicate), str(q.object))
+        for q in parse(response.content, RdfFormat.TURTLE)
+    }
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    endpoint = f"<{server.url}/sparql>"
+    assert (endpoint, f"<{sd}endpoint>", endpoint) in triples
+    assert (endpoint, f"<{sd}feature>", f"<{sd}UnionDefaultGraph>") in triples
+    assert (
+        endpoint,
+        f"<{sd}resultFormat>",
+        "<http://www.w3.org/ns/formats/SPARQL_Results_CSV>",
+    ) in triples
+    browser = httpx.get(server.url + "/sparql", headers={"Accept": "text/html"})
+    assert browser.status_code == 303 and browser.headers["location"] == "/query"
+
+
+# --- errors ---------------------------------------------------------------------------
+
+
+def test_syntax_error_is_400_with_message_and_position(server: Server) -> None:
+    response = get(server, "SELECT ?s WHERE {\n  ?s ?p \n}")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["type"] == "QueryError"
+    assert error["message"].startswith("error at 3:"), error["message"]
+
+
+def test_request_errors(server: Server) -> None:
+    update_as_query = get(server, "INSERT DATA { <http://a> <http://b> <http://c> }")
+    assert (
+        update_as_query.status_code == 400
+        and "update" in update_as_query.json()["error"]["message"]
+    )
+    wrong_type = httpx.post(
+        server.url + "/sparql", content=b"x", headers={"Content-Type": "image/png"}
+    )
+    assert (
+        wrong_type.status_code == 415
+        and wrong_type.json()["error"]["type"] == "UnsupportedMediaType"
+    )
+    big = "SELECT * WHERE { ?s ?p ?o } #" + "x" * (70 * 1024)
+    too_big = httpx.post(server.url + "/sparql", data={"query": big})
+    assert too_big.status_code == 413 and too_big.json()["error"]["type"] == "PayloadTooLarge"
+    twice = httpx.get(server.url + "/sparql?query=ASK%7B%7D&query=ASK%7B%7D")
+    assert twice.status_code == 400
+    service = get(server, "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }")
+    assert service.status_code == 400 and "KG_SERVICE_ALLOW" in service.json()["error"]["message"]
+    unknown_route = httpx.get(server.url + "/no/such/page")
+    assert unknown_route.status_code == 404 and unknown_route.json()["error"]["type"] == "NotFound"
+
+
+def test_cors_for_reads(server: Server) -> None:
+    response = get(server, "ASK {}", Origin="https://yasgui.example.org")
+    assert response.headers["access-control-allow-origin"] == "*"
+    preflight = httpx.options(
+        server.url + "/sparql",
+        headers={
+            "Origin": "https://yasgui.example.org",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "Content-Type",
+        },
+    )
+    assert preflight.status_code == 200
+
+
+# --- limits -----------------------------------------------------------------------------
+
+
+def test_row_cap_is_stated(server: Server) -> None:
+    response = get(server, "SELECT * WHERE { ?s ?p ?o }")
+    assert response.status_code == 200
+    assert response.headers["x-sparql-truncated"] == "true"
+    assert response.headers["x-sparql-max-rows"] == "500"
+    assert len(list(parse_query_results(response.content, QueryResultsFormat.JSON))) == 500
+    small = get(server, MUNICIPALITIES)
+    assert small.headers["x-sparql-truncated"] == "false" and small.headers["x-sparql-rows"] == "19"
+    page = get(server, "SELECT * WHERE { ?s ?p ?o }", Accept="text/html")
+    assert "Truncated" in page.text
+
+
+def query_workers() -> list[psutil.Process]:
+    return [
+        p
+        for p in psutil.process_iter(["cmdline"])
+        if p.info["cmdline"] and "forkserver" in " ".join(p.info["cmdline"])
+    ]
+
+
+def test_time_limit_stops_the_query_and_frees_the_cpu(server: Server) -> None:
+    started = time.monotonic()
+    response = get(server, RUNAWAY)
+    elapsed = time.monotonic() - started
+    assert response.status_code == 503
+    assert response.json()["error"]["type"] == "QueryTimeout"
+    assert "3 s limit" in response.json()["error"]["message"]
+    assert 2.9 < elapsed < 8
+    # the worker was ended: nothing keeps burning a core afterwards
+    time.sleep(0.5)
+    busy = [p.cpu_percent(interval=0.5) for p in query_workers()]
+    assert all(b < 50 for b in busy), busy
+    # and the endpoint still answers
+    assert get(server, MUNICIPALITIES).status_code == 200
+
+
+def test_cheap_queries_answer_while_runaways_run(server: Server) -> None:
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        runaways = [pool.submit(get, server, RUNAWAY) for _ in range(4)]
+        time.sleep(0.8)
+        latencies = []
+        for _ in range(10):
+            started = time.monotonic()
+            assert get(server, MUNICIPALITIES).status_code == 200
+            latencies.append(time.monotonic() - started)
+        assert max(latencies) < 1.5, latencies
+        assert all(r.result().status_code == 503 for r in runaways)
+
+
+# --- writes -----------------------------------------------------------------------------
+
+ORG = "https://data.creative.brussels/id/organisation/test-web-edit"
+INSERT = f"""
+INSERT DATA {{ GRAPH <https://data.creative.brussels/graph/curated/web-edits> {{
+  <{ORG}> a org:Organization , foaf:Agent , cci:Fablab ; skos:prefLabel "Atelier test"@fr .
+  <https://data.creative.brussels/graph/curated/web-edits> dct:source <https://data.creative.brussels/id/document/web> .
+}} }}"""
+
+
+def update(server: Server, text: str, token: str | None = ADMIN_TOKEN) -> httpx.Response:
+    headers = {"Content-Type": "application/sparql-update"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    prologue = "".join(
+        f"PREFIX {k}: <{v}>\n" for k, v in all_prefixes(server.settings.base).items()
+    )
+    return httpx.post(server.url + "/sparql", content=prologue + text, headers=headers, timeout=60)
+
+
+def test_updates_need_the_token(server: Server) -> None:
+    assert update(server, INSERT, token=None).status_code == 401
+    wrong = update(server, INSERT, token="guess")
+    assert wrong.status_code == 401 and wrong.headers["www-authenticate"].startswith("Bearer")
+    form = httpx.post(server.url + "/sparql", data={"update": INSERT})
+    assert form.status_code == 401
+    assert get(server, f"ASK {{ <{ORG}> ?p ?o }}").json()["boolean"] is False
+
+
+def test_update_with_token_is_applied_and_survives_a_rebuild(server: Server) -> None:
+    response = update(server, INSERT)
+    assert response.status_code == 204, response.text
+    assert get(server, f"ASK {{ <{ORG}> skos:prefLabel 'Atelier test'@fr }}").json()["boolean"]
+    changes = sorted((server.settings.root / "data" / "changes").glob("*.ru"))
+    assert len(changes) >= 1 and "Atelier test" in changes[-1].read_text()
+    # a rebuild from the sources replays the change log
+    done = subprocess.run(
+        [str(BIN / "kg"), "build"],
+        env={"KG_ROOT": str(server.settings.root), "KG_VAR": str(server.settings.var), "PATH": ""},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert get(server, f"ASK {{ <{ORG}> a cci:Fablab }}").json()["boolean"]
+
+
+def test_invalid_update_is_refused_and_not_recorded(server: Server) -> None:
+    before = sorted((server.settings.root / "data" / "changes").glob("*.ru"))
+    bad = f"INSERT DATA {{ GRAPH <https://data.creative.brussels/graph/curated/web-edits> {{ <{ORG}-2> a org:Organization , foaf:Agent , cci:Fablab }} }}"
+    response = update(server, bad)
+    assert response.status_code == 422
+    issues = response.json()["error"]["issues"]
+    assert any(i["entity"] == f"<{ORG}-2>" and "name" in i["message"] for i in issues)
+    assert sorted((server.settings.root / "data" / "changes").glob("*.ru")) == before
+    assert get(server, f"ASK {{ <{ORG}-2> ?p ?o }}").json()["boolean"] is False
+
+
+def test_graph_store_protocol(server: Server) -> None:
+    graph = server.settings.base + "graph/curated/gsp-test"
+    url = f"{server.url}/store?graph={quote(graph, safe='')}"
+    body = (
+        f"<{graph}> <http://purl.org/dc/terms/source> <https://data.creative.brussels/id/document/web> .\n"
+        "<https://data.creative.brussels/id/organisation/gsp> a <http://www.w3.org/ns/org#Organization> , "
+        "<http://xmlns.com/foaf/0.1/Agent> , <https://data.creative.brussels/ontology#Coworking> ;\n"
+        ' <http://www.w3.org/2004/02/skos/core#prefLabel> "Cowork GSP"@nl .\n'
+    )
+    headers = {"Content-Type": "text/turtle"}
+    assert httpx.put(url, content=body, headers=headers).status_code == 401
+    auth = {**headers, "Authorization": f"Bearer {ADMIN_TOKEN}"}
+    assert httpx.put(url, content=body, headers=auth, timeout=60).status_code == 204
+    read = httpx.get(url, headers={"Accept": "application/n-triples"})
+    assert read.status_code == 200
+    assert len(list(parse(read.content, RdfFormat.N_TRIPLES))) == 5
+    assert httpx.get(f"{server.url}/store?graph={quote(graph + 'x', safe='')}").status_code == 404
+    bad = httpx.put(url, content=b"<a> <b> .", headers=auth)
+    assert bad.status_code == 400
+    assert (
+        httpx.delete(
+            url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=60
+        ).status_code
+        == 204
+    )
+    assert httpx.get(url).status_code == 404
+
+
+# --- real clients -------------------------------------------------------------------------
+
+
+def test_sparqlwrapper_in_every_format(server: Server) -> None:
+    prefixed = "PREFIX cci: <https://data.creative.brussels/ontology#>\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+    client = SPARQLWrapper(server.url + "/sparql")
+    client.setQuery(prefixed + MUNICIPALITIES)
+    client.setReturnFormat(JSON)
+    bindings = client.query().convert()["results"]["bindings"]  # type: ignore[index]
+    assert [b["nis"]["value"] for b in bindings][:2] == ["21001", "21002"]
+    client.setReturnFormat(XML)
+    assert len(client.query().convert().getElementsByTagName("result")) == 19  # type: ignore[union-attr]
+    client.setReturnFormat(CSV)
+    assert client.query().convert().decode().splitlines()[0] == "m,nis"  # type: ignore[union-attr]
+    client.setQuery(prefixed + CONSTRUCT)
+    client.setReturnFormat(TURTLE)
+    turtle = client.query().convert()
+    assert len(list(parse(turtle, RdfFormat.TURTLE))) == 57  # type: ignore[arg-type]
+
+
+def test_rdflib_sparqlstore(server: Server) -> None:
+    graph = Graph(store=SPARQLStore(server.url + "/sparql"))
+    result = graph.query(
+        "SELECT ?nl WHERE { ?m <http://www.w3.org/2004/02/skos/core#notation> '21015' ; "
+        "<http://www.w3.org/2004/02/skos/core#prefLabel> ?nl FILTER(LANG(?nl) = 'nl') }"
+    )
+    assert [str(r[0]) for r in result] == ["Schaarbeek"]
+
+
+def test_an_oxigraph_server_reaches_us_through_service(server: Server, tmp_path) -> None:
+    port = free_port()
+    peer = subprocess.Popen(
+        [
+            str(BIN / "oxigraph"),
+            "serve",
+            "--location",
+            str(tmp_path / "peer"),
+            "--bind",
+            f"127.0.0.1:{port}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/query")
+        federated = (
+            "SELECT ?nl WHERE { SERVICE <" + server.url + "/sparql> { "
+            "?m <http://www.w3.org/2004/02/skos/core#notation> '21015' ; "
+            "<http://www.w3.org/2004/02/skos/core#prefLabel> ?nl FILTER(LANG(?nl) = 'nl') } }"
+        )
+        response = httpx.post(
+            f"http://127.0.0.1:{port}/query",
+            content=federated,
+            headers={
+                "Content-Type": "application/sparql-query",
+                "Accept": "application/sparql-results+json",
+            },
+            timeout=30,
+        )
+        assert response.status_code == 200, response.text
+        assert [
+            r["nl"].value for r in parse_query_results(response.content, QueryResultsFormat.JSON)
+        ] == ["Schaarbeek"]
+    finally:
+        peer.terminate()
+        peer.wait(10)
