@@ -116,7 +116,9 @@ class WorkerPool:
         keep = healthy and not worker.niced and not self._closed
         with self._cond:
             self._busy -= 1
-            if keep and len(self._idle) < self.size:
+            # workers started under load stay warm (up to max_size): starting one costs
+            # tens of milliseconds, keeping one costs a store handle
+            if keep and len(self._idle) < self.max_size:
                 self._idle.append(worker)
                 keep = True
             else:
