@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 
 .PHONY: setup build run test lint format bench clean
 
@@ -13,7 +14,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-setup: $(STAMP)           ## create .venv and install the project with its test tools
+# Front-end libraries (YASGUI), pinned in package-lock.json, served locally by the endpoint.
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed (Node.js 18+): apt-get install npm"; exit 1; }
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $(NODE_STAMP)
+
+setup: $(STAMP) $(NODE_STAMP)  ## .venv with the project and its test tools; node_modules
 
 build: setup              ## validate every source and build the store under var/
 	$(BIN)/kg build
@@ -24,6 +31,7 @@ run: build                ## set up, build, serve on http://127.0.0.1:8000
 test: setup               ## lint, format check, then the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: setup

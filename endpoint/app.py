@@ -11,7 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from endpoint import errors, queries, sparql
+from endpoint import editor, errors, queries, sparql
 from endpoint.holder import StoreHolder
 from kg.namespaces import all_prefixes
 from kg.settings import Settings
@@ -24,6 +24,11 @@ TEMPLATES = Path(__file__).parent / "templates"
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
     queries.close(app)
+
+
+def app_from_env() -> FastAPI:
+    """For `uvicorn --factory` with several server processes (KG_WORKERS > 1)."""
+    return create_app(Settings.from_env())
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -47,6 +52,7 @@ def create_app(settings: Settings) -> FastAPI:
         expose_headers=["X-SPARQL-Rows", "X-SPARQL-Truncated", "X-SPARQL-Max-Rows", "Link"],
     )
     app.include_router(sparql.router)
+    app.include_router(editor.router)
 
     @app.get("/", response_class=HTMLResponse)
     def home(request: Request) -> HTMLResponse:

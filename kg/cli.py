@@ -154,6 +154,19 @@ def serve(
     settings = settings.with_(host=host or settings.host, port=port or settings.port)
     import uvicorn
 
+    if not settings.store_path.exists() and settings.store_backend == "embedded":
+        typer.echo(f"error: no store at {settings.store_path}: run `kg build` first", err=True)
+        raise typer.Exit(1)
+    if settings.workers > 1:
+        # each server process reads the same environment into its own settings
+        uvicorn.run(
+            "endpoint.app:app_from_env",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+        )
+        return
     from endpoint.app import create_app
 
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port)

@@ -4,6 +4,9 @@ still missing their file, which the build fills in from the named graphs."""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import signal
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
@@ -56,11 +59,23 @@ def run_shacl(shapes_nt: bytes, data_path: str, max_results: int = MAX_RESULTS) 
     return issues
 
 
+def _die_with_parent() -> None:
+    """Linux: end this worker if the build that started it is killed (no orphan left
+    validating for nobody)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+PR_SET_PDEATHSIG = 1
+
+
 class BackgroundValidation:
     """SHACL in a separate process, so that it runs beside the store load on another core."""
 
     def __init__(self, shapes_nt: bytes, data_path: Path) -> None:
-        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+        self._pool = ProcessPoolExecutor(
+            max_workers=1, mp_context=get_context("spawn"), initializer=_die_with_parent
+        )
         self._future: Future[list[Issue]] = self._pool.submit(run_shacl, shapes_nt, str(data_path))
 
     def result(self) -> list[Issue]:

@@ -112,4 +112,4 @@ def test_bad_settings_exit_2(project_copy: Settings) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "kg.cli", "stats"], env=env, capture_output=True, text=True
     )
-    assert done.returncode == 2 and "KG_PORT must be an integer" in done.stderr
+    assert done.returncode == 2 and "KG_PORT has an invalid value 'eighty'" in done.stderr
