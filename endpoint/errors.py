@@ -37,6 +37,10 @@ class Conflict(KgError):
     """Another change is being applied (409)."""
 
 
+class FrontendMissing(KgError):
+    """A front-end library is not installed (npm ci has not run) (503)."""
+
+
 class PayloadTooLarge(KgError):
     """The request is larger than the server accepts (413)."""
 
@@ -63,6 +67,7 @@ STATUS: tuple[tuple[type[KgError], int], ...] = (
     (ServerBusy, 503),
     (WorkerCrashed, 503),
     (StoreError, 503),
+    (FrontendMissing, 503),
 )
 
 

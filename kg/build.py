@@ -20,6 +20,7 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, QuerySolutions, RdfFormat
 
+from kg import derived
 from kg.changes import apply as apply_change
 from kg.changes import list_changes
 from kg.changes import record as record_change
@@ -233,6 +234,8 @@ def _run(
         with timer.step("publish"):
             publish_remote(RemoteStore.from_settings(settings), store, workdir, settings.base)
         return result
+    with timer.step("derived"):
+        derived.run(settings, store, workdir, timer.progress)
     with timer.step("commit"):
         store.flush()
         store.raw.optimize()
