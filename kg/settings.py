@@ -54,6 +54,8 @@ class Settings:
     admin_token: str | None = None
     #: endpoints SPARQL SERVICE may call, comma-separated; none by default [KG_SERVICE_ALLOW]
     service_allow: tuple[str, ...] = ()
+    #: map tiles; markers and boundaries show even when tiles cannot load [KG_TILE_URL]
+    tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 
     def __post_init__(self) -> None:
         if not self.base.endswith(("/", "#")):
@@ -119,4 +121,5 @@ _ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "KG_QUERY_WORKERS": ("query_workers", int),
     "KG_ADMIN_TOKEN": ("admin_token", str),
     "KG_SERVICE_ALLOW": ("service_allow", _list),
+    "KG_TILE_URL": ("tile_url", str),
 }
