@@ -11,7 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from endpoint import editor, errors, queries, sparql, static
+from endpoint import editor, errors, queries, sparql, static, void
 from endpoint.holder import StoreHolder
 from kg.namespaces import all_prefixes
 from kg.settings import Settings
@@ -54,6 +54,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(sparql.router)
     app.include_router(editor.router)
     app.include_router(static.router)
+    app.include_router(void.router)
 
     @app.get("/", response_class=HTMLResponse)
     def home(request: Request) -> HTMLResponse:

@@ -1,0 +1,237 @@
+"""Whole-dataset dumps, written once per build next to the store.
+
+- ``dataset.nq.gz``: every named graph as gzipped N-Quads, so provenance is kept;
+- ``dataset.nt.gz``: the union of the graphs as gzipped N-Triples, each triple once;
+- ``dataset.ttl``: the same union as Turtle with the project's prefixes;
+- ``dumps.json``: name, media type, size, SHA-256 and statement count of each, and the build.
+
+Everything streams: pyoxigraph writes straight into a chain of small writers (line count,
+gzip, SHA-256, file), so no list of triples is ever held in Python. The Turtle file is
+made by re-reading the N-Triples dump, not by asking the store a second time.
+
+The output is deterministic for a given store content: N-Quads follow the store's index
+order and N-Triples the order of the union scan, both fixed by the terms themselves, and the
+gzip header carries no name or time. Lines are not sorted: that would need an external sort
+and buys nothing here, since the order is already stable. Blank-node labels are the store's,
+so two builds of the same sources differ wherever the sources have anonymous blank nodes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import IO, BinaryIO, Protocol, cast
+
+from pyoxigraph import NamedNode, Quad, QueryBoolean, QuerySolutions, RdfFormat, Triple, parse
+from pyoxigraph import serialize as rdf_serialize
+
+from kg.errors import StoreError
+from kg.namespaces import all_prefixes
+from kg.store import EmbeddedStore, GraphStore, QueryResult
+
+NQUADS = "dataset.nq.gz"
+NTRIPLES = "dataset.nt.gz"
+TURTLE = "dataset.ttl"
+MANIFEST = "dumps.json"
+GZIP_LEVEL = 6
+
+#: The union of all named graphs, each triple once (a triple stated in two graphs is one).
+UNION_TRIPLES = "SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o }"
+#: One graph's triples, run with that graph as the default graph (stores other than the
+#: embedded one, which dumps N-Quads directly).
+GRAPH_TRIPLES = "CONSTRUCT WHERE { ?s ?p ?o }"
+
+
+@dataclass(frozen=True)
+class Dump:
+    """One dump file. ``triples`` counts statements: quads for N-Quads, triples otherwise."""
+
+    name: str
+    media_type: str
+    compression: str | None
+    byte_size: int
+    sha256: str
+    triples: int
+
+    @property
+    def content_type(self) -> str:
+        """What the file's bytes are, for a download's Content-Type."""
+        return "application/gzip" if self.compression == "gzip" else self.media_type
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> Dump:
+        compression = data.get("compression")
+        return cls(
+            name=str(data["name"]),
+            media_type=str(data["media_type"]),
+            compression=None if compression is None else str(compression),
+            byte_size=int(str(data["byte_size"])),
+            sha256=str(data["sha256"]),
+            triples=int(str(data["triples"])),
+        )
+
+
+class _Writable(Protocol):
+    def write(self, data: bytes, /) -> int: ...
+
+
+class _Digest:
+    """Passes bytes to a file, keeping their SHA-256 and count."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw, self.hash, self.size = raw, hashlib.sha256(), 0
+
+    def write(self, data: bytes) -> int:
+        self.hash.update(data)
+        self.size += len(data)
+        return self.raw.write(data)
+
+    def flush(self) -> None:
+        self.raw.flush()
+
+
+class _Lines:
+    """Counts lines on the way through: N-Triples and N-Quads put one statement per line
+    (a newline inside a literal is written escaped)."""
+
+    def __init__(self, out: _Writable) -> None:
+        self.out, self.count = out, 0
+
+    def write(self, data: bytes) -> int:
+        self.count += data.count(b"\n")
+        return self.out.write(data)
+
+    def flush(self) -> None:
+        pass
+
+
+class _Counted:
+    """An iterable that counts what has been taken from it."""
+
+    def __init__(self, items: Iterable[Triple]) -> None:
+        self.items, self.count = items, 0
+
+    def __iter__(self) -> Iterator[Triple]:
+        for item in self.items:
+            self.count += 1
+            yield item
+
+
+def _io(sink: object) -> IO[bytes]:
+    """pyoxigraph only calls ``write`` (and ``read`` when parsing): any such object will do."""
+    return cast(IO[bytes], sink)
+
+
+def _write(path: Path, compress: bool, produce: Callable[[_Writable], int]) -> tuple[int, str, int]:
+    """Write ``path`` through a temporary file; return (bytes, sha256, statements)."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with open(tmp, "wb") as raw:
+            digest = _Digest(raw)
+            if compress:
+                # no file name and time 0 in the header: same content, same bytes
+                with gzip.GzipFile(
+                    filename="", mode="wb", fileobj=digest, compresslevel=GZIP_LEVEL, mtime=0
+                ) as zipped:
+                    count = produce(zipped)
+            else:
+                count = produce(digest)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return digest.size, digest.hash.hexdigest(), count
+
+
+def _triples(result: QueryResult) -> Iterable[Triple]:
+    if isinstance(result, (QuerySolutions, QueryBoolean)):
+        raise StoreError("the store answered a CONSTRUCT query with solutions")
+    return result
+
+
+def _graph_quads(store: GraphStore) -> Iterator[Quad]:
+    """Every named graph's triples as quads, graph by graph, through the store interface."""
+    for graph in store.named_graphs():
+        node = NamedNode(graph)
+        for t in _triples(store.query(GRAPH_TRIPLES, default_graph=[graph])):
+            yield Quad(t.subject, t.predicate, t.object, node)
+
+
+def _union(store: GraphStore) -> Iterator[Triple]:
+    rows = store.query(UNION_TRIPLES)
+    if not isinstance(rows, QuerySolutions):
+        raise StoreError("the store answered a SELECT query without solutions")
+    for s, p, o in rows:
+        yield Triple(s, p, o)
+
+
+def _quads_to(store: GraphStore, out: _Writable) -> int:
+    lines = _Lines(out)
+    if isinstance(store, EmbeddedStore):
+        store.raw.dump(_io(lines), RdfFormat.N_QUADS)
+    else:
+        rdf_serialize(_graph_quads(store), _io(lines), RdfFormat.N_QUADS)
+    return lines.count
+
+
+def _union_to(store: GraphStore, out: _Writable) -> int:
+    lines = _Lines(out)
+    rdf_serialize(_union(store), _io(lines), RdfFormat.N_TRIPLES)
+    return lines.count
+
+
+def _turtle_to(ntriples: Path, out: _Writable, prefixes: Mapping[str, str]) -> int:
+    with gzip.open(ntriples, "rb") as source:
+        triples = _Counted(t.triple for t in parse(_io(source), RdfFormat.N_TRIPLES))
+        rdf_serialize(triples, _io(out), RdfFormat.TURTLE, prefixes=dict(prefixes))
+    return triples.count
+
+
+def write_dumps(
+    store: GraphStore, out_dir: Path, base: str, build_id: str | None = None
+) -> list[Dump]:
+    """Write the three dumps and ``dumps.json`` into ``out_dir``; return what was written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    plan: list[tuple[str, RdfFormat, bool, Callable[[_Writable], int]]] = [
+        (NQUADS, RdfFormat.N_QUADS, True, lambda out: _quads_to(store, out)),
+        (NTRIPLES, RdfFormat.N_TRIPLES, True, lambda out: _union_to(store, out)),
+        (
+            TURTLE,
+            RdfFormat.TURTLE,
+            False,
+            lambda out: _turtle_to(out_dir / NTRIPLES, out, all_prefixes(base)),
+        ),
+    ]
+    dumps = []
+    for name, fmt, compress, produce in plan:
+        size, sha256, count = _write(out_dir / name, compress, produce)
+        compression = "gzip" if compress else None
+        dumps.append(Dump(name, fmt.media_type, compression, size, sha256, count))
+    manifest = {"build": build_id, "dumps": [d.to_json() for d in dumps]}
+    text = (json.dumps(manifest, indent=2) + "\n").encode()
+    _write(out_dir / MANIFEST, False, lambda out: out.write(text))
+    return dumps
+
+
+def read_dumps(out_dir: Path) -> tuple[str | None, list[Dump]]:
+    """The build id and dumps listed in ``out_dir/dumps.json``; (None, []) if there is none."""
+    path = out_dir / MANIFEST
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        return None, []
+    except (OSError, ValueError) as err:
+        raise StoreError(f"cannot read {path}: {err}") from err
+    try:
+        build = data.get("build")
+        return (None if build is None else str(build)), [Dump.from_json(d) for d in data["dumps"]]
+    except (AttributeError, KeyError, TypeError, ValueError) as err:
+        raise StoreError(f"{path} is not a dump list: {err}") from err
