@@ -37,7 +37,11 @@ def pool(app: FastAPI) -> WorkerPool:
     with state.pool_lock:
         if state.pool is None:
             settings: Settings = state.settings
-            state.pool = WorkerPool(settings.query_workers, max_size=4 * settings.query_workers)
+            state.pool = WorkerPool(
+                settings.query_workers,
+                max_size=4 * settings.query_workers,
+                warm=lambda: str(settings.store_path.resolve()),
+            )
         return state.pool
 
 

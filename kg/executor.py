@@ -14,7 +14,7 @@ import os
 import pickle
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from multiprocessing.connection import Connection
@@ -68,8 +68,16 @@ class QueryRun:
 
 
 class WorkerPool:
-    def __init__(self, size: int = 4, max_size: int = 16, nice_after: float = 0.5) -> None:
+    def __init__(
+        self,
+        size: int = 4,
+        max_size: int = 16,
+        nice_after: float = 0.5,
+        warm: Callable[[], str | None] = lambda: None,
+    ) -> None:
+        """``warm`` says which store new workers open before their first query."""
         self.size, self.max_size, self.nice_after = size, max_size, nice_after
+        self._warm = warm
         self._idle: list[_Worker] = []
         self._busy = 0
         self._cond = threading.Condition()
@@ -79,7 +87,9 @@ class WorkerPool:
 
     def _spawn(self) -> _Worker:
         parent, child = _CTX.Pipe()
-        process = _CTX.Process(target=main, args=(child,), daemon=True, name="kg-query-worker")
+        process = _CTX.Process(
+            target=main, args=(child, self._warm()), daemon=True, name="kg-query-worker"
+        )
         process.start()
         child.close()
         return _Worker(process, parent)

@@ -3,6 +3,7 @@ the serialised result back in chunks. The parent can end it at any moment (time 
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -79,9 +80,14 @@ def _run(store: EmbeddedStore, job: Job, conn: Connection) -> None:
     conn.send(("end", outcome.rows, outcome.truncated))
 
 
-def main(conn: Connection) -> None:
-    """Serve jobs until the parent closes the connection or sends None."""
+def main(conn: Connection, warm: str | None = None) -> None:
+    """Serve jobs until the parent closes the connection or sends None. ``warm``: a store
+    to open before the first job (opening a large store takes a while; a request should
+    not wait for it)."""
     stores: dict[str, EmbeddedStore] = {}
+    if warm is not None and Path(warm).is_dir():
+        with contextlib.suppress(KgError):
+            stores[warm] = EmbeddedStore.open(Path(warm), read_only=True)
     while True:
         try:
             job = conn.recv()

@@ -295,18 +295,24 @@ def test_time_limit_stops_the_query_and_frees_the_cpu(server: Server) -> None:
 
 
 def test_cheap_queries_answer_while_runaways_run(server: Server) -> None:
+    """Cheap queries are not queued behind runaways: they answer while the runaways are
+    still running (their latency is measured in bench/endpoint.py, not asserted here)."""
     import concurrent.futures
 
-    with concurrent.futures.ThreadPoolExecutor(4) as pool:
-        runaways = [pool.submit(get, server, RUNAWAY) for _ in range(4)]
+    def timed(query: str) -> tuple[int, float]:
+        response = get(server, query)
+        return response.status_code, time.monotonic()
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        runaways = [pool.submit(timed, RUNAWAY) for _ in range(4)]
         time.sleep(0.8)
-        latencies = []
-        for _ in range(10):
-            started = time.monotonic()
-            assert get(server, MUNICIPALITIES).status_code == 200
-            latencies.append(time.monotonic() - started)
-        assert max(latencies) < 1.5, latencies
-        assert all(r.result().status_code == 503 for r in runaways)
+        cheap = [pool.submit(timed, MUNICIPALITIES) for _ in range(3)]
+        cheap_done = [c.result() for c in cheap]
+        runaway_done = [r.result() for r in runaways]
+    assert [status for status, _ in cheap_done] == [200, 200, 200]
+    assert [status for status, _ in runaway_done] == [503] * 4
+    first_runaway_end = min(at for _, at in runaway_done)
+    assert all(at < first_runaway_end for _, at in cheap_done)
 
 
 # --- writes -----------------------------------------------------------------------------

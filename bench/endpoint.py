@@ -1,0 +1,232 @@
+"""Endpoint benchmark: our /sparql against `oxigraph serve-read-only` on the same store.
+
+Throughput and p50/p99 latency at concurrency 1, 8 and 32 for a cheap lookup and a
+KPI-style aggregate, then the p99 of the cheap query with and without 4 clients running
+runaway queries. Uses `wrk` (Debian package wrk) as the load generator.
+
+    python -m bench.endpoint [--size M] [--duration 5] [--reuse-store DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from bench import generate as gen
+from kg import build
+from kg.settings import Settings
+
+HERE = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+RESULTS = HERE / "results" / "endpoint.json"
+
+CHEAP = (
+    "SELECT ?label WHERE { <https://data.creative.brussels/id/organisation/synthetic-000042> "
+    "<http://www.w3.org/2004/02/skos/core#prefLabel> ?label }"
+)
+AGGREGATE = (
+    "SELECT ?sector (COUNT(DISTINCT ?o) AS ?n) WHERE { ?o a <http://www.w3.org/ns/org#Organization> ; "
+    "<https://data.creative.brussels/ontology#sector> ?sector } GROUP BY ?sector ORDER BY DESC(?n)"
+)
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"
+TARGET_THROUGHPUT, TARGET_P99 = 0.8, 1.5
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url, timeout=2)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4}
+
+
+def _ms(text: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text.strip())
+    if match is None:
+        raise ValueError(f"unexpected wrk latency {text!r}")
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def wrk(url: str, connections: int, duration: float, accept: str) -> dict[str, float]:
+    out = subprocess.run(
+        [
+            "wrk",
+            f"-t{min(connections, 2)}",
+            f"-c{connections}",
+            f"-d{max(1, round(duration))}s",
+            "--latency",
+            "--timeout",
+            "30s",
+            "-H",
+            f"Accept: {accept}",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.MULTILINE))
+    p50, p99 = _ms(latency["50"]), _ms(latency["99"])
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": rps,
+        "p50_ms": p50,
+        "p99_ms": p99,
+        "non_2xx": int(errors.group(1)) if errors else 0,
+    }
+
+
+def m_store(size: str, reuse: Path | None) -> Settings:
+    """The synthetic store of ``size``, built once under bench/data/ and reused."""
+    var = reuse or gen.DATA_DIR / f"store-{size}"
+    settings = Settings(var_dir=var)
+    if settings.store_path.exists():
+        return settings
+    data = gen.default_out(size, 0)
+    if not data.exists():
+        print(f"generating {data.name}…", flush=True)
+        gen.generate(gen.SIZES[size], data, errors=0)
+    print(f"building the {size} store in {var}…", flush=True)
+    build.run(settings, extra=[data])
+    return settings
+
+
+def runaway_clients(url: str, stop: threading.Event, accept: str) -> list[threading.Thread]:
+    def loop() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(httpx.HTTPError):
+                httpx.get(url, params={"query": RUNAWAY}, headers={"Accept": accept}, timeout=60)
+
+    threads = [threading.Thread(target=loop, daemon=True) for _ in range(4)]
+    for t in threads:
+        t.start()
+    return threads
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="M", choices=sorted(gen.SIZES))
+    parser.add_argument("--duration", type=float, default=5.0)
+    parser.add_argument("--reuse-store", type=Path, help="a KG_VAR whose store is already built")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is needed as the load generator: apt-get install wrk")
+
+    settings = m_store(args.size, args.reuse_store)
+    store_dir = settings.store_path.resolve()
+    ours_port, ox_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "KG_VAR": str(settings.var),
+        "KG_PORT": str(ours_port),
+        "KG_QUERY_TIMEOUT": "10",
+    }
+    ours = subprocess.Popen(
+        [str(BIN / "kg"), "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    ox = subprocess.Popen(
+        [
+            str(BIN / "oxigraph"),
+            "serve-read-only",
+            "--location",
+            str(store_dir),
+            "--bind",
+            f"127.0.0.1:{ox_port}",
+            "--union-default-graph",
+            "--timeout-s",
+            "10",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    results: dict[str, Any] = {"size": args.size, "duration_s": args.duration, "runs": []}
+    accept = "application/sparql-results+json"
+    try:
+        wait(f"http://127.0.0.1:{ours_port}/sparql")
+        wait(f"http://127.0.0.1:{ox_port}/query")
+        servers = {
+            "kg": f"http://127.0.0.1:{ours_port}/sparql?query=",
+            "oxigraph": f"http://127.0.0.1:{ox_port}/query?query=",
+        }
+        print(
+            f"\n{'query':<10} {'conc':>4} | {'kg rps':>8} {'p50':>7} {'p99':>8} | {'oxigraph rps':>12} {'p50':>7} {'p99':>8} | {'rps ratio':>9} {'p99 ratio':>9}"
+        )
+        for name, query in (("lookup", CHEAP), ("aggregate", AGGREGATE)):
+            for conc in (1, 8, 32):
+                row: dict[str, Any] = {"query": name, "concurrency": conc}
+                for server, base in servers.items():
+                    wrk(base + quote(query), conc, 1, accept)  # warm up
+                    row[server] = wrk(base + quote(query), conc, args.duration, accept)
+                row["rps_ratio"] = row["kg"]["rps"] / row["oxigraph"]["rps"]
+                row["p99_ratio"] = row["kg"]["p99_ms"] / max(row["oxigraph"]["p99_ms"], 1e-3)
+                results["runs"].append(row)
+                k, o = row["kg"], row["oxigraph"]
+                print(
+                    f"{name:<10} {conc:>4} | {k['rps']:>8.0f} {k['p50_ms']:>6.1f}ms {k['p99_ms']:>7.1f}ms | "
+                    f"{o['rps']:>12.0f} {o['p50_ms']:>6.1f}ms {o['p99_ms']:>7.1f}ms | "
+                    f"{row['rps_ratio']:>9.2f} {row['p99_ratio']:>9.2f}"
+                )
+        print(
+            "\ncheap lookup p99 at concurrency 4, alone and beside 4 clients sending runaway queries"
+        )
+        for server, base in servers.items():
+            alone = wrk(base + quote(CHEAP), 4, args.duration, accept)
+            stop = threading.Event()
+            threads = runaway_clients(base.split("?")[0], stop, accept)
+            time.sleep(1.0)
+            loaded = wrk(base + quote(CHEAP), 4, args.duration, accept)
+            stop.set()
+            for t in threads:
+                t.join(70)
+            results[f"runaway_{server}"] = {"alone": alone, "with_runaways": loaded}
+            print(
+                f"  {server:<9} alone p99 {alone['p99_ms']:7.1f} ms ({alone['rps']:.0f} rps) | "
+                f"with runaways p99 {loaded['p99_ms']:7.1f} ms ({loaded['rps']:.0f} rps, "
+                f"{loaded['non_2xx']} errors)"
+            )
+        at8 = [r for r in results["runs"] if r["concurrency"] == 8]
+        print("\ntargets at concurrency 8: throughput >= 0.8x oxigraph, p99 <= 1.5x oxigraph")
+        for r in at8:
+            ok = r["rps_ratio"] >= TARGET_THROUGHPUT and r["p99_ratio"] <= TARGET_P99
+            print(
+                f"  {r['query']:<10} rps x{r['rps_ratio']:.2f}  p99 x{r['p99_ratio']:.2f}  {'met' if ok else 'MISSED'}"
+            )
+    finally:
+        ours.terminate()
+        ox.terminate()
+        ours.wait(20)
+        ox.wait(20)
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
