@@ -1,0 +1,1 @@
+"""Benchmarks of the build and of validation, and the synthetic data generator they use."""

@@ -1,0 +1,243 @@
+"""``make bench``: build and validation at S and M scale, side by side with reference tools.
+
+For each size: ``kg build`` with the synthetic file added vs the raw ``oxigraph load`` CLI on
+the same file; then, on the data with seeded errors, the project's validator vs pyshacl on the
+same shapes and union. Each step runs in a fresh process (wall time, peak RSS of its process
+tree). Prints a table and writes bench/results/latest.json.
+
+    python -m bench [--sizes S M] [--errors 50] [--skip-pyshacl-m] [--skip-pyshacl]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from bench import generate as gen
+from bench.schemes import write_fallback
+from bench.validators import prepare
+from kg.build import all_sources
+from kg.settings import Settings
+from kg.sources import extra_source
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results" / "latest.json"
+BIN = Path(sys.executable).parent
+BUILD_TARGET, PYSHACL_TARGET = 2.0, 30.0
+
+Row = dict[str, Any]
+
+
+def measure(cmd: list[str], interval: float = 0.05) -> Row:
+    """Run ``cmd``; its wall time, the peak RSS of its process tree, and its JSON output."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=HERE.parent)
+    watched = psutil.Process(proc.pid)
+    peak = 0
+    while proc.poll() is None:
+        try:
+            tree = [watched, *watched.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+        except psutil.Error:
+            pass
+        time.sleep(interval)
+    out, err = proc.communicate()
+    wall = time.perf_counter() - start
+    if proc.returncode:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err.decode()[-3000:]}")
+    lines = out.decode().strip().splitlines()
+    row: Row = json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {}
+    return {**row, "wall": round(wall, 3), "peak_rss_mb": round(peak / 2**20)}
+
+
+def dataset(size: str, errors: int) -> tuple[Path, list[dict[str, Any]]]:
+    """The generated file for ``size`` (made again only when the generator changed)."""
+    path = gen.default_out(size, errors)
+    expected = path.with_suffix(".errors.json")
+    stamp = path.with_suffix(".stamp")
+    key = hashlib.sha256(Path(gen.__file__).read_bytes()).hexdigest() + f"{gen.SEED}:{errors}"
+    if not (path.exists() and stamp.exists() and stamp.read_text() == key):
+        print(f"generating {path.name}…", flush=True)
+        partial = path.with_suffix(".partial")  # others may be reading the old file
+        seeded = gen.generate(gen.SIZES[size], partial, errors=errors)
+        partial.replace(path)
+        gen.write_expected(seeded, expected)
+        stamp.write_text(key)
+    return path, json.loads(expected.read_text())
+
+
+def count_lines(path: Path) -> int:
+    with open(path, "rb") as f:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+
+
+def python(*args: str) -> list[str]:
+    return [sys.executable, "-m", "bench.child", *args]
+
+
+def bench_size(size: str, tmp: Path, errors: int, stand_ins: list[Path], pyshacl: bool) -> Row:
+    settings = Settings(var_dir=tmp / "var")
+    clean, _ = dataset(size, 0)
+    seeded_path, seeded = dataset(size, errors)
+    row: Row = {"organisations": gen.SIZES[size], "synthetic_triples": count_lines(clean)}
+
+    print(f"[{size}] kg build…", flush=True)
+    row["build"] = measure(python("build", str(settings.var), str(clean), *map(str, stand_ins)))
+    print(f"[{size}] oxigraph load…", flush=True)
+    graph = extra_source(settings, clean).graph
+    oxigraph = [str(BIN / "oxigraph"), "load", "--location", str(tmp / "oxigraph")]
+    row["oxigraph_load"] = measure([*oxigraph, "--file", str(clean), "--graph", graph])
+    row["build_over_oxigraph"] = round(row["build"]["wall"] / row["oxigraph_load"]["wall"], 2)
+
+    work = tmp / "validation"
+    sources = all_sources(settings, work, [seeded_path, *stand_ins])
+    shapes_nt, union = prepare(settings, sources, work)
+    (shapes := work / "shapes.nt").write_bytes(shapes_nt)
+    row["validation_triples"] = count_lines(union)
+    row["seeded_errors"] = len(seeded)
+    expected = {(e["focus"], e["path"], e["component"]) for e in seeded}
+    print(f"[{size}] fast validation…", flush=True)
+    fast = measure(python("fast", str(shapes), str(union)))
+    keys = fast.pop("results")
+    found = {tuple(k) for k in keys}
+    fast.update(results=len(keys), seeded_found=len(expected & found))
+    row["fast"] = fast
+    if pyshacl:
+        print(f"[{size}] pyshacl (slow)…", flush=True)
+        ref = measure(python("pyshacl", str(shapes), str(union)))
+        keys = ref.pop("results")
+        ref_found = {tuple(k) for k in keys}
+        ref.update(results=len(keys), seeded_found=len(expected & ref_found))
+        row["pyshacl"] = ref
+        row["pyshacl_over_fast"] = round(ref["validate"] / fast["seconds"], 1)
+        row["results_agree"] = found == ref_found
+        row["only_fast"] = sorted(map(list, found - ref_found))[:20]  # type: ignore[arg-type]
+        row["only_pyshacl"] = sorted(map(list, ref_found - found))[:20]  # type: ignore[arg-type]
+    return row
+
+
+def _mb(step: Row) -> str:
+    return f"{step['wall']:.2f} s, {step['peak_rss_mb']:,} MB"
+
+
+def table(sizes: dict[str, Row]) -> str:
+    def line(label: str, cell: Any) -> str:
+        cells = []
+        for row in sizes.values():
+            try:
+                cells.append(f"{cell(row):>24}")
+            except KeyError:
+                cells.append(f"{'–':>24}")
+        return f"{label:<38}" + "".join(cells)
+
+    def verdict(value: float, target: float, at_most: bool) -> str:
+        ok = value <= target if at_most else value >= target
+        return f"{value:.1f}× ({'ok' if ok else 'MISSES'} {'≤' if at_most else '≥'}{target:.0f}×)"
+
+    out = [f"{'':<38}" + "".join(f"{s:>24}" for s in sizes)]
+    out += [
+        line("synthetic organisations", lambda r: f"{r['organisations']:,}"),
+        line("triples in the synthetic file", lambda r: f"{r['synthetic_triples']:,}"),
+        line("kg build (wall, peak RSS)", lambda r: _mb(r["build"])),
+    ]
+    steps = dict.fromkeys(k for r in sizes.values() for k in r["build"]["timings"])
+    subs = dict.fromkeys(k for r in sizes.values() for k in r["build"].get("derived_steps", {}))
+    for step in steps:
+        out.append(line(f"  {step} (s)", lambda r, s=step: f"{r['build']['timings'][s]:.2f}"))
+        if step == "derived":
+            for sub in subs:
+                cell = lambda r, s=sub: f"{r['build']['derived_steps'][s]:.2f}"  # noqa: E731
+                out.append(line(f"    {sub} (s)", cell))
+    out += [
+        line("  triples / s (whole build)", lambda r: f"{r['build']['triples_per_second']:,}"),
+        line("oxigraph load CLI (wall, peak RSS)", lambda r: _mb(r["oxigraph_load"])),
+        line(
+            "build / oxigraph load",
+            lambda r: verdict(r["build_over_oxigraph"], BUILD_TARGET, True),
+        ),
+        line("triples validated (with errors)", lambda r: f"{r['validation_triples']:,}"),
+        line("fast validation (wall, peak RSS)", lambda r: _mb(r["fast"])),
+        line("  in process (s)", lambda r: f"{r['fast']['seconds']:.2f}"),
+        line("pyshacl (wall, peak RSS)", lambda r: _mb(r["pyshacl"])),
+        line(
+            "  rdflib parse + validate (s)",
+            lambda r: f"{r['pyshacl']['parse']:.1f} + {r['pyshacl']['validate']:.1f}",
+        ),
+        line(
+            "pyshacl validate / fast",
+            lambda r: verdict(r["pyshacl_over_fast"], PYSHACL_TARGET, False),
+        ),
+        line(
+            "results (fast / pyshacl)",
+            lambda r: f"{r['fast']['results']} / {r['pyshacl']['results']}",
+        ),
+        line("same (focus, path, component) set", lambda r: "yes" if r["results_agree"] else "NO"),
+        line(
+            "seeded errors found (fast)",
+            lambda r: f"{r['fast']['seeded_found']}/{r['seeded_errors']}",
+        ),
+        line(
+            "seeded errors found (pyshacl)",
+            lambda r: f"{r['pyshacl']['seeded_found']}/{r['seeded_errors']}",
+        ),
+    ]
+    return "\n".join(out)
+
+
+def versions() -> dict[str, str]:
+    import pyoxigraph
+    import pyshacl
+    import shacl
+
+    cli = subprocess.run([str(BIN / "oxigraph"), "--version"], capture_output=True, text=True)
+    return {
+        "python": platform.python_version(),
+        "cpus": str(psutil.cpu_count()),
+        "memory_gb": f"{psutil.virtual_memory().total / 2**30:.1f}",
+        "pyoxigraph": pyoxigraph.__version__,
+        "shacl": shacl.__version__,
+        "pyshacl": pyshacl.__version__,
+        "oxigraph_cli": cli.stdout.strip(),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--sizes", nargs="+", choices=gen.SIZES, default=["S", "M"])
+    parser.add_argument("--errors", type=int, default=50, help="violations seeded (default 50)")
+    parser.add_argument("--skip-pyshacl-m", action="store_true", help="no pyshacl on M or L")
+    parser.add_argument("--skip-pyshacl", action="store_true", help="no pyshacl at all")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+
+    root = Settings().root
+    report: Row = {"started": time.strftime("%Y-%m-%dT%H:%M:%S"), "machine": versions()}
+    report["sizes"] = sizes = {}
+    with tempfile.TemporaryDirectory(prefix="kg-bench-") as tmp_dir:
+        tmp = Path(tmp_dir)
+        stand_in = write_fallback(root, tmp / "schemes-fallback.nt")
+        report["scheme_stand_ins"] = stand_in is not None
+        for size in args.sizes:
+            run_pyshacl = not args.skip_pyshacl and not (args.skip_pyshacl_m and size != "S")
+            sizes[size] = bench_size(
+                size, tmp / size, args.errors, [stand_in] if stand_in else [], run_pyshacl
+            )
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(json.dumps(report, indent=2) + "\n")
+    print()
+    print(table(sizes))
+    print(f"\nresults: {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""One measured step, run in a fresh process so that its wall time and peak memory are its own.
+Prints one JSON object on stdout.
+
+    python -m bench.child build VAR_DIR FILE...      # kg build with FILEs added
+    python -m bench.child fast SHAPES.nt UNION.nt    # the project's validator
+    python -m bench.child pyshacl SHAPES.nt UNION.nt # pyshacl, no inference
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+
+def build(var_dir: str, *files: str) -> dict[str, object]:
+    from kg import build
+    from kg.settings import Settings
+
+    marks: list[tuple[float, str]] = []
+    start = time.perf_counter()
+    result = build.run(
+        Settings(var_dir=Path(var_dir)),
+        extra=[Path(f) for f in files],
+        progress=lambda message: marks.append((time.perf_counter(), message)),
+    )
+    seconds = time.perf_counter() - start
+    marks.append((start + seconds, "end"))
+    # sub-steps announced as "derived: NAME…" last until the next message
+    derived = {
+        m.removeprefix("derived: ").rstrip("…"): round(marks[i + 1][0] - t, 3)
+        for i, (t, m) in enumerate(marks[:-1])
+        if m.startswith("derived: ")
+    }
+    return {
+        "seconds": round(seconds, 3),
+        "timings": result.timings,
+        "derived_steps": derived,
+        "triples": result.triples,
+        "triples_per_second": round(result.triples / seconds),
+    }
+
+
+def fast(shapes: str, union: str) -> dict[str, object]:
+    from bench.validators import fast
+
+    start = time.perf_counter()
+    keys = fast(Path(shapes).read_bytes(), Path(union))
+    return {"seconds": round(time.perf_counter() - start, 3), "results": keys}
+
+
+def pyshacl(shapes: str, union: str) -> dict[str, object]:
+    from bench.validators import reference
+
+    keys, timings = reference(Path(shapes).read_bytes(), Path(union))
+    return {"seconds": round(sum(timings.values()), 3), **timings, "results": keys}
+
+
+def main(argv: list[str]) -> None:
+    steps = {"build": build, "fast": fast, "pyshacl": pyshacl}
+    if not argv or argv[0] not in steps:
+        sys.exit(__doc__)
+    print(json.dumps(steps[argv[0]](*argv[1:])))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

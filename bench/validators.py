@@ -1,0 +1,91 @@
+"""The two validators on the same union of data the build validates, their results reduced to
+comparable keys: (focus node, path, constraint component)."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from kg.normalise import normalise
+from kg.report import Issue
+from kg.settings import Settings
+from kg.sources import Source
+from kg.validation import run_shacl, shapes_ntriples
+
+#: (focus node IRI, path IRI or rendered path or None, component without "ConstraintComponent")
+Key = tuple[str, str | None, str]
+NOT_SHACL = ("vocabulary", "provenance", "syntax")
+
+
+def prepare(settings: Settings, sources: Sequence[Source], workdir: Path) -> tuple[bytes, Path]:
+    """Shapes as N-Triples and the union of the data sources, made as ``kg build`` makes them
+    (``kg.build.all_sources`` gives the build's own list)."""
+    norm = workdir / "norm"
+    norm.mkdir(parents=True, exist_ok=True)
+    files = [normalise(s, norm / f"{i:03d}.nt", settings.base) for i, s in enumerate(sources)]
+    union = workdir / "union.nt"
+    with open(union, "wb") as out:
+        for source, path in zip(sources, files, strict=True):
+            if source.kind != "shapes":
+                with open(path, "rb") as part:
+                    shutil.copyfileobj(part, out, 1 << 20)
+                out.write(b"\n")
+    return shapes_ntriples([s for s in sources if s.kind == "shapes"]), union
+
+
+def bare(term: str | None) -> str | None:
+    """``<iri>`` -> ``iri``; anything else as it is."""
+    if term and term.startswith("<") and term.endswith(">") and " " not in term:
+        return term[1:-1]
+    return term
+
+
+def issue_key(issue: Issue) -> Key:
+    return bare(issue.entity) or "", bare(issue.property), issue.check
+
+
+def fast(shapes_nt: bytes, union: Path) -> list[Key]:
+    """The project's fast path: the compiled Rust validator."""
+    return [issue_key(i) for i in run_shacl(shapes_nt, str(union))]
+
+
+def reference(shapes_nt: bytes, union: Path) -> tuple[list[Key], dict[str, float]]:
+    """pyshacl, no inference, on the same data and shapes; also its parse and run times."""
+    import pyshacl
+    from rdflib import RDF, SH, BNode, Graph, URIRef
+    from rdflib.collection import Collection
+
+    start = time.perf_counter()
+    shapes = Graph().parse(data=shapes_nt.decode(), format="nt")
+    data = Graph().parse(union, format="nt")
+    parsed = time.perf_counter()
+    _, report, _ = pyshacl.validate(
+        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=False
+    )
+    done = time.perf_counter()
+
+    def path(node: object) -> str | None:
+        if node is None:
+            return None
+        if isinstance(node, URIRef):
+            return str(node)
+        if isinstance(node, BNode) and (node, RDF.first, None) in report:
+            return "/".join(f"<{p}>" for p in Collection(report, node))
+        if isinstance(node, BNode) and (inverse := report.value(node, SH.inversePath)):
+            return f"^<{inverse}>"
+        return str(node)
+
+    keys = []
+    # top-level results only: pyshacl also types the nested sh:detail results
+    for result in report.objects(next(report.subjects(RDF.type, SH.ValidationReport)), SH.result):
+        component = str(report.value(result, SH.sourceConstraintComponent))
+        keys.append(
+            (
+                str(report.value(result, SH.focusNode)),
+                path(report.value(result, SH.resultPath)),
+                component.rsplit("#", 1)[-1].removesuffix("ConstraintComponent"),
+            )
+        )
+    return keys, {"parse": round(parsed - start, 3), "validate": round(done - parsed, 3)}
