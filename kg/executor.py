@@ -80,6 +80,7 @@ class WorkerPool:
         self._warm = warm
         self._idle: list[_Worker] = []
         self._busy = 0
+        self._niced = 0  # busy workers running long queries at lowered priority
         self._cond = threading.Condition()
         self._closed = False
         for _ in range(size):
@@ -126,6 +127,8 @@ class WorkerPool:
         keep = healthy and not worker.niced and not self._closed
         with self._cond:
             self._busy -= 1
+            if worker.niced:
+                self._niced -= 1
             # workers started under load stay warm (up to max_size): starting one costs
             # tens of milliseconds, keeping one costs a store handle
             if keep and len(self._idle) < self.max_size:
@@ -139,9 +142,15 @@ class WorkerPool:
             threading.Thread(target=self._replenish, daemon=True).start()
 
     def _replenish(self) -> None:
-        """Bring the warm pool back to its size after a worker was ended."""
+        """Keep ``size`` warm workers for ordinary queries: after a worker was ended, and
+        when one starts a long query (it no longer counts), start one in the background."""
         with self._cond:
-            if self._closed or len(self._idle) + self._busy >= self.size:
+            ordinary = len(self._idle) + self._busy - self._niced
+            if (
+                self._closed
+                or ordinary >= self.size
+                or self._busy + len(self._idle) >= self.max_size
+            ):
                 return
         worker = self._spawn()
         with self._cond:
@@ -206,6 +215,9 @@ class WorkerPool:
                 with contextlib.suppress(OSError):
                     os.setpriority(os.PRIO_PROCESS, worker.process.pid or 0, 15)
                 worker.niced = True
+                with self._cond:
+                    self._niced += 1
+                threading.Thread(target=self._replenish, daemon=True).start()
 
     def start(self, job: Job, timeout: float, prefetch: int = 4 * 1024 * 1024) -> QueryRun:
         """Run until the head and up to ``prefetch`` bytes of body (or the end) are known.
