@@ -1,0 +1,915 @@
+"""Saved queries (docs/saved-queries.md): every file's header is valid and its parameters
+projected; the API runs each one in every format with the same rows as the store gives;
+parameters are checked and bound as single terms (no injection); pages and their Link
+headers; one documented OpenAPI operation per query; the HTML catalogue and pages."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from pyoxigraph import (
+    BlankNode,
+    Literal,
+    NamedNode,
+    QueryResultsFormat,
+    QuerySolutions,
+    parse_query_results,
+)
+
+from endpoint import saved_api
+from endpoint.app import create_app
+from kg import binding, saved
+from kg.binding import Param, ParameterError, ParamSpecError
+from kg.namespaces import all_prefixes
+from kg.saved import QueryFileError, SavedQuery
+from kg.settings import Settings
+from kg.store import GraphStore, open_store
+from tests.conftest import ROOT, free_port, wait_http
+
+FILES = sorted((ROOT / "queries").glob("*.rq"))
+PREFIXES = all_prefixes(Settings().base)
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+def saved_app(settings: Settings) -> FastAPI:
+    """The real app, with the saved-query routes if app.py does not include them yet."""
+    app = create_app(settings)
+    if not any(getattr(route, "path", None) == "/api/queries" for route in app.routes):
+        app.include_router(saved_api.make_router(settings))
+    return app
+
+
+@pytest.fixture(scope="module")
+def client(built: Settings) -> TestClient:
+    return TestClient(saved_app(built))
+
+
+@pytest.fixture(scope="module")
+def store(built: Settings) -> GraphStore:
+    return open_store(built)
+
+
+def example(param: Param, store: GraphStore) -> str:
+    """A value a required parameter accepts, for running every query."""
+    if param.values:
+        return param.values[0]
+    if param.type == "iri":
+        if param.class_ or param.scheme:
+            key = "class" if param.class_ else "scheme"
+            target = binding.parse_iri(param.class_ or param.scheme or "", PREFIXES)
+            rows = store.query(saved_api.MEMBERS[key], {key: target})
+            assert isinstance(rows, QuerySolutions)
+            return next(iter(rows))["value"].value  # type: ignore[union-attr]
+        return PREFIXES["cci"] + "Municipality"
+    return {"string": "a", "language": "en", "integer": str(param.min or 1)}.get(
+        param.type, "2020-01-01"
+    )
+
+
+def arguments(query: SavedQuery, store: GraphStore) -> dict[str, str]:
+    return {p.name: example(p, store) for p in query.params if p.required}
+
+
+def direct(
+    settings: Settings, store: GraphStore, name: str, raw: dict[str, str]
+) -> tuple[list[str], list[tuple[object, ...]]]:
+    """The query run on the store itself, bound the same way."""
+    result = saved.run(settings, store, saved.get(settings, name), raw)
+    assert isinstance(result, QuerySolutions)
+    names = [v.value for v in result.variables]
+    return names, [tuple(row[n] for n in names) for row in result]
+
+
+def parsed(body: bytes, fmt: QueryResultsFormat) -> tuple[list[str], list[tuple[object, ...]]]:
+    result = parse_query_results(body, fmt)
+    assert isinstance(result, QuerySolutions)
+    names = [v.value for v in result.variables]
+    return names, [tuple(row[n] for n in names) for row in result]
+
+
+def link_rels(header: str) -> dict[str, dict[str, list[str]]]:
+    """rel -> query parameters of the URL, from an RFC 8288 Link header."""
+    out = {}
+    for url, rel in re.findall(r'<([^>]*)>;\s*rel="([^"]+)"', header):
+        out[rel] = parse_qs(urlsplit(url).query)
+    return out
+
+
+# ---- the files ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_every_saved_query_has_a_valid_header(path: Path) -> None:
+    settings = Settings(root=ROOT)
+    query = saved.get(settings, path.stem)
+    assert set(query.titles) == set(query.descriptions) == {"en", "fr", "nl"}
+    assert all(query.titles.values()) and all(query.descriptions.values())
+    assert query.tags and query.chart in saved.CHARTS
+    # each parameter's variable is projected by name (pyoxigraph binds only those)
+    projected = saved.projected(query.text)
+    for param in query.params:
+        assert param.name in projected, f"{path.name}: ?{param.name} is not in the SELECT clause"
+
+
+def test_all_saved_queries_load_together_and_cover_the_parameter_types() -> None:
+    queries = saved.load_all(Settings(root=ROOT))
+    assert [q.name for q in queries] == [p.stem for p in FILES]
+    params = [p for q in queries for p in q.params]
+    assert {"iri", "string", "language", "integer"} <= {p.type for p in params}
+    assert any(p.class_ for p in params) and any(p.scheme for p in params)
+    assert any(p.values_query for p in params)
+    assert len(queries) >= 4
+
+
+def test_projection_is_read_from_the_outer_select_clause() -> None:
+    text = (
+        "# x\nSELECT ?a $b (COUNT(?c) AS ?n) (CONCAT('?z', STR(?d)) AS ?e) WHERE {\n"
+        "  { SELECT ?inner WHERE { ?inner ?p ?o } } # ?comment\n} GROUP BY ?a ?b"
+    )
+    assert saved.projected(text) == {"a", "b"}
+    assert saved.projected("SELECT * WHERE { ?s ?p ?o }") == set()
+    assert saved.projected("SELECT DISTINCT ?s\nFROM <urn:g> WHERE { ?s ?p ?o }") == {"s"}
+
+
+HEADER = """\
+# title: T
+# title@fr: T fr
+# title@nl: T nl
+# description: D.
+# description@fr: D fr.
+# description@nl: D nl.
+# tags: test
+# chart: table
+"""
+
+BROKEN = [
+    # (file text, line, words the message holds)
+    ("SELECT * WHERE { ?s ?p ?o }\n", 1, "no header"),
+    (HEADER.replace("# title@nl: T nl\n", ""), 8, "`title@nl`"),
+    (HEADER.replace("# description@fr: D fr.\n", ""), 8, "`description@fr`"),
+    (HEADER.replace("# chart: table\n", ""), 8, "`chart`"),
+    (HEADER.replace("# tags: test\n", ""), 8, "`tags`"),
+    (HEADER.replace("# chart: table", "# chart: histogram"), 8, "histogram"),
+    (HEADER.replace("# tags: test", "# tags: Test, x"), 7, "'Test'"),
+    (HEADER.replace("# tags: test", "# tags: a, , b"), 7, "''"),
+    (HEADER.replace("# tags: test", "# tags: a, a"), 7, "twice"),
+    (HEADER + "# kpi: Not An Id\nASK {}\n", 9, "kpi"),
+    (HEADER + "# title: again\nASK {}\n", 9, "twice"),
+    (HEADER + "# titel: typo\nASK {}\n", 9, "unknown header key 'titel'"),
+    (HEADER + "# title@en: T\nASK {}\n", 9, "`title`"),
+    (HEADER + "# just a comment\nASK {}\n", 9, "not a `# key: value`"),
+    (HEADER + "# param: x | float\nSELECT ?x WHERE {}\n", 9, "unknown type 'float'"),
+    (HEADER + "# param: x | iri | class=nope:Thing\nSELECT ?x WHERE {}\n", 9, "nope:Thing"),
+    (HEADER + "# param: x | string | min=1\nSELECT ?x WHERE {}\n", 9, "integer parameters"),
+    (HEADER + "# param: x | integer | min=5 | max=1\nSELECT ?x WHERE {}\n", 9, "min=5"),
+    (HEADER + "# param: x | integer | default=abc\nSELECT ?x WHERE {}\n", 9, "default=abc"),
+    (
+        HEADER + "# param: x | integer | values=1,2 | default=3\nSELECT ?x WHERE {}\n",
+        9,
+        "default=3",
+    ),
+    (HEADER + "# param: x | language | default=de\nSELECT ?x WHERE {}\n", 9, "'de'"),
+    (HEADER + "# param: x | date | default=2020-13-01\nSELECT ?x WHERE {}\n", 9, "2020-13-01"),
+    (HEADER + "# param: x | string | sometimes\nSELECT ?x WHERE {}\n", 9, "'sometimes'"),
+    (HEADER + "# param: format | string\nSELECT ?format WHERE {}\n", 9, "reserved"),
+    (HEADER + "# param: ?x | string\nSELECT ?x WHERE {}\n", 9, "'?x'"),
+    (
+        HEADER + "# param: x | string\n# param: x | integer\nSELECT ?x WHERE {}\n",
+        10,
+        "declared twice",
+    ),
+    (HEADER + "# param: x | string\nSELECT ?y WHERE { BIND(?x AS ?y) }\n", 9, "?x"),
+    (HEADER + "# param: x | string\nSELECT * WHERE { ?s ?p ?x }\n", 9, "SELECT *"),
+    (HEADER + "# param: x | string\nSELECT (?x AS ?y) WHERE { }\n", 9, "AS ?x"),
+    (HEADER + "# param: x | string\nASK { ?s ?p ?x }\n", 9, "ASK"),
+    (
+        HEADER + "# param: x | string\nSELECT ?s ?x (COUNT(*) AS ?n) WHERE { ?s ?p ?o }\n"
+        "GROUP BY ?s\n",
+        9,
+        "GROUP BY",
+    ),
+    (
+        HEADER + "# param: x | string\nSELECT ?x ?s WHERE { ?s ?p ?o FILTER(!BOUND(?x)) }\n",
+        9,
+        "COALESCE",
+    ),
+    (HEADER + "SELECT ?s WHERE {\n  ?s ?p\n}\n", 11, "SPARQL"),
+    (HEADER + "CONSTRUCT WHERE { ?s ?p ?o }\n", 9, "SELECT or ASK"),
+    (HEADER + "INSERT DATA { <urn:a> <urn:b> <urn:c> }\n", 9, "update"),
+    (HEADER, 9, "no SPARQL text"),
+    (HEADER + "# param: x | iri | values=query:broken\nSELECT ?x WHERE {}\n", 9, "itself"),
+]
+
+
+@pytest.mark.parametrize(("text", "line", "words"), BROKEN)
+def test_a_broken_header_names_the_file_and_line(
+    tmp_path: Path, text: str, line: int, words: str
+) -> None:
+    (tmp_path / "queries").mkdir()
+    (tmp_path / "queries" / "broken.rq").write_text(text, encoding="utf-8")
+    settings = Settings(root=tmp_path, var_dir=tmp_path / "var")
+    with pytest.raises(QueryFileError) as caught:
+        saved.get(settings, "broken")
+    message = str(caught.value)
+    assert message.startswith(f"queries/broken.rq:{line}: "), message
+    assert words in message, message
+    with pytest.raises(QueryFileError, match=r"^queries/broken\.rq:\d+: "):
+        saved.load_all(settings)
+    good, problems = saved.load_valid(settings)
+    assert good == [] and [p.file for p in problems] == ["queries/broken.rq"]
+
+
+def test_references_between_queries_are_checked(tmp_path: Path) -> None:
+    queries = tmp_path / "queries"
+    queries.mkdir()
+    ref = "# param: x | iri | values=query:{}\nSELECT ?x WHERE {{}}\n"
+    loop = "# param: x | iri | optional | values=query:{}\nSELECT ?x WHERE {{}}\n"
+    (queries / "a.rq").write_text(HEADER + loop.format("b"))
+    (queries / "b.rq").write_text(HEADER + loop.format("a"))
+    (queries / "c.rq").write_text(HEADER + ref.format("missing"))
+    (queries / "d.rq").write_text(HEADER + "# param: y | string\nSELECT ?y WHERE {}\n")
+    (queries / "e.rq").write_text(HEADER + ref.format("d"))
+    (queries / "f.rq").write_text(HEADER + "ASK {}\n")
+    (queries / "g.rq").write_text(HEADER + ref.format("f"))
+    (queries / "Bad_Name.rq").write_text(HEADER + "ASK {}\n")
+    (queries / "k1.rq").write_text(HEADER + "# kpi: same\nASK {}\n")
+    (queries / "k2.rq").write_text(HEADER + "# kpi: same\nASK {}\n")
+    good, problems = saved.load_valid(Settings(root=tmp_path, var_dir=tmp_path / "var"))
+    assert [q.name for q in good] == ["d", "f", "k1"]
+    messages = "\n".join(str(p) for p in problems)
+    assert "queries/a.rq:9: values=query: references go round: a -> b -> a" in messages
+    assert "queries/c.rq:9: param `x`: values=query:missing names no valid saved query" in messages
+    assert "queries/e.rq:9: param `x`: d needs parameters (y)" in messages
+    assert "queries/g.rq:9: param `x`: f is not a SELECT query" in messages
+    assert "queries/Bad_Name.rq:1: 'Bad_Name' is not a saved query name" in messages
+    assert "queries/k2.rq:9: kpi 'same' is already measured by queries/k1.rq" in messages
+
+
+# ---- parameters, without a store -----------------------------------------------------------
+
+
+def test_values_are_parsed_by_type() -> None:
+    def value(spec: str, raw: str) -> object:
+        return binding.parse_value(binding.parse_param(spec, PREFIXES), raw, PREFIXES)
+
+    sector = NamedNode(PREFIXES["sector"] + "music")
+    assert value("s | iri", "sector:music") == sector
+    assert value("s | iri", PREFIXES["sector"] + "music") == sector
+    assert value("s | iri", f"<{PREFIXES['sector']}music>") == sector
+    assert value("s | string", ' "} ; DROP ALL # ') == Literal(' "} ; DROP ALL # ')
+    assert value("l | language", "NL") == Literal("nl")
+    assert value("n | integer | min=-3 | max=10", "+7") == Literal(
+        "7", datatype=NamedNode(XSD + "integer")
+    )
+    assert value("d | date", "2024-02-29") == Literal(
+        "2024-02-29", datatype=NamedNode(XSD + "date")
+    )
+    assert value("k | iri | values=cci:Network,cci:School", "cci:School") == NamedNode(
+        PREFIXES["cci"] + "School"
+    )
+    refused = [
+        ("s | iri", "music"),
+        ("s | iri", "nope:music"),
+        ("s | iri", "javascript:alert(1)"),
+        ("s | iri", "sector:music> } ; DROP ALL #"),
+        ("s | iri", "<relative>"),
+        ("l | language", "de"),
+        ("n | integer", "1.5"),
+        ("n | integer", "1e3"),
+        ("n | integer | max=10", "11"),
+        ("n | integer | min=0", "-1"),
+        ("d | date", "2023-02-29"),
+        ("d | date", "29/02/2024"),
+        ("k | integer | values=1,2", "3"),
+    ]
+    for spec, raw in refused:
+        with pytest.raises(ParameterError) as caught:
+            value(spec, raw)
+        assert caught.value.name == spec.split(" ")[0]
+        assert str(caught.value).startswith(f"parameter `{caught.value.name}`: ")
+
+
+def test_parameter_declarations() -> None:
+    param = binding.parse_param(
+        "kind | iri | optional | class=owl:Class | default=org:Organization", PREFIXES
+    )
+    assert param == Param(
+        "kind", "iri", optional=True, default="org:Organization", class_="owl:Class"
+    )
+    assert not param.required
+    assert binding.parse_param("name | string", PREFIXES).required
+    assert binding.parse_param("n | integer | min=1 | max=9 | default=2", PREFIXES).schema() == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 9,
+        "default": 2,
+    }
+    assert binding.parse_param("k | string | values=a,b", PREFIXES).schema()["enum"] == ["a", "b"]
+    with pytest.raises(ParamSpecError, match="declared twice"):
+        binding.parse_params(["a | string", "a | integer"], PREFIXES)
+
+
+@pytest.mark.parametrize(
+    "term",
+    [
+        NamedNode("https://data.creative.brussels/id/organisation/x"),
+        Literal('"} ; DROP ALL #'),
+        Literal("line\nbreak\t\\ <script>"),
+        Literal("Bruxelles", language="fr"),
+        Literal("2020-01-01", datatype=NamedNode(XSD + "date")),
+    ],
+)
+def test_terms_cross_to_a_worker_as_ntriples(term: NamedNode | Literal) -> None:
+    encoded = binding.to_ntriples({"v": term})
+    assert binding.from_ntriples(encoded) == {"v": term}
+
+
+def test_a_forged_ntriples_term_is_refused() -> None:
+    for text in ['"a" . <urn:x> <urn:y> "b"', "_:b", '"a"\n', "?x", ""]:
+        with pytest.raises(ValueError):
+            binding.from_ntriples({"v": text})
+    assert isinstance(BlankNode(), BlankNode)
+
+
+# ---- the API ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_every_query_answers_in_every_format_with_the_stores_rows(
+    path: Path, built: Settings, store: GraphStore, client: TestClient
+) -> None:
+    query = saved.get(built, path.stem)
+    args = arguments(query, store)
+    names, rows = direct(built, store, query.name, args)
+    api = f"/api/queries/{query.name}"
+    whole = {**args, "per_page": str(built.max_rows)}
+
+    response = client.get(api, params={**whole, "format": "json"})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/sparql-results+json")
+    assert parsed(response.content, QueryResultsFormat.JSON) == (names, rows)
+    assert response.headers["X-Total-Count"] == str(len(rows))
+    assert response.headers["X-SPARQL-Rows"] == str(len(rows))
+
+    response = client.get(api, params=whole, headers={"Accept": "text/tab-separated-values"})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/tab-separated-values")
+    assert parsed(response.content, QueryResultsFormat.TSV) == (names, rows)
+
+    response = client.get(api, params={**whole, "format": "csv"})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/csv")
+    lines = response.text.split("\r\n")
+    assert lines[0] == ",".join(names) and len([x for x in lines[1:] if x]) <= len(rows)
+
+    response = client.get(api, params={**whole, "format": "xml"})
+    assert response.status_code == 200
+    assert parsed(response.content, QueryResultsFormat.XML) == (names, rows)
+
+    for page in (
+        client.get(api, params={**args, "format": "html"}),
+        client.get(f"/queries/{query.name}", params={**args, "lang": "nl"}),
+    ):
+        assert page.status_code == 200, page.text
+        assert page.headers["content-type"].startswith("text/html")
+        assert f"<h1>{query.titles['nl' if 'lang=nl' in str(page.url) else 'fr']}" in (
+            page.text.replace("&#39;", "'")
+        )
+
+
+def test_the_default_format_is_json_and_a_browser_gets_the_page(client: TestClient) -> None:
+    api = "/api/queries/organisations-by-kind"
+    assert client.get(api).headers["content-type"].startswith("application/sparql-results+json")
+    browser = client.get(api, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert browser.headers["content-type"].startswith("text/html")
+    assert client.get(api, headers={"Accept": "text/csv"}).text.startswith("kind,label,")
+    refused = client.get(api, headers={"Accept": "image/png"})
+    assert refused.status_code == 406 and refused.json()["error"]["type"] == "NotAcceptable"
+    assert client.get(api, params={"format": "turtle"}).status_code == 406
+
+
+def test_unknown_queries_are_404(client: TestClient) -> None:
+    for url in ("/api/queries/nope", "/queries/nope", "/api/queries/..%2Fpyproject"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert response.json()["error"]["type"] == "NotFound"
+
+
+def error_of(response: object) -> dict[str, str]:
+    assert response.status_code == 400, response.text  # type: ignore[attr-defined]
+    error = response.json()["error"]  # type: ignore[attr-defined]
+    assert isinstance(error, dict)
+    return error
+
+
+def test_a_wrong_value_is_a_400_naming_the_parameter(client: TestClient) -> None:
+    cases = [
+        ("organisations-in-several-sectors", {"at_least": "two"}, "at_least", "integer"),
+        ("organisations-in-several-sectors", {"at_least": "0"}, "at_least", "minimum"),
+        ("organisations-in-several-sectors", {"at_least": "51"}, "at_least", "maximum"),
+        ("organisations-in-several-sectors", {"lang": "de"}, "lang", "'de'"),
+        ("organisations-in-sector", {"sector": "not an iri"}, "sector", "IRI"),
+        ("organisations-in-sector", {"sector": "sector:nope"}, "sector", "scheme:sectors"),
+        ("organisations-in-sector", {"sector": "cci:Network"}, "sector", "scheme:sectors"),
+        (
+            "cultural-places-in-municipality",
+            {"municipality": "o:bam"},
+            "municipality",
+            "cci:Municipality",
+        ),
+        ("search-by-name", {}, "name", "required"),
+        ("search-by-name", {"name": ""}, "name", "required"),
+        ("search-by-name", {"name": "x", "nmae": "y"}, "nmae", "no such parameter"),
+    ]
+    for name, params, parameter, words in cases:
+        error = error_of(client.get(f"/api/queries/{name}", params=params))
+        assert error["type"] == "ParameterError"
+        assert error["parameter"] == parameter
+        assert f"parameter `{parameter}`" in error["message"] and words in error["message"], error
+    # the page says so too, in its form, with the same status
+    page = client.get("/queries/organisations-in-sector", params={"sector": "sector:nope"})
+    assert page.status_code == 400 and "parameter `sector`" in page.text
+    repeated = client.get("/api/queries/search-by-name?name=a&name=b")
+    assert error_of(repeated)["type"] == "BadRequest"
+
+
+def test_an_iri_of_the_right_class_is_accepted_in_any_spelling(
+    built: Settings, store: GraphStore, client: TestClient
+) -> None:
+    api = "/api/queries/cultural-places-in-municipality"
+    iri = PREFIXES["mun"] + "21001"
+    answers = [
+        client.get(api, params={"municipality": m, "per_page": "1000"})
+        for m in ("mun:21001", iri, f"<{iri}>")
+    ]
+    assert all(a.status_code == 200 for a in answers)
+    assert answers[0].content == answers[1].content == answers[2].content
+    names, rows = parsed(answers[0].content, QueryResultsFormat.JSON)
+    assert rows and all(r[names.index("municipality")] == NamedNode(iri) for r in rows)
+    assert (names, rows) == direct(
+        built, store, "cultural-places-in-municipality", {"municipality": iri}
+    )
+
+
+INJECTIONS = [
+    '"',
+    "'",
+    "{",
+    "}",
+    '"} ; DROP ALL #',
+    "' } } ; DELETE WHERE { ?s ?p ?o } #",
+    '"""\n} ; CLEAR ALL ; SELECT * WHERE { #',
+    "<script>alert(1)</script>",
+    "\\",
+    "?x",
+    ") ) ) }",
+]
+
+
+@pytest.mark.parametrize("value", INJECTIONS)
+def test_injection_attempts_are_one_literal_and_change_nothing(
+    value: str, store: GraphStore, client: TestClient
+) -> None:
+    before = store.triple_count()
+    response = client.get("/api/queries/search-by-name", params={"name": value})
+    assert response.status_code == 200, response.text
+    names, rows = parsed(response.content, QueryResultsFormat.JSON)
+    # the text is searched for as it is: one literal, in every row, in every label found
+    for row in rows:
+        assert row[names.index("name")] == Literal(value)
+        assert value.lower() in row[names.index("label")].value.lower()  # type: ignore[union-attr]
+    if len(value) > 3:
+        assert rows == [], rows
+    page = client.get("/queries/search-by-name", params={"name": value})
+    assert page.status_code == 200
+    assert "<script>alert" not in page.text
+    iri = client.get("/api/queries/cultural-places-in-municipality", params={"municipality": value})
+    assert error_of(iri)["parameter"] == "municipality"
+    assert store.triple_count() == before
+
+
+def test_a_value_is_bound_as_exactly_one_term(
+    built: Settings, store: GraphStore, client: TestClient
+) -> None:
+    response = client.get("/api/queries/search-by-name", params={"name": "BRUSSELS creative"})
+    names, rows = parsed(response.content, QueryResultsFormat.JSON)
+    assert rows and all(r[names.index("name")] == Literal("BRUSSELS creative") for r in rows)
+    assert any(r[names.index("label")].value == "Brussels Creative" for r in rows)  # type: ignore[union-attr]
+    only_nl = client.get(
+        "/api/queries/search-by-name", params={"name": "brussel", "language": "nl"}
+    )
+    _, nl_rows = parsed(only_nl.content, QueryResultsFormat.JSON)
+    assert nl_rows and all(r[3].language == "nl" for r in nl_rows)  # type: ignore[union-attr]
+
+
+def test_pages_slice_the_result_in_order_with_link_headers(
+    built: Settings, store: GraphStore, client: TestClient
+) -> None:
+    args = {"municipality": "mun:21004"}
+    _, rows = direct(built, store, "cultural-places-in-municipality", args)
+    per_page = 7
+    assert len(rows) > 3 * per_page
+    last = math.ceil(len(rows) / per_page)
+    api = "/api/queries/cultural-places-in-municipality"
+
+    def get(page: int | None) -> object:
+        params = {**args, "per_page": str(per_page)}
+        if page is not None:
+            params["page"] = str(page)
+        return client.get(api, params=params)
+
+    first, second = get(None), get(2)
+    got = parsed(first.content, QueryResultsFormat.JSON)[1]  # type: ignore[attr-defined]
+    got += parsed(second.content, QueryResultsFormat.JSON)[1]  # type: ignore[attr-defined]
+    assert got == rows[: 2 * per_page]
+    for response in (first, second):
+        assert response.headers["X-Total-Count"] == str(len(rows))  # type: ignore[attr-defined]
+
+    links = link_rels(first.headers["Link"])  # type: ignore[attr-defined]
+    assert set(links) == {"first", "next", "last"}
+    assert links["next"]["page"] == ["2"] and links["last"]["page"] == [str(last)]
+    assert links["next"]["municipality"] == ["mun:21004"]
+    assert links["next"]["per_page"] == [str(per_page)]
+    links = link_rels(second.headers["Link"])  # type: ignore[attr-defined]
+    assert {r: v["page"] for r, v in links.items()} == {
+        "first": ["1"],
+        "prev": ["1"],
+        "next": ["3"],
+        "last": [str(last)],
+    }
+    final = get(last)
+    assert parsed(final.content, QueryResultsFormat.JSON)[1] == rows[(last - 1) * per_page :]  # type: ignore[attr-defined]
+    assert set(link_rels(final.headers["Link"])) == {"first", "prev", "last"}  # type: ignore[attr-defined]
+    beyond = get(last + 5)
+    assert parsed(beyond.content, QueryResultsFormat.JSON)[1] == []  # type: ignore[attr-defined]
+    assert link_rels(beyond.headers["Link"])["prev"]["page"] == [str(last)]  # type: ignore[attr-defined]
+
+    # the default page holds 100 rows
+    default = client.get(api, params=args)
+    assert parsed(default.content, QueryResultsFormat.JSON)[1] == rows[:100]
+
+    # the HTML page pages the same way
+    page = client.get(
+        "/queries/cultural-places-in-municipality", params={**args, "page": "2", "per_page": "7"}
+    )
+    assert page.status_code == 200
+    assert f"8 à 14 sur {len(rows)}" in page.text
+    assert 'rel="next"' in page.text and 'rel="prev"' in page.text
+
+    for bad in (
+        {"page": "0"},
+        {"page": "x"},
+        {"per_page": "0"},
+        {"per_page": str(built.max_rows + 1)},
+    ):
+        assert error_of(client.get(api, params={**args, **bad}))["type"] == "BadRequest"
+
+
+def test_a_result_over_the_row_cap_is_truncated_and_says_so(built: Settings) -> None:
+    capped = built.with_(max_rows=10)
+    client = TestClient(saved_app(capped))
+    api = "/api/queries/cultural-places-in-municipality"
+    response = client.get(api, params={"municipality": "mun:21004", "per_page": "4", "page": "2"})
+    assert response.status_code == 200
+    assert response.headers["X-SPARQL-Truncated"] == "true"
+    assert "X-Total-Count" not in response.headers
+    assert set(link_rels(response.headers["Link"])) == {"first", "prev", "next"}
+    end = client.get(api, params={"municipality": "mun:21004", "per_page": "4", "page": "3"})
+    assert len(parsed(end.content, QueryResultsFormat.JSON)[1]) == 2
+    assert set(link_rels(end.headers["Link"])) == {"first", "prev"}
+    assert client.get(api, params={"per_page": "11"}).status_code == 400
+
+
+# ---- a project with queries made for the tests ----------------------------------------------
+
+
+LAB = {
+    "kinds": HEADER
+    + "# param: kind | iri | values=cci:Network,cci:School | default=cci:Network\n"
+    + "SELECT ?kind (COUNT(?o) AS ?n) WHERE { ?o a ?kind } GROUP BY ?kind\n",
+    "few-municipalities": HEADER
+    + "SELECT ?m WHERE { ?m a cci:Municipality } ORDER BY ?m LIMIT 3\n",
+    "listed-municipality": HEADER
+    + "# param: m | iri | values=query:few-municipalities\n"
+    + "SELECT ?m ?label WHERE { ?m skos:prefLabel ?label } ORDER BY ?label\n",
+    "since": HEADER
+    + "# param: since | date | optional\n"
+    + 'SELECT ?since ?later WHERE { VALUES ?d { "2019-05-01"^^xsd:date "2021-05-01"^^xsd:date }'
+    + " FILTER(COALESCE(?d >= ?since, true)) BIND(STR(?d) AS ?later) } ORDER BY ?later\n",
+    "has-municipalities": HEADER + "ASK { ?m a cci:Municipality }\n",
+    "broken": "# title: only a title\nSELECT * WHERE { ?s ?p ?o }\n",
+}
+
+
+@pytest.fixture(scope="module")
+def lab(built: Settings, tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, TestClient]:
+    root = tmp_path_factory.mktemp("lab")
+    (root / "queries").mkdir()
+    for name, text in LAB.items():
+        (root / "queries" / f"{name}.rq").write_text(text, encoding="utf-8")
+    settings = built.with_(root=root, var_dir=built.var)
+    return settings, TestClient(saved_app(settings))
+
+
+def test_values_lists_and_values_from_a_query(lab: tuple[Settings, TestClient]) -> None:
+    _, client = lab
+    ok = client.get("/api/queries/kinds", params={"kind": "cci:School"})
+    assert ok.status_code == 200
+    assert parsed(ok.content, QueryResultsFormat.JSON)[1][0][0] == NamedNode(
+        PREFIXES["cci"] + "School"
+    )
+    error = error_of(client.get("/api/queries/kinds", params={"kind": "cci:Funder"}))
+    assert (
+        error["parameter"] == "kind"
+        and "allowed values: cci:Network, cci:School" in error["message"]
+    )
+
+    listed = client.get("/api/queries/listed-municipality", params={"m": "mun:21001"})
+    assert listed.status_code == 200 and parsed(listed.content, QueryResultsFormat.JSON)[1]
+    error = error_of(client.get("/api/queries/listed-municipality", params={"m": "mun:21019"}))
+    assert error["parameter"] == "m" and "few-municipalities" in error["message"]
+    # the form offers exactly the values the other query gives
+    page = client.get("/queries/listed-municipality")
+    assert page.status_code == 200
+    assert re.findall(r'<option value="(mun:\d+)"', page.text) == [
+        "mun:21001",
+        "mun:21002",
+        "mun:21003",
+    ]
+
+
+def test_dates_optional_parameters_and_ask(lab: tuple[Settings, TestClient]) -> None:
+    _, client = lab
+    everything = parsed(client.get("/api/queries/since").content, QueryResultsFormat.JSON)[1]
+    assert [r[1].value for r in everything] == ["2019-05-01", "2021-05-01"]  # type: ignore[union-attr]
+    assert everything[0][0] is None  # optional and not given: unbound
+    later = parsed(
+        client.get("/api/queries/since", params={"since": "2020-01-01"}).content,
+        QueryResultsFormat.JSON,
+    )[1]
+    assert [r[1].value for r in later] == ["2021-05-01"]  # type: ignore[union-attr]
+    assert (
+        error_of(client.get("/api/queries/since", params={"since": "2020-02-30"}))["parameter"]
+        == "since"
+    )
+    ask = client.get("/api/queries/has-municipalities")
+    assert ask.status_code == 200 and ask.json() == {"head": {}, "boolean": True}
+    assert client.get("/api/queries/has-municipalities", params={"format": "csv"}).text.split() == [
+        "_askResult",
+        "true",
+    ]
+    assert '<p class="boolean">' in client.get("/queries/has-municipalities").text
+
+
+def test_a_broken_file_is_left_out_of_the_catalogue_and_reported(
+    lab: tuple[Settings, TestClient],
+) -> None:
+    _, client = lab
+    names = [q["name"] for q in client.get("/api/queries").json()["queries"]]
+    assert "broken" not in names and "kinds" in names
+    response = client.get("/api/queries/broken")
+    assert response.status_code == 500
+    assert response.json()["error"]["type"] == "QueryFileError"
+    assert response.json()["error"]["message"].startswith("queries/broken.rq:")
+    assert "/api/queries/broken" not in client.get("/openapi.json").json()["paths"]
+
+
+# ---- the documentation ----------------------------------------------------------------------
+
+
+def test_openapi_documents_every_saved_query(built: Settings, client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    for query in saved.load_all(built):
+        operation = document["paths"][f"/api/queries/{query.name}"]["get"]
+        assert operation["summary"] == query.titles["en"]
+        assert operation["description"].startswith(query.descriptions["en"])
+        assert operation["tags"] == list(query.tags)
+        assert operation["operationId"] == "saved_query_" + query.name.replace("-", "_")
+        params = {p["name"]: p for p in operation["parameters"]}
+        assert list(params) == [p.name for p in query.params] + ["format", "page", "per_page"]
+        for param in query.params:
+            documented = params[param.name]
+            assert documented["in"] == "query"
+            assert documented["required"] is param.required
+            assert documented["schema"] == param.schema()
+            assert documented["description"] == param.explain()
+        assert set(operation["responses"]["200"]["content"]) >= {
+            "application/sparql-results+json",
+            "text/csv",
+            "text/tab-separated-values",
+            "text/html",
+        }
+        assert "400" in operation["responses"]
+    kinds = {
+        p["name"]: p
+        for p in document["paths"]["/api/queries/organisations-in-several-sectors"]["get"][
+            "parameters"
+        ]
+    }
+    assert kinds["at_least"]["schema"] == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 50,
+        "default": 2,
+    }
+    assert kinds["lang"]["schema"] == {
+        "type": "string",
+        "enum": ["fr", "nl", "en"],
+        "default": "fr",
+    }
+    search = {
+        p["name"]: p for p in document["paths"]["/api/queries/search-by-name"]["get"]["parameters"]
+    }
+    assert search["name"]["required"] is True and search["language"]["required"] is False
+    sector = {
+        p["name"]: p
+        for p in document["paths"]["/api/queries/organisations-in-sector"]["get"]["parameters"]
+    }
+    assert sector["sector"]["schema"]["format"] == "iri"
+    assert "scheme:sectors" in sector["sector"]["description"]
+    assert "/api/queries" in document["paths"]
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "/openapi.json" in docs.text
+
+
+def test_openapi_lists_allowed_values_as_an_enum(lab: tuple[Settings, TestClient]) -> None:
+    _, client = lab
+    document = client.get("/openapi.json").json()
+    (kind,) = [
+        p
+        for p in document["paths"]["/api/queries/kinds"]["get"]["parameters"]
+        if p["name"] == "kind"
+    ]
+    assert kind["schema"]["enum"] == ["cci:Network", "cci:School"]
+    assert kind["schema"]["default"] == "cci:Network"
+
+
+def test_the_catalogue_as_json(built: Settings, client: TestClient) -> None:
+    catalogue = client.get("/api/queries").json()["queries"]
+    assert [q["name"] for q in catalogue] == [p.stem for p in FILES]
+    for entry in catalogue:
+        query = saved.get(built, entry["name"])
+        assert entry["titles"] == query.titles and entry["descriptions"] == query.descriptions
+        assert entry["tags"] == list(query.tags) and entry["chart"] == query.chart
+        assert entry["kpi"] == query.kpi
+        assert [p["name"] for p in entry["params"]] == [p.name for p in query.params]
+        assert entry["links"]["self"] == f"/api/queries/{query.name}"
+        assert entry["links"]["csv"] == f"/api/queries/{query.name}?format=csv"
+        assert (
+            client.get(
+                entry["links"]["tsv"], params=arguments(query, open_store(built))
+            ).status_code
+            == 200
+        )
+
+
+# ---- the pages ------------------------------------------------------------------------------
+
+
+def test_the_catalogue_page_groups_by_tag_in_three_languages(
+    built: Settings, client: TestClient
+) -> None:
+    queries = saved.load_all(built)
+    for lang in ("fr", "nl", "en"):
+        page = client.get("/queries", params={"lang": lang})
+        assert page.status_code == 200 and f'<html lang="{lang}">' in page.text
+        text = page.text.replace("&#39;", "'")
+        for query in queries:
+            assert query.titles[lang] in text
+            for tag in query.tags:
+                assert f'id="{saved_api.tag_id(tag)}"' in text
+    dutch = client.get("/queries", headers={"Accept-Language": "nl-BE,nl;q=0.9,en;q=0.5"})
+    assert '<html lang="nl">' in dutch.text and "Opgeslagen query" in dutch.text
+
+
+def test_the_query_page_has_form_results_chart_downloads_and_editor_link(
+    built: Settings, store: GraphStore, client: TestClient
+) -> None:
+    page = client.get("/queries/cultural-places-by-municipality", params={"lang": "en"})
+    assert page.status_code == 200
+    text = page.text
+    assert "<h1>Cultural places by municipality</h1>" in text
+    assert (
+        '<form class="params" method="get" action="/queries/cultural-places-by-municipality">'
+        in text
+    )
+    assert '<option value="en" selected>' in text
+    # the chart: series from the numeric column, labels from the label column
+    found = re.search(r'<script type="application/json" id="chart-data">(.*?)</script>', text, re.S)
+    assert found
+    chart = json.loads(found.group(1))
+    names, rows = direct(built, store, "cultural-places-by-municipality", {"lang": "en"})
+    assert chart["type"] == "bar"
+    assert chart["labels"] == [r[names.index("label")].value for r in rows]  # type: ignore[union-attr]
+    assert chart["datasets"] == [
+        {"label": "places", "data": [float(r[names.index("places")].value) for r in rows]}  # type: ignore[union-attr]
+    ]
+    assert '<script src="/static/lib/chartjs/chart.umd.min.js"></script>' in text
+    assert '<script src="/static/app/queries.js"></script>' in text
+    assert client.get("/static/app/queries.js").status_code == 200
+    # downloads keep the parameters
+    for fmt in ("json", "csv", "tsv"):
+        href = re.search(
+            rf'href="(/api/queries/cultural-places-by-municipality\?[^"]*format={fmt}[^"]*)"', text
+        )
+        assert href, fmt
+        download = client.get(href.group(1).replace("&amp;", "&"))
+        assert download.status_code == 200
+        assert parse_qs(urlsplit(href.group(1).replace("&amp;", "&")).query)["lang"] == ["en"]
+    # the SPARQL text, and the editor link carrying it
+    assert "?municipality ?label ?lang (COUNT(DISTINCT ?place) AS ?places)" in text
+    editor = re.search(r'<a href="(/query\?[^"]*)" class="editor-link">', text)
+    assert editor
+    carried = parse_qs(urlsplit(editor.group(1).replace("&amp;", "&")).query)
+    assert carried["query"] == [saved.get(built, "cultural-places-by-municipality").text]
+    # a table-only query draws no chart
+    table = client.get("/queries/organisations-in-sector", params={"sector": "sector:audiovisual"})
+    assert table.status_code == 200 and "chart-data" not in table.text
+    assert "chart.umd.min.js" not in table.text
+
+
+def test_the_page_asks_for_required_parameters_before_running(client: TestClient) -> None:
+    page = client.get("/queries/search-by-name", params={"lang": "fr"})
+    assert page.status_code == 200
+    assert "Remplissez les paramètres" in page.text
+    assert '<input id="param-name" name="name" type="text" value="" required>' in page.text
+    assert 'class="results"' not in page.text
+    found = client.get("/queries/search-by-name", params={"lang": "fr", "name": "brussels"})
+    assert found.status_code == 200 and 'class="results"' in found.text
+    assert "Brussels Creative" in found.text
+    # select lists of the graph's members, labelled in the reader's language
+    sector = client.get("/queries/organisations-in-sector", params={"lang": "nl"})
+    assert '<option value="sector:music">muziek (sector:music)</option>' in sector.text
+    assert '<option value="sector:all-cci" selected>' in sector.text
+
+
+# ---- in a real browser ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def live_url(built: Settings) -> Iterator[str]:
+    import uvicorn
+
+    port = free_port()
+    config = uvicorn.Config(saved_app(built), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(url + "/queries")
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def test_chart_form_and_editor_link_in_chromium(live_url: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_editor import CHROMIUM_ARGS, chromium_path
+
+    executable = chromium_path()
+    problems: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 1000})
+            page.on("pageerror", lambda err: problems.append(f"page error: {err}"))
+            page.on(
+                "console",
+                lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None,
+            )
+            page.goto(live_url + "/queries/cultural-places-by-municipality?lang=en")
+            page.wait_for_selector("figure.chart:not([hidden]) canvas", timeout=20_000)
+            drawn = page.evaluate("() => Chart.getChart(document.getElementById('chart')).data")
+            assert drawn["labels"][0] == "Bruxelles" and drawn["datasets"][0]["data"][0] > 100
+
+            # the form runs the query without JavaScript's help (a plain GET)
+            page.goto(live_url + "/queries/search-by-name?lang=fr")
+            page.fill("#param-name", "design")
+            page.click("form.params button[type=submit]")
+            page.wait_for_selector("section.results")
+            assert parse_qs(urlsplit(page.url).query)["name"] == ["design"]
+            assert page.locator("section.results tbody tr").count() > 0
+
+            # the editor link opens the query's text in a YASGUI tab
+            page.goto(live_url + "/queries/organisations-by-kind?lang=en")
+            page.click("a.editor-link")
+            page.wait_for_selector(".yasgui .yasqe .CodeMirror", timeout=20_000)
+            text = page.evaluate(
+                "() => document.querySelector('.yasqe .CodeMirror').CodeMirror.getValue()"
+            )
+            assert text == (ROOT / "queries" / "organisations-by-kind.rq").read_text()
+        finally:
+            browser.close()
+    assert not problems, "\n".join(problems)
