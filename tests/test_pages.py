@@ -1,0 +1,712 @@
+"""The linked-data pages (endpoint/pages.py, kg/entity.py): dereferencing with content
+negotiation, the entity, concept, ontology and listing pages, the home page and the
+sitemap; in process over the real build, then in a real headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from pyoxigraph import RdfFormat, parse
+
+from endpoint import pages
+from endpoint.app import create_app
+from kg import build
+from kg import entity as kg_entity
+from kg.settings import Settings
+from kg.store import GraphStore
+from tests.conftest import ROOT, free_port, wait_http
+
+BASE = Settings().base
+HUB = BASE + "id/organisation/hub-brussels"
+LUSTRERIE = BASE + "id/organisation/la-lustrerie"
+ALL_CCI = BASE + "id/concept/sector/all-cci"
+BRUSSELS = BASE + "id/municipality/21004"
+PLACE = BASE + "id/place/urbis-culture-2014-942261"  # a culture point, with coordinates
+RDF_MEDIA = {
+    "text/turtle": RdfFormat.TURTLE,
+    "application/ld+json": RdfFormat.JSON_LD,
+    "application/n-triples": RdfFormat.N_TRIPLES,
+    "application/rdf+xml": RdfFormat.RDF_XML,
+}
+SUFFIX = {"ttl": "text/turtle", "jsonld": "application/ld+json", "nt": "application/n-triples"}
+SUFFIX |= {"rdf": "application/rdf+xml", "html": "text/html", "json": "application/json"}
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def pages_app(settings: Settings) -> FastAPI:
+    """The real app, with the pages' router if app.py does not include it yet (the old
+    minimal home page then gives way to the pages' one)."""
+    app = create_app(settings)
+    if not any(getattr(r, "endpoint", None) is pages.dereference for r in app.routes):
+        app.router.routes[:] = [r for r in app.router.routes if getattr(r, "path", "") != "/"]
+        app.include_router(pages.router)
+    return app
+
+
+@pytest.fixture(scope="module")
+def client(built: Settings) -> TestClient:
+    return TestClient(pages_app(built))
+
+
+def store_of(client: TestClient) -> GraphStore:
+    app: Any = client.app
+    return app.state.holder.get()
+
+
+def path_of(iri: str) -> str:
+    return "/" + iri[len(BASE) :]
+
+
+def triples(body: bytes, fmt: RdfFormat) -> set[str]:
+    return {str(q.triple) for q in parse(body, fmt)}
+
+
+def links(response: Any) -> dict[str, str]:
+    """``Link`` header -> {type: URL} of the rel="alternate" links."""
+    found = {}
+    for part in response.headers.get("link", "").split(","):
+        match = re.match(r'\s*<([^>]+)>;\s*rel="alternate";\s*type="([^"]+)"', part)
+        if match:
+            found[match.group(2)] = match.group(1)
+    return found
+
+
+def json_ld(page: str) -> Any:
+    found = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    assert found, "the page embeds no JSON-LD"
+    return json.loads(found.group(1))
+
+
+# ---- content negotiation -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("iri", [HUB, ALL_CCI])
+def test_every_rdf_format_gives_back_what_describe_says(client: TestClient, iri: str) -> None:
+    expected = {str(t) for t in kg_entity.describe(store_of(client), iri, BASE)}
+    assert len(expected) > 10
+    for media, fmt in RDF_MEDIA.items():
+        response = client.get(path_of(iri), headers={"Accept": media})
+        assert response.status_code == 200, (media, response.text[:300])
+        assert response.headers["content-type"].split(";")[0] == media
+        assert "Accept" in response.headers["vary"]
+        assert triples(response.content, fmt) == expected, media
+        ext = next(e for e, m in SUFFIX.items() if m == media)
+        assert response.headers["content-location"] == f"{path_of(iri)}.{ext}"
+
+
+def test_describe_holds_the_entity_its_neighbours_and_their_labels(client: TestClient) -> None:
+    found = kg_entity.describe(store_of(client), HUB, BASE)
+    text = "\n".join(str(t) for t in found)
+    cci = BASE + "ontology#"
+    # what it says, what points to it, the neighbours' labels, its reified relationships
+    assert (
+        f"<{HUB}> <{cci}coLeads> <{BASE}id/organisation/cci-platform-internationalisation-wg>"
+        in text
+    )
+    assert f"<{BASE}id/organisation/cci-platform> <{cci}foundedBy> <{HUB}>" in text
+    assert '"Internationalisation Working Group"@en' in text
+    assert f"<{BASE}id/relationship/hub-brussels-co-leads-internationalisation-wg>" in text
+
+
+def test_negotiation_follows_q_values_and_aliases(client: TestClient) -> None:
+    path = path_of(HUB)
+    cases = {
+        BROWSER_ACCEPT: "text/html",
+        "text/turtle;q=0.5, application/n-triples;q=0.9": "application/n-triples",
+        "application/json": "application/json",
+        "application/ld+json": "application/ld+json",
+        "text/*;q=0.3, text/turtle": "text/turtle",
+        "*/*": "text/html",
+    }
+    for accept, media in cases.items():
+        response = client.get(path, headers={"Accept": accept})
+        assert response.status_code == 200, accept
+        assert response.headers["content-type"].split(";")[0] == media, accept
+    refused = client.get(path, headers={"Accept": "image/png"})
+    assert refused.status_code == 406
+    assert refused.json()["error"]["type"] == "NotAcceptable"
+    assert set(links(refused)) >= set(RDF_MEDIA)
+    named = {"ttl": "text/turtle", "json": "application/json", "nt": "application/n-triples"}
+    for name, media in named.items():
+        response = client.get(path, params={"format": name}, headers={"Accept": "text/html"})
+        assert response.headers["content-type"].split(";")[0] == media
+
+
+def test_suffix_urls_name_one_format(client: TestClient) -> None:
+    expected = {str(t) for t in kg_entity.describe(store_of(client), HUB, BASE)}
+    for ext, media in SUFFIX.items():
+        response = client.get(f"{path_of(HUB)}.{ext}", headers={"Accept": "text/html"})
+        assert response.status_code == 200, ext
+        assert response.headers["content-type"].split(";")[0] == media, ext
+        assert "content-location" not in response.headers
+        if media in RDF_MEDIA:
+            assert triples(response.content, RDF_MEDIA[media]) == expected, ext
+    assert client.get(f"{path_of(HUB)}.nope").status_code == 404
+
+
+def test_vary_and_link_headers_name_every_twin(client: TestClient) -> None:
+    for accept in (BROWSER_ACCEPT, "text/turtle", "application/json"):
+        response = client.get(path_of(HUB), headers={"Accept": accept})
+        assert "Accept" in [v.strip() for v in response.headers["vary"].split(",")]
+        alternates = links(response)
+        for media in (*RDF_MEDIA, "text/html", "application/json"):
+            assert media in alternates, (accept, media)
+        assert alternates["text/turtle"].endswith(path_of(HUB) + ".ttl")
+        # each advertised twin answers with its type
+        twin = client.get(urlsplit(alternates["application/n-triples"]).path)
+        assert twin.headers["content-type"].startswith("application/n-triples")
+
+
+def test_iris_dereference_on_any_host(client: TestClient) -> None:
+    for host in ("127.0.0.1:8000", "data.creative.brussels", "example.org"):
+        response = client.get(path_of(HUB), headers={"Host": host, "Accept": "text/turtle"})
+        assert response.status_code == 200
+        assert f"<{HUB}>" in response.text or "o:hub-brussels" in response.text
+        assert f"//{host}/id/organisation/hub-brussels.ttl" in response.headers["link"]
+
+
+# ---- unknown IRIs --------------------------------------------------------------------
+
+
+def test_unknown_iri_is_a_404_page_with_suggestions(client: TestClient) -> None:
+    path = "/id/organisation/hub-bruxelles"
+    page = client.get(path, headers={"Accept": BROWSER_ACCEPT})
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert 'href="/id/organisation/hub-brussels?lang=' in page.text
+    assert "hub.brussels" in page.text
+
+    for accept in ("application/json", "text/turtle"):
+        answer = client.get(path, headers={"Accept": accept})
+        assert answer.status_code == 404
+        error = answer.json()["error"]
+        assert error["type"] == "NotFound"
+        assert HUB in [s["iri"] for s in error["suggestions"]]
+
+    # nothing to suggest, and IRIs that are not IRIs, are 404s too
+    assert (
+        client.get("/id/organisation/zzqx", headers={"Accept": BROWSER_ACCEPT}).status_code == 404
+    )
+    assert client.get("/id/organisation/a%20b%3Cc%3E").status_code == 404
+    assert client.get("/id/organisation/zzqx.ttl").status_code == 404
+
+
+# ---- the entity page -----------------------------------------------------------------
+
+
+def test_language_fallback_keeps_the_label_language(client: TestClient) -> None:
+    # La Lustrerie has a French name only: asked in Dutch, the page shows it, marked fr
+    page = client.get(path_of(LUSTRERIE), params={"lang": "nl"}).text
+    assert '<html lang="nl">' in page
+    assert re.search(r'<h1 lang="fr">La Lustrerie</h1>', page)
+    assert "coworkingruimte" in page  # its kind, in Dutch
+    # Accept-Language is honoured, ?lang beats it
+    page = client.get(path_of(LUSTRERIE), headers={"Accept-Language": "nl-BE,nl;q=0.9"}).text
+    assert '<html lang="nl">' in page and "coworkingruimte" in page
+    page = client.get(
+        path_of(LUSTRERIE), params={"lang": "en"}, headers={"Accept-Language": "nl"}
+    ).text
+    assert '<html lang="en">' in page and "coworking space" in page
+    # the switcher keeps the page and changes the language
+    assert 'href="/id/organisation/la-lustrerie?lang=nl"' in page
+    body = client.get(path_of(LUSTRERIE), params={"lang": "nl", "format": "json"}).json()
+    assert body["label"] == "La Lustrerie" and body["label_lang"] == "fr"
+
+
+def test_relations_in_both_directions_with_counts_and_details(client: TestClient) -> None:
+    body = client.get(path_of(HUB), params={"lang": "en", "format": "json"}).json()
+    groups = {(g["direction"], g["curie"]): g for g in body["relations"]}
+    co_leads = groups[("out", "cci:coLeads")]
+    assert co_leads["count"] == 1 and co_leads["label"] == "co-leads"
+    detail = co_leads["items"][0]["details"][0]
+    assert detail["role"]["label"] == "co-leader"
+    assert detail["role_text"] == "co-leader: institutional coordination"
+    founded = groups[("in", "cci:foundedBy")]
+    assert founded["count"] == 2 and founded["label"] == "founded by"
+    assert {i["iri"] for i in founded["items"]} == {
+        BASE + "id/organisation/cci-platform",
+        BASE + "id/organisation/cci-platform-internationalisation-wg",
+    }
+    assert {d["start"] for i in founded["items"] for d in i["details"]} == {"2022-06", "2023-03"}
+    # in Dutch, the property labels are Dutch
+    nl = client.get(path_of(HUB), params={"lang": "nl", "format": "json"}).json()
+    assert {g["label"] for g in nl["relations"]} >= {"leidt mee", "opgericht door"}
+    page = client.get(path_of(HUB), params={"lang": "en"}).text
+    assert re.search(r'<span lang="en">founded by</span> <span class="count">\(2\)</span>', page)
+    assert "Internationalisation Working Group" in page
+    # working groups, projects, events it takes part in
+    assert "cci-platform-internationalisation-wg" in json.dumps(body["takes_part_in"])
+
+
+def test_every_statement_cites_its_source(client: TestClient) -> None:
+    body = client.get(path_of(HUB), params={"lang": "en", "format": "json"}).json()
+    [source] = body["sources"]
+    assert source["graph"] == BASE + "graph/curated/seed-001-cci-platform-internationalisation"
+    assert source["documents"][0]["iri"] == BASE + "id/document/seed-001"
+    assert source["according_to"].startswith("according to « hub.brussels CCI platform")
+    for key in ("description", "services", "audiences"):
+        assert all(v["sources"] == [1] for v in body[key]), key
+    for group in body["relations"]:
+        assert all(item["sources"] for item in group["items"]), group["curie"]
+    page = client.get(path_of(HUB), params={"lang": "en"}).text
+    assert 'id="source-1"' in page and 'href="#source-1"' in page
+    assert (
+        "according to" in page and "hub.brussels CCI platform and its Internationalisation" in page
+    )
+    # an imported place cites its own dataset, with its date
+    place = client.get(path_of(PLACE), params={"lang": "fr", "format": "json"}).json()
+    [doc] = place["sources"][0]["documents"]
+    assert doc["iri"] == BASE + "id/dataset/urbis-culture-2014" and doc["date"] == "2014"
+
+
+def test_page_shows_place_coordinates_and_map(client: TestClient) -> None:
+    page = client.get(path_of(PLACE), params={"lang": "fr"}).text
+    assert 'id="entity-map"' in page and "/static/lib/leaflet/leaflet.js" in page
+    assert re.search(r"50\.8\d+° N, 4\.3\d+° E", page)  # printed, for pages without JS
+    data = json_ld(page)
+    assert data["@type"] == "Place" and 50 < data["geo"]["latitude"] < 51
+    body = client.get(path_of(PLACE), params={"format": "json"}).json()
+    assert body["municipality"]["iri"] == BRUSSELS
+    # a page without coordinates loads no map
+    assert "leaflet" not in client.get(path_of(HUB)).text
+
+
+def test_schema_org_json_ld_is_json(client: TestClient) -> None:
+    data = json_ld(client.get(path_of(HUB), params={"lang": "en"}).text)
+    assert data["@context"] == "https://schema.org"
+    assert data["@type"] == "Organization" and data["@id"] == HUB
+    assert data["name"] == "hub.brussels" and data["description"].startswith("Brussels support")
+    person = json_ld(client.get("/id/person/carlo-vuijlsteke").text)
+    assert person["@type"] == "Person" and person["name"] == "Carlo Vuijlsteke"
+    assert person["affiliation"][0]["@id"] == BASE + "id/organisation/flanders-dc"
+    assert "description" not in person and "address" not in person
+
+
+def test_a_person_page_shows_names_and_public_roles_only(client: TestClient) -> None:
+    body = client.get("/id/person/carlo-vuijlsteke", params={"format": "json"}).json()
+    assert body["person"] is True
+    assert [g["curie"] for g in body["relations"]] == ["cci:affiliatedWith"]
+    assert body["relations"][0]["items"][0]["details"][0]["role"]["label"]
+    assert not body["description"] and not body["identifiers"] and body["address"] is None
+
+
+def test_large_groups_are_paged(client: TestClient) -> None:
+    path = path_of(BRUSSELS)
+    first = client.get(path, params={"format": "json", "lang": "fr"}).json()
+    group = next(g for g in first["relations"] if g["curie"] == "cci:municipality")
+    assert group["direction"] == "in" and group["count"] > 100 and group["pages"] > 2
+    assert len(group["items"]) == kg_entity.LIST_PAGE and group["page"] == 1
+    assert "rel=%5Ecci%3Amunicipality&page=2" in group["next"]
+    second = client.get(group["next"] + "&format=json").json()
+    group2 = next(g for g in second["relations"] if g["curie"] == "cci:municipality")
+    assert group2["page"] == 2
+    assert not {i["iri"] for i in group["items"]} & {i["iri"] for i in group2["items"]}
+    page = client.get(group["next"]).text
+    assert 'rel="prev"' in page and 'rel="next"' in page
+    # a page past the end shows the last one
+    last = client.get(path, params={"rel": "^cci:municipality", "page": 999, "format": "json"})
+    assert (
+        next(g for g in last.json()["relations"] if g["curie"] == "cci:municipality")["page"]
+        == group["pages"]
+    )
+
+
+def test_an_entity_page_costs_a_handful_of_queries(client: TestClient) -> None:
+    store = store_of(client)
+    kg_entity.vocabulary(store, BASE)  # read once per store, not per page
+    calls: list[str] = []
+
+    class Counting:
+        def query(self, sparql: str, *args: Any, **kwargs: Any) -> Any:
+            calls.append(sparql)
+            return store.query(sparql, *args, **kwargs)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(store, name)
+
+    counting: Any = Counting()
+    kg_entity._remember(counting, "vocabulary", kg_entity.vocabulary(store, BASE))
+    for iri in (HUB, LUSTRERIE, PLACE, BRUSSELS):
+        calls.clear()
+        kg_entity.entity_view(counting, iri, BASE, lang="nl")
+        assert len(calls) <= 8, (iri, len(calls))
+
+
+# ---- concepts, ontology, listings -----------------------------------------------------
+
+
+def test_concept_page(client: TestClient) -> None:
+    page = client.get(path_of(ALL_CCI), params={"lang": "nl"}).text
+    assert '<h1 lang="nl">culturele en creatieve industrieën</h1>' in page
+    for text in ("industries culturelles et créatives", "cultural and creative industries"):
+        assert text in page  # every language's label
+    assert "Het geheel van culturele en creatieve activiteiten" in page  # definition
+    body = client.get(path_of(ALL_CCI), params={"lang": "en", "format": "json"}).json()
+    concept = body["concept"]
+    assert set(concept["pref_labels"]) == {"fr", "nl", "en"}
+    assert set(concept["definitions"]) == {"fr", "nl", "en"}
+    assert BASE + "id/concept/sector/arts-heritage" in {r["iri"] for r in concept["narrower"]}
+    used = next(g for g in body["relations"] if g["curie"] == "cci:sector")
+    assert used["direction"] == "in" and HUB not in {i["iri"] for i in used["items"]}
+    assert BASE + "id/organisation/creative-district" in {i["iri"] for i in used["items"]}
+    assert body["observations"], "the sector's figures"
+    mapped = client.get("/id/concept/media/advertising", params={"format": "json"}).json()
+    assert mapped["concept"]["mappings"], "mappings stated from this concept"
+    scheme = client.get("/id/scheme/sectors", params={"format": "json", "lang": "en"}).json()
+    assert scheme["concept"]["scheme"] and len(scheme["concept"]["concepts"]) > 10
+
+
+def test_ontology_page_and_rdf(client: TestClient) -> None:
+    page = client.get("/ontology", params={"lang": "nl"}, headers={"Accept": BROWSER_ACCEPT})
+    assert page.status_code == 200
+    assert 'id="CreativeHub"' in page.text and "creatieve hub" in page.text
+    assert 'id="memberOf"' in page.text and "lid van" in page.text
+    assert 'href="/kind/CreativeHub?lang=nl"' in page.text
+    turtle = client.get("/ontology", headers={"Accept": "text/turtle"})
+    assert turtle.headers["content-type"].startswith("text/turtle")
+    assert "Accept" in turtle.headers["vary"]
+    found = triples(turtle.content, RdfFormat.TURTLE)
+    assert any(f"<{BASE}ontology#CreativeHub>" in t and '"creative hub"@en' in t for t in found)
+    for ext, media in SUFFIX.items():
+        response = client.get(f"/ontology.{ext}")
+        assert response.status_code == 200 and response.headers["content-type"].startswith(media)
+    # ontology terms link to their anchor
+    hub = client.get(path_of(HUB), params={"lang": "en"}).text
+    assert 'href="/kind/PublicBody?lang=en"' in hub
+
+
+@pytest.mark.parametrize(
+    "path", ["/sectors", "/services", "/audiences", "/kinds", "/municipalities"]
+)
+def test_listing_pages_with_counts(client: TestClient, path: str) -> None:
+    page = client.get(path, params={"lang": "fr"}, headers={"Accept": BROWSER_ACCEPT})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert links(page)["application/json"].endswith(path + "?lang=fr&format=json")
+    body = client.get(path, headers={"Accept": "application/json"}).json()
+    rows = [r for s in body["sections"] for r in s["rows"]]
+    assert rows and sum(r["count"] + r.get("all", 0) for r in rows) > 0
+    assert all(r["href"] for r in rows)
+
+
+def test_kind_page_lists_its_organisations(client: TestClient) -> None:
+    body = client.get("/kind/PublicBody", params={"format": "json", "lang": "en"}).json()
+    assert body["kind"]["label"] == "public body"
+    assert HUB in {i["iri"] for i in body["items"]} and body["count"] == len(body["items"])
+    municipalities = client.get("/municipalities", params={"format": "json"}).json()
+    brussels = next(r for r in municipalities["sections"][0]["rows"] if r["iri"] == BRUSSELS)
+    assert brussels["all"] > 100
+    assert client.get("/kind/NoSuchKind").status_code == 404
+
+
+def test_home_page(client: TestClient) -> None:
+    page = client.get("/", params={"lang": "en"}, headers={"Accept": BROWSER_ACCEPT})
+    assert page.status_code == 200
+    for href in ("/search", "/map", "/network", "/queries", "/kpi", "/query", "/ontology"):
+        assert f'href="{href}' in page.text, href
+    body = client.get("/", headers={"Accept": "application/json"}).json()
+    figures = body["figures"]
+    assert figures["organisations"] > 50 and figures["relations"] > 50
+    assert figures["municipalities"] == 19 and figures["sources"] >= 5
+    assert figures["sectors"] > 5
+    measures = {o["measure"]["iri"] for o in body["sector_figures"]}
+    assert BASE + "ontology#numberOfJobs" in measures
+    assert body["newest"] and all(n["entries"] for n in body["newest"])
+
+
+def test_sitemap_and_robots(client: TestClient) -> None:
+    response = client.get("/sitemap.xml")
+    assert response.headers["content-type"].startswith("application/xml")
+    root = ET.fromstring(response.content)
+    ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    urls = {urlsplit(e.text or "").path for e in root.iter(ns + "loc")}
+    for iri in (
+        HUB,
+        ALL_CCI,
+        BRUSSELS,
+        PLACE,
+        BASE + "id/person/carlo-vuijlsteke",
+        BASE + "id/project/media-clusters-brussels",
+        BASE + "id/event/numix-lab-2024",
+        BASE + "id/publication/cci-sector-overview-belgium-abroad",
+        BASE + "id/scheme/sectors",
+    ):
+        assert path_of(iri) in urls, iri
+    assert {"/", "/ontology", "/kinds", "/kind/CreativeHub"} <= urls
+    assert not any("/relationship/" in u or "/observation/" in u for u in urls)
+    robots = client.get("/robots.txt").text
+    assert "Sitemap: http://testserver/sitemap.xml" in robots
+
+
+# ---- escaping --------------------------------------------------------------------------
+
+HOSTILE = """
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix foaf: <http://xmlns.com/foaf/0.1/> .
+@prefix org: <http://www.w3.org/ns/org#> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix adms: <http://www.w3.org/ns/adms#> .
+@prefix legal: <http://www.w3.org/ns/legal#> .
+@prefix locn: <http://www.w3.org/ns/locn#> .
+@prefix geo: <http://www.opengis.net/ont/geosparql#> .
+@prefix cci: <https://data.creative.brussels/ontology#> .
+@prefix o: <https://data.creative.brussels/id/organisation/> .
+@prefix doc: <https://data.creative.brussels/id/document/> .
+@prefix mun: <https://data.creative.brussels/id/municipality/> .
+
+<> dct:source doc:test-escaping ; dct:title "Test: hostile names"@en .
+doc:test-escaping a cci:SourceDocument , foaf:Document ;
+    dct:title "A <b>bold</b> document & co"@en ; cci:sourceFile "test.txt" .
+
+o:script-test a org:Organization , foaf:Agent , cci:Company ;
+    skos:prefLabel "<script>alert(1)</script>"@en ;
+    dct:description "</script><script>alert(2)</script> \\" ' & <img src=x onerror=alert(3)>"@en ;
+    cci:partnerOf o:hub-brussels ;
+    owl:sameAs <http://www.wikidata.org/entity/Q239> ;
+    legal:legalIdentifier <https://data.creative.brussels/id/organisation/script-test/kbo> ;
+    locn:address <https://data.creative.brussels/id/organisation/script-test/address> ;
+    locn:geometry <https://data.creative.brussels/id/organisation/script-test/geometry> ;
+    cci:municipality mun:21004 .
+<https://data.creative.brussels/id/organisation/script-test/kbo> a cci:EnterpriseNumber , adms:Identifier ; skos:notation "0227997708" .
+<https://data.creative.brussels/id/organisation/script-test/address> a locn:Address ;
+    locn:fullAddress "Rue <Haute> 1, 1000 Bruxelles"@fr ; locn:postCode "1000" .
+<https://data.creative.brussels/id/organisation/script-test/geometry> a locn:Geometry , geo:Geometry ;
+    geo:asWKT "POINT(4.35 50.84)"^^geo:wktLiteral .
+"""
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+    """A copy of the project with an organisation named ``<script>alert(1)</script>``."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("hostile") / "project"
+    for folder in ("ontology", "shapes", "data", "queries"):
+        if (ROOT / folder).exists():
+            shutil.copytree(ROOT / folder, root / folder)
+    (root / "data" / "curated" / "test-escaping.ttl").write_text(HOSTILE, encoding="utf-8")
+    settings = Settings(root=root, var_dir=root.parent / "var")
+    build.run(settings)
+    return TestClient(pages_app(settings))
+
+
+def test_names_are_escaped_everywhere(hostile: TestClient) -> None:
+    iri = BASE + "id/organisation/script-test"
+    for path, params in (
+        (path_of(iri), {"lang": "en"}),
+        (path_of(iri), {"lang": "nl"}),
+        (path_of(HUB), {"lang": "en"}),  # as a neighbour
+        (path_of(BRUSSELS), {"lang": "en", "rel": "^cci:municipality", "page": 1}),
+        ("/id/organisation/script", {}),  # as a suggestion
+    ):
+        page = hostile.get(path, params=params, headers={"Accept": BROWSER_ACCEPT}).text
+        assert "<script>alert" not in page, path
+        assert "<img src=x" not in page, path
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page or "\\u003cscript" in page, path
+    page = hostile.get(path_of(iri), params={"lang": "en"}).text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "A &lt;b&gt;bold&lt;/b&gt; document &amp; co" in page
+    # the embedded JSON-LD holds the name, escaped so that it cannot close the script
+    data = json_ld(page)
+    assert data["name"] == "<script>alert(1)</script>"
+    assert data["identifier"]["value"] == "0227997708"
+    assert "http://www.wikidata.org/entity/Q239" in data["sameAs"]
+    # identifiers are links
+    assert (
+        'href="https://kbopub.economie.fgov.be/kbopub/zoeknummerform.html?nummer=0227997708"'
+        in page
+    )
+    assert 'href="http://www.wikidata.org/entity/Q239"' in page
+    assert "Rue &lt;Haute&gt; 1, 1000 Bruxelles" in page
+    # the data attribute the map script reads is escaped too
+    assert re.search(r'data-label="&lt;script&gt;alert\(1\)&lt;/script&gt;"', page)
+    # the JSON twin is JSON, the RDF twins parse
+    assert hostile.get(path_of(iri), params={"format": "json"}).json()["label"] == (
+        "<script>alert(1)</script>"
+    )
+    for media, fmt in RDF_MEDIA.items():
+        body = hostile.get(path_of(iri), headers={"Accept": media}).content
+        assert any("<script>alert(1)</script>" in t for t in triples(body, fmt)), media
+
+
+def test_the_home_page_shows_the_newest_entries(hostile: TestClient) -> None:
+    body = hostile.get("/", params={"format": "json"}).json()
+    assert body["newest"][0]["graph"].endswith("graph/curated/test-escaping")
+    page = hostile.get("/", params={"lang": "en"}).text
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+# ---- in a real browser -----------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = ROOT / "test-artifacts"
+LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
+#: Map tiles may be requested (they are allowed to fail); the test answers them itself.
+TILE_HOSTS = {"tile.openstreetmap.org"}
+
+
+def grey_tile() -> bytes:
+    """A 256×256 light grey PNG, standing in for map tiles."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + b"\xe4\xe6\xe8" * 256 for _ in range(256))
+    header = struct.pack(">IIBBBBB", 256, 256, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+TILE = grey_tile()
+
+
+@pytest.fixture(scope="module")
+def live_url(built: Settings) -> Iterator[str]:
+    """The real app under uvicorn on a free loopback port, in a thread of this process."""
+    port = free_port()
+    config = uvicorn.Config(pages_app(built), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(url + "/robots.txt")
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def chromium_path() -> str:
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(
+            f"Debian's chromium is not installed ({CHROMIUM} is missing): "
+            "run `apt-get install chromium` (as root; .ci/run does it)",
+            pytrace=False,
+        )
+    return CHROMIUM
+
+
+def test_browsing_to_an_organisation_and_a_place_in_chromium(live_url: str) -> None:
+    from playwright.sync_api import ConsoleMessage, Request, Route, sync_playwright
+
+    executable = chromium_path()
+    problems: list[str] = []
+    foreign: list[str] = []
+    tiles: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            problems.append(f"console error: {message.text}")
+
+    def on_request(request: Request) -> None:
+        parts = urlsplit(request.url)
+        if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname not in LOOPBACK:
+            (tiles if parts.hostname in TILE_HOSTS else foreign).append(request.url)
+
+    def tile(route: Route) -> None:
+        route.fulfill(status=200, content_type="image/png", body=TILE)
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page.on("console", on_console)
+            page.on("pageerror", lambda err: problems.append(f"page error: {err}"))
+            page.on("request", on_request)
+            page.on(
+                "response",
+                lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None,
+            )
+            for host in TILE_HOSTS:
+                page.route(f"https://{host}/**", tile)
+
+            # home -> kinds -> public bodies -> hub.brussels, following links
+            page.goto(live_url + "/?lang=en")
+            assert page.locator("ul.headline li").count() == 5
+            page.screenshot(path=str(ARTIFACTS / "entity-home.png"), full_page=True)
+            page.locator("ul.entry-points a", has_text="Kinds of organisation").click()
+            page.locator("table.counts a", has_text="public body").click()
+            page.locator("ol.listing a", has_text="hub.brussels").click()
+            page.wait_for_url("**/id/organisation/hub-brussels*")
+            assert page.locator("h1").inner_text() == "hub.brussels"
+            assert page.locator("#relations .rel-group").count() >= 4
+            assert page.locator("#sources li").count() == 1
+
+            # switch to Dutch with the language switcher
+            page.locator("nav.languages a[hreflang=nl]").click()
+            page.wait_for_url("**lang=nl*")
+            assert page.locator("html").get_attribute("lang") == "nl"
+            assert "overheidsinstantie" in page.locator("p.kinds").inner_text()
+            assert "opgericht door" in page.locator("#relations").inner_text()
+            page.screenshot(path=str(ARTIFACTS / "entity-organisation-nl.png"), full_page=True)
+
+            # a culture place has coordinates: the mini-map renders, with its marker
+            page.goto(live_url + path_of(PLACE) + "?lang=nl")
+            page.wait_for_selector("#entity-map.leaflet-container .leaflet-marker-icon")
+            assert page.locator("#entity-map").is_visible()
+            box = page.locator("#entity-map").bounding_box()
+            assert box and box["height"] > 150 and box["width"] > 200
+            assert "N," in page.locator(".coordinates").inner_text()
+            page.wait_for_timeout(300)  # let the tiles settle for the screenshot
+            page.screenshot(path=str(ARTIFACTS / "entity-place.png"), full_page=True)
+
+            # a municipality: its outline
+            page.goto(live_url + path_of(BRUSSELS) + "?lang=fr")
+            page.wait_for_selector("#entity-map.leaflet-container path.leaflet-interactive")
+            page.screenshot(path=str(ARTIFACTS / "entity-municipality.png"), full_page=True)
+        finally:
+            browser.close()
+
+    assert not foreign, f"requests left this machine: {foreign}"
+    assert tiles, "the mini-map asked for no tiles"
+    assert not problems, "\n".join(problems)
+
+
+def test_entity_page_without_javascript(live_url: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_path()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(java_script_enabled=False).new_page()
+            page.goto(live_url + path_of(PLACE) + "?lang=fr")
+            assert page.locator("#entity-map").is_hidden()  # no empty box without JS
+            assert "° N" in page.locator(".coordinates").inner_text()
+            page.goto(live_url + path_of(BRUSSELS) + "?lang=fr")
+            page.locator(".pager a[rel=next]").first.click()
+            assert "page=2" in page.url
+            assert "2 sur" in page.locator(".pager").first.inner_text()
+        finally:
+            browser.close()
