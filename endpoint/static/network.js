@@ -1,0 +1,259 @@
+/* Network drawings with Cytoscape.js: every element with class "network-graph" (or id
+   "neighbourhood") and a data-src attribute naming a JSON answer of /network.json or
+   /network/neighbourhood.json ({nodes, edges, truncated, ...} as Cytoscape elements).
+   Optional attributes give the interface text: data-open, data-explore, data-loading,
+   data-empty, data-truncated, data-lang. Without JavaScript the page shows its table. */
+(function () {
+  "use strict";
+  if (typeof cytoscape === "undefined") return;
+
+  var KIND_COLOURS = {
+    organisation: "#3a5fa0",
+    person: "#b0572c",
+    project: "#2e8b57",
+    event: "#8e44ad",
+    publication: "#b8860b",
+    place: "#c0392b",
+    other: "#7f8c8d"
+  };
+  var RELATION_COLOURS = [
+    "#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1",
+    "#ff9da7", "#9c755f", "#86bcb6", "#d37295", "#8cd17d", "#499894", "#f1ce63",
+    "#a0cbe8", "#ffbe7d", "#bab0ac", "#d4a6c8"
+  ];
+  var SMALL = 150; // nodes up to which the force-directed layout (cose) is used
+
+  function text(container, name, fallback) {
+    return container.getAttribute("data-" + name) || fallback;
+  }
+
+  function localPath(href) {
+    return typeof href === "string" && href.charAt(0) === "/" && href.charAt(1) !== "/";
+  }
+
+  function after(container, className) {
+    var next = container.nextElementSibling;
+    if (next && next.classList.contains(className)) return next;
+    var created = document.createElement(className === "network-legend" ? "ul" : "p");
+    created.className = className;
+    container.parentNode.insertBefore(created, container.nextSibling);
+    return created;
+  }
+
+  function legend(container, cy, relationColour) {
+    var kindNames = {};
+    try {
+      kindNames = JSON.parse(container.getAttribute("data-kind-names") || "{}");
+    } catch (error) {
+      kindNames = {};
+    }
+    var list = after(container, "network-legend");
+    list.textContent = "";
+    var kinds = {};
+    cy.nodes().forEach(function (n) { kinds[n.data("kind")] = true; });
+    Object.keys(KIND_COLOURS).forEach(function (kind) {
+      if (!kinds[kind]) return;
+      var item = document.createElement("li");
+      var swatch = document.createElement("span");
+      swatch.className = "swatch";
+      swatch.style.background = KIND_COLOURS[kind];
+      item.appendChild(swatch);
+      item.appendChild(document.createTextNode(kindNames[kind] || kind));
+      list.appendChild(item);
+    });
+    var seen = {};
+    cy.edges().forEach(function (e) {
+      var type = e.data("type");
+      if (seen[type]) return;
+      seen[type] = true;
+      var item = document.createElement("li");
+      var swatch = document.createElement("span");
+      swatch.className = "swatch";
+      swatch.style.background = relationColour(type);
+      swatch.style.borderRadius = "0";
+      swatch.style.height = "0.25rem";
+      item.appendChild(swatch);
+      item.appendChild(document.createTextNode(e.data("label")));
+      list.appendChild(item);
+    });
+  }
+
+  function info(container, node) {
+    var box = container.querySelector(".network-info");
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "network-info";
+      container.appendChild(box);
+    }
+    box.textContent = "";
+    if (!node) {
+      box.hidden = true;
+      return;
+    }
+    box.hidden = false;
+    var lang = text(container, "lang", document.documentElement.lang || "fr");
+    var title = document.createElement("strong");
+    title.textContent = node.data("label");
+    if (node.data("lang") && node.data("lang") !== lang) title.lang = node.data("lang");
+    box.appendChild(title);
+    var kinds = node.data("kinds") || [];
+    if (kinds.length) {
+      var line = document.createElement("span");
+      line.className = "muted";
+      line.textContent = kinds.join(", ");
+      box.appendChild(line);
+    }
+    var href = node.data("href");
+    if (localPath(href)) {
+      var open = document.createElement("a");
+      open.href = href + "?lang=" + encodeURIComponent(lang);
+      open.textContent = text(container, "open", "Open the page");
+      box.appendChild(open);
+    }
+    var explore = document.createElement("a");
+    explore.href =
+      "/network?iri=" + encodeURIComponent(node.id()) + "&lang=" + encodeURIComponent(lang);
+    explore.textContent = text(container, "explore", "Its neighbourhood");
+    box.appendChild(explore);
+  }
+
+  /* Large graphs: rings filled like a disk (ring k holds about 6k nodes), the most connected
+     in the middle, so that nodes keep a visible size once the drawing fits the box. */
+  function packByDegree(nodes) {
+    var order = nodes.slice().sort(function (a, b) {
+      return (b.data.degree || 0) - (a.data.degree || 0);
+    });
+    var ring = 0, room = 1, used = 0;
+    var rings = [];
+    order.forEach(function (node) {
+      if (used >= room) { ring += 1; room = 6 * ring; used = 0; }
+      rings.push([node, ring]);
+      used += 1;
+    });
+    rings.forEach(function (pair) { pair[0].data.ring = ring - pair[1]; });
+  }
+
+  function draw(container) {
+    var src = container.getAttribute("data-src");
+    if (!localPath(src)) return;
+    container.hidden = false;
+    container.classList.add("network-graph");
+    var status = after(container, "network-status");
+    status.className = "network-status muted";
+    status.textContent = text(container, "loading", "Loading…");
+
+    fetch(src, { headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error(src + ": HTTP " + response.status);
+        return response.json();
+      })
+      .then(function (data) {
+        if (!data.nodes || !data.nodes.length) {
+          container.hidden = true;
+          status.textContent = text(container, "empty", "No relations.");
+          container.dataset.ready = "empty";
+          return;
+        }
+        var count = data.nodes.length;
+        var small = count <= SMALL;
+        var neighbourhood = typeof data.center === "string";
+        var colours = {};
+        var used = 0;
+        function relationColour(type) {
+          if (!(type in colours)) colours[type] = RELATION_COLOURS[used++ % RELATION_COLOURS.length];
+          return colours[type];
+        }
+        data.edges.forEach(function (e) { relationColour(e.data.type); });
+
+        if (!small && !neighbourhood) packByDegree(data.nodes);
+        var layout = small
+          ? { name: "cose", animate: false, nodeDimensionsIncludeLabels: true, padding: 20,
+              idealEdgeLength: function () { return 90; },
+              nodeRepulsion: function () { return 9000; } }
+          : { name: "concentric", animate: false, padding: 10, minNodeSpacing: 3,
+              concentric: neighbourhood
+                ? function (n) { return 10 - (n.data("distance") || 0); }
+                : function (n) { return n.data("ring"); },
+              levelWidth: function () { return 1; } };
+
+        var cy = cytoscape({
+          container: container,
+          elements: { nodes: data.nodes, edges: data.edges },
+          layout: layout,
+          minZoom: 0.05,
+          maxZoom: 4,
+          style: [
+            { selector: "node", style: {
+              "background-color": function (n) { return KIND_COLOURS[n.data("kind")] || KIND_COLOURS.other; },
+              "label": "data(label)",
+              "font-size": small ? 10 : 8,
+              "min-zoomed-font-size": small ? 0 : 7,
+              "text-valign": "bottom",
+              "text-margin-y": 2,
+              "text-wrap": "ellipsis",
+              "text-max-width": "150px",
+              "color": "#222",
+              "text-outline-color": "#fff",
+              "text-outline-width": 1.5,
+              "width": function (n) { return Math.min(40, 10 + 3 * Math.sqrt(n.degree())); },
+              "height": function (n) { return Math.min(40, 10 + 3 * Math.sqrt(n.degree())); }
+            } },
+            { selector: "node[distance = 0]", style: {
+              "border-width": 3, "border-color": "#111", "font-weight": "bold", "font-size": 12
+            } },
+            { selector: "node.context", style: { "opacity": 0.45 } },
+            { selector: "edge", style: {
+              "width": small ? 1.6 : 0.8,
+              "line-color": function (e) { return relationColour(e.data("type")); },
+              "target-arrow-color": function (e) { return relationColour(e.data("type")); },
+              "target-arrow-shape": function (e) { return e.data("symmetric") ? "none" : "triangle"; },
+              "arrow-scale": 0.7,
+              "curve-style": small ? "bezier" : "haystack",
+              "opacity": small ? 0.9 : 0.3
+            } },
+            { selector: "edge.labelled", style: {
+              "label": "data(label)", "font-size": 8, "color": "#555",
+              "text-rotation": "autorotate", "text-background-color": "#fff",
+              "text-background-opacity": 0.8, "text-background-padding": 1
+            } },
+            { selector: ".faded", style: { "opacity": 0.12 } },
+            { selector: "node:selected", style: { "border-width": 3, "border-color": "#f0a500" } }
+          ]
+        });
+        cy.nodes().filter(function (n) { return n.data("match") === false; }).addClass("context");
+        if (data.edges.length <= 20) cy.edges().addClass("labelled");
+
+        cy.on("tap", "node", function (event) {
+          var node = event.target;
+          cy.elements().addClass("faded");
+          node.closedNeighborhood().removeClass("faded");
+          info(container, node);
+        });
+        cy.on("tap", function (event) {
+          if (event.target === cy) {
+            cy.elements().removeClass("faded");
+            info(container, null);
+          }
+        });
+
+        legend(container, cy, relationColour);
+        var note = "";
+        if (data.truncated && container.hasAttribute("data-truncated")) {
+          note = text(container, "truncated", "Only part of the network is drawn (limit {n}).")
+            .replace("{n}", String(data.max_nodes));
+        }
+        status.textContent = note;
+        status.hidden = !note;
+        container.dataset.ready = "true";
+        window.cyGraphs = (window.cyGraphs || []).concat([cy]);
+        if (!window.cy) window.cy = cy;
+      })
+      .catch(function (error) {
+        status.textContent = String(error && error.message ? error.message : error);
+        container.dataset.ready = "error";
+      });
+  }
+
+  var containers = document.querySelectorAll(".network-graph[data-src], #neighbourhood[data-src]");
+  Array.prototype.forEach.call(containers, draw);
+})();
