@@ -1,0 +1,105 @@
+// The KPI dashboard's trend charts (Chart.js, served from node_modules).
+// The data is the JSON in <script id="kpi-data">: for each KPI, the dates of the snapshots
+// and today, and one series per measure or per row. Without JavaScript the page shows the
+// same numbers as tables; with it, each KPI's <figure class="trend"> is shown and drawn.
+(function () {
+  "use strict";
+  var node = document.getElementById("kpi-data");
+  if (!node || typeof window.Chart === "undefined") {
+    return;
+  }
+  var data = JSON.parse(node.textContent);
+  var palette = [
+    "#1f6feb", "#d1242f", "#1a7f37", "#9a6700", "#8250df",
+    "#0598bc", "#bf3989", "#57606a"
+  ];
+  var locale = { fr: "fr-BE", nl: "nl-BE", en: "en-GB" }[data.lang] || "fr-BE";
+
+  function format(value, percent) {
+    if (value === null || value === undefined) {
+      return "";
+    }
+    if (percent) {
+      return new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 1 })
+        .format(value);
+    }
+    return new Intl.NumberFormat(locale, { maximumSignificantDigits: 4 }).format(value);
+  }
+
+  window.kpiCharts = {};
+  data.kpis.forEach(function (kpi) {
+    var trend = kpi.trend;
+    if (!trend || !trend.series.length) {
+      return;
+    }
+    var canvas = document.querySelector('canvas[data-kpi="' + kpi.kpi + '"]');
+    if (!canvas) {
+      return;
+    }
+    var figure = canvas.closest("figure");
+    if (figure) {
+      figure.hidden = false;
+    }
+    var labels = trend.labels.slice();
+    labels[labels.length - 1] = data.today;
+    var percentAxis = { y: false, y1: false };
+    trend.series.forEach(function (s) {
+      percentAxis[s.axis] = percentAxis[s.axis] || s.percent;
+    });
+    var scales = {
+      x: { ticks: { autoSkip: true, maxRotation: 0 } },
+      y: {
+        type: trend.scale === "logarithmic" ? "logarithmic" : "linear",
+        position: "left",
+        beginAtZero: trend.scale !== "logarithmic",
+        ticks: { callback: function (v) { return format(v, percentAxis.y); } }
+      }
+    };
+    if (trend.series.some(function (s) { return s.axis === "y1"; })) {
+      scales.y1 = {
+        position: "right",
+        beginAtZero: true,
+        grid: { drawOnChartArea: false },
+        ticks: { callback: function (v) { return format(v, percentAxis.y1); } }
+      };
+    }
+    var chart = new window.Chart(canvas, {
+      type: "line",
+      data: {
+        labels: labels,
+        datasets: trend.series.map(function (s, i) {
+          var colour = palette[i % palette.length];
+          return {
+            label: s.label,
+            data: s.data,
+            yAxisID: s.axis,
+            borderColor: colour,
+            backgroundColor: colour,
+            pointRadius: 3,
+            tension: 0.15,
+            spanGaps: true,
+            percent: s.percent
+          };
+        })
+      },
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        interaction: { mode: "nearest", intersect: false },
+        plugins: {
+          legend: { position: "bottom", labels: { boxWidth: 12 } },
+          tooltip: {
+            callbacks: {
+              label: function (item) {
+                return item.dataset.label + ": " + format(item.raw, item.dataset.percent);
+              }
+            }
+          }
+        },
+        scales: scales
+      }
+    });
+    window.kpiCharts[kpi.kpi] = chart;
+  });
+})();

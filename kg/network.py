@@ -1,0 +1,317 @@
+"""Network metrics of the graph of relations between organisations, computed with networkx
+and written back into the store as data (a derived build step, kg.derived).
+
+The network: every ``org:Organization`` is a node; every statement ``?a ?p ?b`` between two
+distinct organisations, ``?p`` being the direct property of a relation type
+(``?type cci:directProperty ?p``, scheme:relation-types), is a relation. Degree, betweenness,
+components, isolates and density look at the undirected simple graph (two organisations are
+neighbours when any relation links them, in either direction); relation counts count the
+statements.
+
+What SPARQL does badly at scale is done here, in one pass over the relations: betweenness,
+components and density (no SPARQL at all), and the degree, the per-type degrees and the
+cross-sector share, which need a type check at both ends of every relation (seconds per
+query on 22,000 organisations, measured in bench/kpi.py). The results are ``qb:Observation``
+of dataset ``{base}id/dataset/network-metrics`` in graph ``{base}graph/derived/network-metrics``:
+
+* per organisation (``cci:subject`` the organisation): ``cci:degree``, ``cci:betweenness``,
+  ``cci:componentSize``;
+* per relation type (``cci:subject`` the ``reltype:`` concept): ``cci:numberOfRelations``,
+  ``cci:averageDegree``, ``cci:maximumInDegree``;
+* for the whole network (``cci:subject sector:all-cci``, ``cci:refArea`` NUTS BE100):
+  ``cci:numberOfOrganisations``, ``cci:numberOfRelations``, ``cci:averageDegree``,
+  ``cci:density``, ``cci:numberOfComponents``, ``cci:numberOfIsolates``,
+  ``cci:shareOfIsolates``, ``cci:largestComponentShare``, ``cci:crossSectorShare``,
+  ``cci:eiIndex``.
+
+Betweenness is exact while ``n·(n+m)`` stays under ``BETWEENNESS_WORK``; above, networkx
+estimates it from ``k`` source organisations drawn with a fixed seed (Brandes' pivots), ``k``
+chosen so that the work stays about the same; the dataset's description says which.
+The saved queries ``kpi-network-*``, ``kpi-most-connected-organisations``,
+``kpi-degree-by-relation-type`` and ``kpi-cross-sector-links`` read these back."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import networkx as nx
+from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions
+
+from kg.namespaces import REUSED_PREFIXES, all_prefixes
+from kg.settings import Settings
+from kg.store import EmbeddedStore, GraphStore
+
+#: n·(n+m) above which betweenness is estimated from pivots; about 13 s of networkx at M
+#: (22,000 organisations, 120,000 relations: 56 pivots). Measured on the synthetic M data:
+#: with 21 pivots 5-6 of the top 20 brokers matched a 100-pivot estimate; with 56, 9 of the
+#: top 20 and 6-8 of the top 10 matched a 200-pivot one. Exact below ~1,000 organisations.
+BETWEENNESS_WORK = 8_000_000
+MIN_PIVOTS = 16
+SEED = 20_251_122
+NUTS_BE100 = "http://data.europa.eu/nuts/code/BE100"
+
+XSD = REUSED_PREFIXES["xsd"]
+QB = REUSED_PREFIXES["qb"]
+RDF_TYPE = NamedNode(REUSED_PREFIXES["rdf"] + "type")
+
+ORGANISATIONS = "SELECT DISTINCT ?o WHERE { ?o a org:Organization }"
+RELATION_TYPES = """
+SELECT DISTINCT ?type ?p WHERE {
+  ?type skos:inScheme scheme:relation-types ; cci:directProperty ?p .
+}"""
+#: every statement of the given properties; the organisation check is done in Python (a
+#: type check at both ends in SPARQL costs more than the whole scan)
+STATEMENTS = "SELECT DISTINCT ?a ?p ?b WHERE {{ VALUES ?p {{ {properties} }} ?a ?p ?b }}"
+SECTORS = "SELECT DISTINCT ?o ?s WHERE { ?o a org:Organization ; cci:sector ?s }"
+
+
+def graph_iri(base: str) -> str:
+    return f"{base}graph/derived/network-metrics"
+
+
+def dataset_iri(base: str) -> str:
+    return f"{base}id/dataset/network-metrics"
+
+
+@dataclass
+class OrganisationGraph:
+    """The organisations, the relations between them and their sectors, as read."""
+
+    nodes: list[str]
+    #: (subject, relation type concept, object), subject != object, both organisations
+    statements: set[tuple[str, str, str]]
+    relation_types: list[str]
+    sectors: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def undirected(self) -> nx.Graph:
+        graph = nx.Graph()
+        graph.add_nodes_from(self.nodes)
+        graph.add_edges_from((a, b) for a, _, b in self.statements)
+        return graph
+
+
+def _rows(store: GraphStore, sparql: str, base: str) -> QuerySolutions:
+    rows = store.query(sparql, prefixes=all_prefixes(base))
+    assert isinstance(rows, QuerySolutions)
+    return rows
+
+
+def read_graph(store: GraphStore, base: str) -> OrganisationGraph:
+    nodes = sorted({row["o"].value for row in _rows(store, ORGANISATIONS, base)})
+    members = set(nodes)
+    by_property: dict[str, str] = {}
+    for row in _rows(store, RELATION_TYPES, base):
+        by_property.setdefault(row["p"].value, row["type"].value)
+    statements: set[tuple[str, str, str]] = set()
+    if by_property:
+        values = " ".join(f"<{p}>" for p in sorted(by_property))
+        for row in _rows(store, STATEMENTS.format(properties=values), base):
+            a, b = row["a"].value, row["b"].value
+            if a != b and a in members and b in members:
+                statements.add((a, by_property[row["p"].value], b))
+    sectors: dict[str, set[str]] = defaultdict(set)
+    for row in _rows(store, SECTORS, base):
+        sectors[row["o"].value].add(row["s"].value)
+    return OrganisationGraph(
+        nodes,
+        statements,
+        sorted(set(by_property.values())),
+        {o: frozenset(s) for o, s in sectors.items()},
+    )
+
+
+@dataclass
+class Metrics:
+    degree: dict[str, int]
+    betweenness: dict[str, float]
+    component_size: dict[str, int]
+    #: measure local name -> value, for the whole network
+    network: dict[str, float]
+    #: relation type -> measure local name -> value
+    by_type: dict[str, dict[str, float]]
+    #: source organisations betweenness was computed from (n when exact)
+    pivots: int
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def pivots_for(n: int, m: int, work: int = BETWEENNESS_WORK) -> int | None:
+    """None (exact) while n·(n+m) <= work, else the number of pivots that keeps the work."""
+    if n * (n + m) <= work:
+        return None
+    return min(n, max(MIN_PIVOTS, work // max(1, n + m)))
+
+
+def compute(g: OrganisationGraph, *, work: int = BETWEENNESS_WORK, seed: int = SEED) -> Metrics:
+    seconds: dict[str, float] = {}
+    start = time.perf_counter()
+    graph = g.undirected()
+    n, m = graph.number_of_nodes(), graph.number_of_edges()
+    degree = {node: int(d) for node, d in graph.degree()}
+    component_size: dict[str, int] = {}
+    components = list(nx.connected_components(graph))
+    for component in components:
+        for node in component:
+            component_size[node] = len(component)
+    seconds["structure"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    k = pivots_for(n, m, work)
+    if n > 2:
+        raw = nx.betweenness_centrality(graph, k=k, normalized=True, seed=seed)
+        betweenness = {node: float(v) for node, v in raw.items()}
+    else:
+        betweenness = dict.fromkeys(graph.nodes, 0.0)
+    seconds["betweenness"] = time.perf_counter() - start
+
+    isolates = sum(1 for d in degree.values() if d == 0)
+    network: dict[str, float] = {
+        "numberOfOrganisations": n,
+        "numberOfRelations": len(g.statements),
+        "averageDegree": 2 * m / n if n else 0.0,
+        "density": nx.density(graph) if n > 1 else 0.0,
+        "numberOfComponents": len(components),
+        "numberOfIsolates": isolates,
+        "shareOfIsolates": isolates / n if n else 0.0,
+        "largestComponentShare": max((len(c) for c in components), default=0) / n if n else 0.0,
+    }
+    external = internal = 0
+    for a, _, b in g.statements:
+        sa, sb = g.sectors.get(a), g.sectors.get(b)
+        if sa and sb:
+            if sa & sb:
+                internal += 1
+            else:
+                external += 1
+    if external + internal:
+        network["crossSectorShare"] = external / (external + internal)
+        network["eiIndex"] = (external - internal) / (external + internal)
+
+    grouped: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for a, relation_type, b in g.statements:
+        grouped[relation_type].append((a, b))
+    by_type: dict[str, dict[str, float]] = {}
+    for relation_type in g.relation_types:
+        these = grouped.get(relation_type, [])
+        pairs = {(a, b) if a < b else (b, a) for a, b in these}
+        pointing: dict[str, set[str]] = defaultdict(set)
+        for a, b in these:
+            pointing[b].add(a)
+        by_type[relation_type] = {
+            "numberOfRelations": len(these),
+            "averageDegree": 2 * len(pairs) / n if n else 0.0,
+            "maximumInDegree": max((len(s) for s in pointing.values()), default=0),
+        }
+    return Metrics(degree, betweenness, component_size, network, by_type, k or n, seconds)
+
+
+def decimal(value: float) -> Literal:
+    """An ``xsd:decimal`` literal (never exponent notation, which xsd:decimal forbids)."""
+    if isinstance(value, int) or float(value).is_integer():
+        text = str(int(value))
+    else:
+        text = format(Decimal(repr(float(value))), "f")
+    return Literal(text, datatype=NamedNode(XSD + "decimal"))
+
+
+def kebab(name: str) -> str:
+    """``numberOfRelations`` -> ``number-of-relations``."""
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"-\1", name).lower()
+
+
+def slug(iri: str, base: str) -> str:
+    """The organisation's slug for an observation IRI, or a short hash for a foreign IRI."""
+    prefix = base + "id/organisation/"
+    if iri.startswith(prefix) and re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", iri[len(prefix) :]):
+        return iri[len(prefix) :]
+    return "h" + hashlib.sha1(iri.encode()).hexdigest()[:16]
+
+
+def quads(metrics: Metrics, base: str, period: date) -> list[Quad]:
+    """The metrics as observations (and their dataset) in the network-metrics graph."""
+    graph = NamedNode(graph_iri(base))
+    dataset = NamedNode(dataset_iri(base))
+    cci = base + "ontology#"
+    day = Literal(period.isoformat(), datatype=NamedNode(XSD + "date"))
+    area = NamedNode(NUTS_BE100)
+    everything = NamedNode(base + "id/concept/sector/all-cci")
+    out: list[Quad] = []
+
+    def add(s: NamedNode, p: str, o: NamedNode | Literal) -> None:
+        out.append(Quad(s, NamedNode(p), o, graph))
+
+    def observation(
+        local: str, subject: NamedNode, measure: str, value: float, with_area: bool
+    ) -> None:
+        obs = NamedNode(f"{base}id/observation/network-metrics/{kebab(measure)}/{local}")
+        out.append(Quad(obs, RDF_TYPE, NamedNode(QB + "Observation"), graph))
+        add(obs, QB + "dataSet", dataset)
+        add(obs, QB + "measureType", NamedNode(cci + measure))
+        add(obs, cci + "subject", subject)
+        add(obs, cci + "obsValue", decimal(value))
+        add(obs, cci + "refPeriod", day)
+        if with_area:
+            add(obs, cci + "refArea", area)
+
+    out.append(Quad(dataset, RDF_TYPE, NamedNode(QB + "DataSet"), graph))
+    skos = REUSED_PREFIXES["skos"]
+    for text, lang in (
+        ("Mesures du réseau des organisations", "fr"),
+        ("Netwerkmaten van de organisaties", "nl"),
+        ("Network metrics of the organisations", "en"),
+    ):
+        add(dataset, skos + "prefLabel", Literal(text, language=lang))
+    n = int(metrics.network.get("numberOfOrganisations", 0))
+    how = (
+        "exact"
+        if metrics.pivots >= n
+        else f"estimated from {metrics.pivots} of {n} organisations as sources (seed {SEED})"
+    )
+    add(
+        dataset,
+        REUSED_PREFIXES["dct"] + "description",
+        Literal(
+            "Computed by each build with networkx from the relations between organisations "
+            f"(kg/network.py); betweenness {how}.",
+            language="en",
+        ),
+    )
+    for node in sorted(metrics.degree):
+        subject, local = NamedNode(node), slug(node, base)
+        observation(local, subject, "degree", metrics.degree[node], False)
+        observation(local, subject, "betweenness", metrics.betweenness.get(node, 0.0), False)
+        observation(local, subject, "componentSize", metrics.component_size[node], False)
+    for measure, value in metrics.network.items():
+        observation("all", everything, measure, value, True)
+    for relation_type, values in metrics.by_type.items():
+        local = relation_type.rstrip("/").rsplit("/", 1)[-1]
+        for measure, value in values.items():
+            observation(f"type-{local}", NamedNode(relation_type), measure, value, True)
+    return out
+
+
+def write(store: EmbeddedStore, base: str, items: Iterable[Quad]) -> None:
+    """Make the network-metrics graph hold exactly ``items``."""
+    store.clear_graph(graph_iri(base))
+    store.raw.bulk_extend(items)
+
+
+def build_date(build_dir: Path) -> date:
+    """The day of the build, from its directory name (``20261122T084116.602804Z``)."""
+    try:
+        return datetime.strptime(build_dir.name[:8], "%Y%m%d").date()
+    except ValueError:
+        return datetime.now(UTC).date()
+
+
+def network_metrics(settings: Settings, store: EmbeddedStore, build_dir: Path) -> None:
+    """The derived build step (kg.derived.Step)."""
+    metrics = compute(read_graph(store, settings.base))
+    write(store, settings.base, quads(metrics, settings.base, build_date(build_dir)))

@@ -1,0 +1,920 @@
+"""KPIs (queries/kpi-*.rq, kg/kpi.py), network metrics (kg/network.py) and the dashboard
+(endpoint/kpi.py).
+
+Every KPI query runs on a small hand-built graph whose right answers are worked out here
+by hand: five organisations (a hub, a fablab, two companies, an isolated network), three
+sectors, three municipalities, five relations. The network metrics are checked against
+networkx run on the same five nodes. Snapshots are written, refused twice, validated by a
+real build and read back; the dashboard is checked over HTTP and in headless Chromium."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from pyoxigraph import NamedNode, QuerySolutions, RdfFormat, parse
+
+from endpoint import kpi as kpi_routes
+from endpoint.app import create_app
+from kg import build, derived, kpi, network
+from kg.kpi import KpiResult
+from kg.namespaces import DEFAULT_BASE, all_prefixes
+from kg.provenance import check_sources_cited
+from kg.settings import Settings
+from kg.sources import discover, graph_iri
+from kg.store import EmbeddedStore, open_store
+from tests.conftest import ROOT, free_port, wait_http
+
+BASE = DEFAULT_BASE
+NS = all_prefixes(BASE)
+CCI = NS["cci"]
+NUTS_BE100 = "http://data.europa.eu/nuts/code/BE100"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = ROOT / "test-artifacts"
+
+# ---- the hand-built graph ------------------------------------------------------------------
+
+PREFIXES = "".join(f"@prefix {k}: <{v}> .\n" for k, v in NS.items())
+
+#: cites its source document
+CURATED = (
+    PREFIXES
+    + """
+<> dct:source doc:kpi-fixture .
+doc:kpi-fixture a cci:SourceDocument , foaf:Document ; dct:title "KPI fixture"@en .
+
+mun:21004 a cci:Municipality ; skos:prefLabel "Bruxelles"@fr , "Brussel"@nl ;
+    cci:population 200000 ; cci:areaKm2 40.0 .
+mun:21009 a cci:Municipality ; skos:prefLabel "Ixelles"@fr , "Elsene"@nl ;
+    cci:population 80000 ; cci:areaKm2 6.4 .
+mun:21001 a cci:Municipality ; skos:prefLabel "Anderlecht"@fr , "Anderlecht"@nl ;
+    cci:population 100000 ; cci:areaKm2 17.74 .
+
+o:a a org:Organization , foaf:Agent , cci:CreativeHub ;
+    skos:prefLabel "Hub A"@fr , "Hub A in English"@en ;
+    dct:description "Un hub."@fr ;
+    cci:sector sector:design , sector:music ;
+    cci:offersService service:coaching , service:coworking-space ;
+    cci:catersFor audience:artists ;
+    cci:municipality mun:21004 ;
+    locn:geometry o:a-geometry ;
+    legal:legalIdentifier o:a-kbo ;
+    owl:sameAs <http://www.wikidata.org/entity/Q1> ;
+    cci:participatesIn prj:x .
+o:a-geometry a locn:Geometry , geo:Geometry ; geo:asWKT "POINT(4.35 50.85)"^^geo:wktLiteral .
+o:a-kbo a cci:EnterpriseNumber , adms:Identifier ; skos:notation "0123456749" .
+
+o:b a org:Organization , foaf:Agent , cci:Fablab ;
+    skos:prefLabel "Fablab B"@fr ;
+    dct:description "Un fablab."@fr ;
+    cci:sector sector:design ;
+    cci:offersService service:fablab ;
+    cci:catersFor audience:makers ;
+    cci:municipality mun:21004 ;
+    locn:geometry o:b-geometry ;
+    cci:memberOf o:a .
+o:b-geometry a locn:Geometry , geo:Geometry ; geo:asWKT "POINT(4.36 50.84)"^^geo:wktLiteral .
+
+o:c a org:Organization , foaf:Agent , cci:Company , cci:MediaOrganisation ;
+    skos:prefLabel "Studio C"@nl ;
+    dct:description "Een studio."@nl ;
+    cci:sector sector:music ;
+    cci:offersService service:coaching ;
+    cci:catersFor audience:artists ;
+    cci:municipality mun:21009 ;
+    legal:legalIdentifier o:c-kbo ;
+    cci:partnerOf o:a ;
+    cci:hostedBy o:b .
+o:c-kbo a cci:EnterpriseNumber , adms:Identifier ; skos:notation "0200065765" .
+
+o:d a org:Organization , foaf:Agent , cci:Company ;
+    skos:prefLabel "Maison D"@fr ;
+    cci:sector sector:heritage ;
+    locn:address o:d-address ;
+    cci:fundedBy o:c ;
+    cci:memberOf o:a .
+o:d-address a locn:Address ; cci:municipality mun:21009 .
+
+o:e a org:Organization , foaf:Agent , cci:Network ;
+    skos:prefLabel "Network E"@en ;
+    owl:sameAs <https://example.org/not-wikidata> ;
+    cci:partnerOf o:e .
+
+p:x a foaf:Person ; foaf:name "X" ; cci:affiliatedWith o:a .
+prj:x a cci:Project ; skos:prefLabel "Project X"@en ; cci:sector sector:games .
+
+ds:cci-sector-figures a qb:DataSet .
+obs:fixture-jobs a qb:Observation ;
+    qb:dataSet ds:cci-sector-figures ;
+    cci:refArea <http://data.europa.eu/nuts/code/BE100> ;
+    cci:subject sector:all-cci ;
+    qb:measureType cci:numberOfJobs ;
+    cci:obsValue "100000"^^xsd:decimal ;
+    cci:isLowerBound true ;
+    cci:refPeriodLabel "post-COVID data"@en .
+"""
+)
+#: cites nothing; restates two statements of the curated graph (counted once)
+UNCITED = (
+    PREFIXES
+    + """
+o:a a org:Organization ; cci:sector sector:design .
+o:b cci:memberOf o:a .
+o:e skos:altLabel "E"@en .
+"""
+)
+#: an earlier snapshot: not a published figure, not data for the share of sourced statements
+OLD_SNAPSHOT = (
+    PREFIXES
+    + """
+<> dct:source <https://data.creative.brussels/id/snapshot/2020-01-01> .
+ds:kpi a qb:DataSet .
+obs:kpi-old a qb:Observation ; qb:dataSet ds:kpi ;
+    cci:subject sector:design ; qb:measureType cci:numberOfOrganisations ;
+    cci:refArea <http://data.europa.eu/nuts/code/BE100> ;
+    cci:obsValue "7"^^xsd:decimal ; cci:refPeriod "2020-01-01"^^xsd:date ;
+    dct:source <https://data.creative.brussels/queries/kpi-organisations-by-sector> .
+"""
+)
+GRAPHS = {
+    f"{BASE}graph/curated/kpi-fixture": CURATED,
+    f"{BASE}graph/extra/uncited": UNCITED,
+    f"{BASE}graph/snapshots/2020-01-01": OLD_SNAPSHOT,
+}
+ORGS = {name: NS["o"] + name for name in "abcde"}
+#: the relations between two distinct organisations, by hand from the Turtle above
+#: (b memberOf a twice: once; e partnerOf e: not between two organisations; p:x and
+#: prj:x are no organisations)
+RELATIONS = [
+    ("b", "member-of", "a"),
+    ("c", "partner-of", "a"),
+    ("c", "hosted-by", "b"),
+    ("d", "funded-by", "c"),
+    ("d", "member-of", "a"),
+]
+
+
+def load_fixture(store: EmbeddedStore) -> None:
+    for path in sorted((ROOT / "ontology").glob("*.ttl")) + sorted(
+        (ROOT / "ontology" / "schemes").glob("*.ttl")
+    ):
+        graph = graph_iri(BASE, path.relative_to(ROOT).as_posix())
+        store.raw.load(path=str(path), format=RdfFormat.TURTLE, to_graph=NamedNode(graph))
+    for graph, text in GRAPHS.items():
+        store.raw.load(
+            input=text.encode(), format=RdfFormat.TURTLE, base_iri=graph, to_graph=NamedNode(graph)
+        )
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> EmbeddedStore:
+    """The fixture graph with the ontology, and the network metrics a build derives."""
+    made = EmbeddedStore.open(None)
+    load_fixture(made)
+    build_dir = tmp_path_factory.mktemp("build") / "20261122T080000.000000Z.partial"
+    build_dir.mkdir()
+    network.network_metrics(Settings(root=ROOT), made, build_dir)
+    return made
+
+
+SETTINGS = Settings(root=ROOT)
+
+
+def run(store: EmbeddedStore, kpi_id: str) -> KpiResult:
+    query = next(q for q in kpi.kpi_queries(SETTINGS) if q.kpi == kpi_id)
+    result = kpi.run_kpi(SETTINGS, store, query)
+    assert result.error is None, result.error
+    return result
+
+
+def local(iri: str) -> str:
+    return re.split(r"[/#]", iri)[-1]
+
+
+def by_subject(result: KpiResult) -> dict[Any, dict[str, float]]:
+    """subject local name (or a tuple for two dimensions, or the area) -> measure -> value."""
+    out: dict[Any, dict[str, float]] = {}
+    for row in result.rows:
+        if len(row.subjects) > 1:
+            key: Any = tuple(local(s) for s in row.subjects)
+        elif row.subjects:
+            key = local(row.subjects[0])
+        else:
+            key = local(row.area or "")
+        assert key not in out, f"{key} is listed twice"
+        out[key] = {local(m): v for m, v in row.values.items()}
+    return out
+
+
+def concepts(store: EmbeddedStore, scheme: str) -> set[str]:
+    rows = store.query(
+        f"SELECT DISTINCT ?c WHERE {{ ?c skos:inScheme scheme:{scheme} }}", prefixes=NS
+    )
+    assert isinstance(rows, QuerySolutions)
+    return {local(r["c"].value) for r in rows}
+
+
+# ---- each KPI query against hand-worked answers -------------------------------------------
+
+
+def test_every_kpi_query_is_found_and_runs(store: EmbeddedStore) -> None:
+    queries = kpi.kpi_queries(SETTINGS)
+    names = {q.name for q in queries}
+    assert names == {p.stem for p in (ROOT / "queries").glob("kpi-*.rq")}
+    assert all(q.name == f"kpi-{q.kpi}" for q in queries)
+    assert all("kpi" in q.tags for q in queries)
+    for result in kpi.compute(SETTINGS, store):
+        assert result.error is None, f"{result.kpi}: {result.error}"
+        assert result.rows, f"{result.kpi} gave no row on the fixture"
+
+
+def test_every_value_column_names_a_declared_measure(store: EmbeddedStore) -> None:
+    declared = kpi.declared_measures(store, BASE)
+    values = kpi.compute_all(SETTINGS, store)
+    assert {v.kpi for v in values} == {q.kpi for q in kpi.kpi_queries(SETTINGS)}
+    assert {v.measure for v in values} <= declared
+    # ontology/measures.ttl: each measure labelled and defined in fr, nl and en
+    for measure in {v.measure for v in values}:
+        rows = store.query(
+            f"SELECT ?p (LANG(?t) AS ?l) WHERE {{ <{measure}> ?p ?t FILTER(?p IN (rdfs:label, skos:prefLabel, skos:definition)) }}",
+            prefixes=NS,
+        )
+        assert isinstance(rows, QuerySolutions)
+        found = {(local(r["p"].value), r["l"].value) for r in rows}
+        for p in ("label", "prefLabel", "definition"):
+            assert {(p, lang) for lang in ("fr", "nl", "en")} <= found, (measure, p)
+
+
+def test_organisations_by_kind(store: EmbeddedStore) -> None:
+    counts = by_subject(run(store, "organisations-by-kind"))
+    assert len(counts) == 18  # every kind of docs/data-model.md, with or without organisation
+    expected = {"CreativeHub": 1, "Fablab": 1, "Company": 2, "MediaOrganisation": 1, "Network": 1}
+    for kind, values in counts.items():
+        assert values == {"numberOfOrganisations": expected.get(kind, 0)}, kind
+
+
+def test_organisations_by_sector_plain_and_fractional(store: EmbeddedStore) -> None:
+    counts = by_subject(run(store, "organisations-by-sector"))
+    # a (design, music) weighs 1/2 in each; b (design), c (music), d (heritage) 1;
+    # e has no sector; prj:x is a project, not an organisation (games stays at 0)
+    assert counts["design"] == {"numberOfOrganisations": 2, "fractionalNumberOfOrganisations": 1.5}
+    assert counts["music"] == {"numberOfOrganisations": 2, "fractionalNumberOfOrganisations": 1.5}
+    assert counts["heritage"] == {"numberOfOrganisations": 1, "fractionalNumberOfOrganisations": 1}
+    assert counts["games"] == {"numberOfOrganisations": 0, "fractionalNumberOfOrganisations": 0}
+    # every sector of the project's scheme is listed; fractional counts add up to the 4
+    # organisations with a sector
+    assert concepts(store, "sectors") <= set(counts)
+    total = sum(v["fractionalNumberOfOrganisations"] for v in counts.values())
+    assert math.isclose(total, 4.0, abs_tol=1e-12)
+
+
+def test_organisations_by_municipality_and_densities(store: EmbeddedStore) -> None:
+    result = run(store, "organisations-by-municipality")
+    assert result.area_column == "municipality" and not result.subject_columns
+    counts = by_subject(result)
+    # a, b in Brussels (200,000 inhabitants, 40 km²); c directly and d through its address
+    # in Ixelles (80,000, 6.4 km²); nobody in Anderlecht (17.74 km²: 0 / 17.74 is 0, not
+    # pyoxigraph's error); e has no municipality
+    expect = {
+        "21004": (2, 2 / 200_000 * 10_000, 2 / 40.0),
+        "21009": (2, 2 / 80_000 * 10_000, 2 / 6.4),
+        "21001": (0, 0.0, 0.0),
+    }
+    assert set(counts) == set(expect)
+    for nis, (n, per_inhabitants, per_km2) in expect.items():
+        got = counts[nis]
+        assert got["numberOfOrganisations"] == n
+        assert math.isclose(got["organisationsPer10000Inhabitants"], per_inhabitants)
+        assert math.isclose(got["organisationsPerKm2"], per_km2)
+    assert math.isclose(counts["21009"]["organisationsPer10000Inhabitants"], 0.25)
+    assert math.isclose(counts["21009"]["organisationsPerKm2"], 0.3125)
+
+
+def test_sector_service_matrix_lists_every_cell_and_its_gaps(store: EmbeddedStore) -> None:
+    result = run(store, "sector-service-matrix")
+    assert result.subject_columns == ["sector", "service"]
+    cells = by_subject(result)
+    sectors, services = concepts(store, "sectors"), concepts(store, "services")
+    assert set(cells) == {(s, v) for s in sectors for v in services}
+    filled = {k: v["numberOfOrganisations"] for k, v in cells.items() if v["numberOfOrganisations"]}
+    # a: design+music × coaching+coworking; b: design × fablab; c: music × coaching
+    assert filled == {
+        ("design", "coaching"): 1,
+        ("design", "coworking-space"): 1,
+        ("music", "coaching"): 2,
+        ("music", "coworking-space"): 1,
+        ("design", "fablab"): 1,
+    }
+    gaps = [k for k, v in cells.items() if v["numberOfOrganisations"] == 0]
+    assert len(gaps) == len(sectors) * len(services) - 5
+
+
+def test_audience_coverage(store: EmbeddedStore) -> None:
+    counts = by_subject(run(store, "audience-coverage"))
+    assert set(counts) == concepts(store, "audiences")
+    assert counts["artists"] == {"numberOfOrganisations": 2}  # a and c
+    assert counts["makers"] == {"numberOfOrganisations": 1}  # b
+    assert sum(v["numberOfOrganisations"] for v in counts.values()) == 3
+
+
+def test_degree_by_relation_type(store: EmbeddedStore) -> None:
+    counts = by_subject(run(store, "degree-by-relation-type"))
+    assert set(counts) == concepts(store, "relation-types")
+    # member-of: b -> a and d -> a (b -> a stated in two graphs counts once); a receives 2;
+    # average degree = 2 × linked pairs / 5 organisations
+    assert counts["member-of"] == {
+        "numberOfRelations": 2,
+        "averageDegree": 0.8,
+        "maximumInDegree": 2,
+    }
+    for kind in ("partner-of", "hosted-by", "funded-by"):
+        assert counts[kind] == {"numberOfRelations": 1, "averageDegree": 0.4, "maximumInDegree": 1}
+    # p:x affiliatedWith a (a person) and a participatesIn prj:x (a project) are no
+    # relations between organisations; e partnerOf e links no two organisations
+    for kind in ("affiliated-with", "participates-in", "leads", "sits-on"):
+        assert counts[kind] == {"numberOfRelations": 0, "averageDegree": 0, "maximumInDegree": 0}
+
+
+def test_most_connected_organisations(store: EmbeddedStore) -> None:
+    result = run(store, "most-connected-organisations")
+    # neighbours: a {b, c, d}, c {a, b, d}, b {a, c}, d {a, c}; e none (not listed)
+    assert [(local(r.subjects[0]), r.values[CCI + "degree"]) for r in result.rows] == [
+        ("a", 3),
+        ("c", 3),
+        ("b", 2),
+        ("d", 2),
+    ]
+    assert result.rows[0].label == "Hub A"  # the query's default language, French
+
+
+def test_cross_sector_links_and_ei_index(store: EmbeddedStore) -> None:
+    (row,) = run(store, "cross-sector-links").rows
+    # b{design}–a{design,music} and c{music}–a share a sector (I = 2); d{heritage}–c,
+    # d–a and c{music}–b{design} do not (E = 3)
+    assert row.values == {CCI + "crossSectorShare": 3 / 5, CCI + "eiIndex": (3 - 2) / 5}
+
+
+def test_network_structure(store: EmbeddedStore) -> None:
+    result = run(store, "network-structure")
+    assert result.long
+    values = {local(m): v for row in result.rows for m, v in row.values.items()}
+    assert values == {
+        "numberOfOrganisations": 5,
+        "numberOfRelations": 5,
+        "averageDegree": 2.0,  # 2 × 5 linked pairs / 5
+        "density": 0.5,  # 5 pairs of the 10 possible
+        "numberOfComponents": 2,  # {a, b, c, d} and {e}
+        "numberOfIsolates": 1,
+        "shareOfIsolates": 0.2,
+        "largestComponentShare": 0.8,
+    }
+
+
+def test_network_brokers(store: EmbeddedStore) -> None:
+    result = run(store, "network-brokers")
+    # only the pair (b, d) is not adjacent; its two shortest paths go through a and
+    # through c: each gets 1/2, normalised by (n−1)(n−2)/2 = 6 pairs
+    assert [local(r.subjects[0]) for r in result.rows] == ["a", "c"]
+    for row in result.rows:
+        assert math.isclose(row.values[CCI + "betweenness"], 1 / 12)
+        assert row.values[CCI + "degree"] == 3
+        assert row.values[CCI + "componentSize"] == 4
+
+
+def test_data_quality(store: EmbeddedStore) -> None:
+    (row,) = run(store, "data-quality").rows
+    values = {local(m): v for m, v in row.values.items()}
+
+    def triples(text: str, graph: str) -> int:
+        return len(set(parse(text.encode(), RdfFormat.TURTLE, base_iri=graph)))
+
+    cited = triples(CURATED, f"{BASE}graph/curated/kpi-fixture")
+    uncited = triples(UNCITED, f"{BASE}graph/extra/uncited")
+    assert values == {
+        "numberOfOrganisations": 5,
+        "shareWithDescription": 3 / 5,  # a, b, c
+        "shareWithSector": 4 / 5,  # not e
+        "shareWithCoordinates": 2 / 5,  # a, b
+        "shareWithEnterpriseNumber": 2 / 5,  # a, c
+        "shareWithWikidata": 1 / 5,  # a (e's owl:sameAs is no Wikidata entity)
+        "shareWithMunicipality": 4 / 5,  # d through its address
+        # ontology, snapshots and the derived network metrics are left out
+        "shareOfStatementsWithSource": pytest.approx(cited / (cited + uncited), abs=1e-15),
+    }
+
+
+def test_shannon_and_hhi_over_sectors(store: EmbeddedStore) -> None:
+    (row,) = run(store, "sector-diversity").rows
+    values = {local(m): v for m, v in row.values.items()}
+    # fractional shares of the 4 organisations with a sector: design 1.5/4, music 1.5/4,
+    # heritage 1/4, so H = −(2 × 0.375 ln 0.375 + 0.25 ln 0.25) and HHI = Σ p²
+    p = [0.375, 0.375, 0.25]
+    assert math.isclose(values["shannonIndex"], -sum(x * math.log(x) for x in p), abs_tol=1e-9)
+    assert math.isclose(values["shannonIndex"], 1.0821955300387673, abs_tol=1e-9)
+    assert math.isclose(values["herfindahlIndex"], 0.34375, abs_tol=1e-12)
+    assert values["numberOfSectors"] == 3
+
+
+def test_shannon_and_hhi_over_municipalities(store: EmbeddedStore) -> None:
+    (row,) = run(store, "municipality-diversity").rows
+    values = {local(m): v for m, v in row.values.items()}
+    # two municipalities with two organisations each: H = ln 2, HHI = 0.5
+    assert math.isclose(values["shannonIndex"], math.log(2), abs_tol=1e-9)
+    assert math.isclose(values["herfindahlIndex"], 0.5, abs_tol=1e-12)
+    assert values["numberOfMunicipalities"] == 2
+
+
+@pytest.mark.parametrize("counts", [[1, 3, 7, 200], [1] * 19, [5, 500], [1, 1000]])
+def test_the_sparql_logarithm_is_accurate(counts: list[int]) -> None:
+    """SPARQL has no LN: the diversity queries compute it by range reduction and a series."""
+    made = EmbeddedStore.open(None)
+    load_fixture(made)
+    made.raw.remove_graph(NamedNode(f"{BASE}graph/curated/kpi-fixture"))
+    made.raw.remove_graph(NamedNode(f"{BASE}graph/extra/uncited"))
+    sectors = sorted(concepts(made, "sectors"))
+    lines = [PREFIXES]
+    for i, n in enumerate(counts):
+        for j in range(n):
+            lines.append(
+                f"o:s{i}-{j} a org:Organization ; cci:sector <{NS['sector']}{sectors[i]}> ."
+            )
+    made.raw.load(
+        input="\n".join(lines).encode(),
+        format=RdfFormat.TURTLE,
+        to_graph=NamedNode(f"{BASE}graph/extra/many"),
+    )
+    (row,) = run(made, "sector-diversity").rows
+    total = sum(counts)
+    expected = -sum(n / total * math.log(n / total) for n in counts)
+    assert math.isclose(row.values[CCI + "shannonIndex"], expected, abs_tol=1e-9)
+    hhi = sum((n / total) ** 2 for n in counts)
+    assert math.isclose(row.values[CCI + "herfindahlIndex"], hhi, abs_tol=1e-12)
+
+
+def test_published_sector_figures(store: EmbeddedStore) -> None:
+    result = run(store, "published-sector-figures")
+    assert result.long
+    # the KPI snapshot's observation and the network metrics are the project's own
+    (row,) = result.rows
+    assert row.subjects == (NS["sector"] + "all-cci",)
+    assert row.area == NUTS_BE100
+    assert row.values == {CCI + "numberOfJobs": 100_000}
+    assert row.is_lower_bound is True
+    assert row.extra["period"] == "post-COVID data"
+    assert row.extra["document"] == NS["doc"] + "kpi-fixture"
+
+
+# ---- network metrics against networkx ------------------------------------------------------
+
+
+def stored_metrics(store: EmbeddedStore) -> dict[str, dict[str, float]]:
+    rows = store.query(
+        f"""SELECT ?s ?m ?v WHERE {{ GRAPH <{network.graph_iri(BASE)}> {{
+             ?o qb:dataSet ds:network-metrics ; cci:subject ?s ; qb:measureType ?m ;
+             cci:obsValue ?v }} }}""",
+        prefixes=NS,
+    )
+    assert isinstance(rows, QuerySolutions)
+    out: dict[str, dict[str, float]] = {}
+    for r in rows:
+        out.setdefault(r["s"].value, {})[local(r["m"].value)] = float(r["v"].value)
+    return out
+
+
+def test_network_metrics_match_networkx(store: EmbeddedStore) -> None:
+    graph = nx.Graph()
+    graph.add_nodes_from(ORGS.values())
+    graph.add_edges_from((ORGS[a], ORGS[b]) for a, _, b in RELATIONS)
+    betweenness = nx.betweenness_centrality(graph, normalized=True)
+    components = {n: len(c) for c in nx.connected_components(graph) for n in c}
+    stored = stored_metrics(store)
+    for node in graph.nodes:
+        assert stored[node]["degree"] == graph.degree[node]
+        assert math.isclose(stored[node]["betweenness"], betweenness[node], abs_tol=1e-15)
+        assert stored[node]["componentSize"] == components[node]
+    whole = stored[NS["sector"] + "all-cci"]
+    assert whole["density"] == nx.density(graph)
+    assert whole["numberOfComponents"] == nx.number_connected_components(graph)
+    assert whole["numberOfIsolates"] == nx.number_of_isolates(graph)
+    # only organisations are nodes; the graph says how betweenness was computed
+    assert set(stored) - {NS["sector"] + "all-cci"} - {
+        NS["reltype"] + r for r in concepts(store, "relation-types")
+    } == set(ORGS.values())
+    rows = store.query(
+        "ASK { ds:network-metrics a qb:DataSet ; dct:description ?d FILTER(CONTAINS(?d, 'exact')) }",
+        prefixes=NS,
+    )
+    assert rows
+
+
+def test_network_metrics_replace_the_previous_ones(store: EmbeddedStore, tmp_path: Path) -> None:
+    before = store.triple_count(network.graph_iri(BASE))
+    build_dir = tmp_path / "20261123T080000.000000Z.partial"
+    build_dir.mkdir()
+    network.network_metrics(SETTINGS, store, build_dir)
+    assert store.triple_count(network.graph_iri(BASE)) == before  # same, the day aside
+    rows = store.query(
+        "SELECT DISTINCT ?d WHERE { ?o qb:dataSet ds:network-metrics ; cci:refPeriod ?d }",
+        prefixes=NS,
+    )
+    assert isinstance(rows, QuerySolutions)
+    assert [r["d"].value for r in rows] == ["2026-11-23"]
+
+
+def test_large_networks_sample_betweenness_with_a_fixed_seed() -> None:
+    assert network.pivots_for(100, 300) is None  # exact
+    assert network.pivots_for(22_000, 120_000) == network.BETWEENNESS_WORK // 142_000
+    assert network.pivots_for(10**6, 10**7) == network.MIN_PIVOTS
+    g = network.OrganisationGraph(
+        [f"urn:x:{i}" for i in range(60)],
+        {(f"urn:x:{i}", "urn:t", f"urn:x:{(i * 7 + 1) % 60}") for i in range(60)},
+        ["urn:t"],
+    )
+    first = network.compute(g, work=1)
+    assert first.pivots == network.MIN_PIVOTS
+    assert network.compute(g, work=1).betweenness == first.betweenness  # reproducible
+    text = " ".join(str(q.object) for q in network.quads(first, BASE, date(2026, 1, 1)))
+    assert f"estimated from {network.MIN_PIVOTS} of 60 organisations" in text
+
+
+# ---- snapshots -----------------------------------------------------------------------------
+
+
+def project_with_queries(tmp_path: Path) -> Settings:
+    root = tmp_path / "project"
+    shutil.copytree(ROOT / "queries", root / "queries")
+    return Settings(root=root, var_dir=tmp_path / "var")
+
+
+def test_snapshot_appends_refuses_a_second_and_reads_back(
+    store: EmbeddedStore, tmp_path: Path
+) -> None:
+    settings = project_with_queries(tmp_path)
+    day = date(2026, 1, 15)
+    values = kpi.compute_all(settings, store)
+    path = kpi.snapshot(settings, store, day, build_id="20260115T000000.000000Z")
+    assert path == settings.root / "data" / "snapshots" / "2026-01-15.ttl"
+    text = path.read_text(encoding="utf-8")
+    with pytest.raises(kpi.SnapshotExists, match="append-only"):
+        kpi.snapshot(settings, store, day)
+    assert path.read_text(encoding="utf-8") == text  # untouched
+    kpi.snapshot(settings, store, date(2026, 1, 16))  # another day: another file
+    assert len(list(path.parent.glob("*.ttl"))) == 2
+    again = kpi.snapshot(settings, store, day, replace=True, build_id="other")
+    assert again == path and "build other" in again.read_text(encoding="utf-8")
+
+    # loaded as the build loads it: `<>` is the graph, which cites the snapshot activity
+    loaded = EmbeddedStore.open(None)
+    load_fixture(loaded)  # the ontology: measures are cci:Measure
+    graph = graph_iri(BASE, "data/snapshots/2026-01-15.ttl")
+    loaded.raw.load(
+        path=str(path), format=RdfFormat.TURTLE, base_iri=graph, to_graph=NamedNode(graph)
+    )
+    assert check_sources_cited(loaded, {graph: "data/snapshots/2026-01-15.ttl"}) == []
+    activity = kpi.snapshot_iri(BASE, day)
+    assert loaded.query(
+        f"ASK {{ GRAPH <{graph}> {{ <{graph}> dct:source <{activity}> }} <{activity}> a prov:Activity ; prov:used ?b . ?b a prov:Entity }}",
+        prefixes=NS,
+    )
+    found = [o for o in kpi.observations(settings, loaded) if o.day == "2026-01-15"]
+    assert len(found) == len(values)
+    recorded = {o.key: o.value for o in found}
+    for value in values:
+        key = (value.query, value.measure, tuple(sorted(value.subjects)), value.area)
+        assert math.isclose(recorded[key], value.value, rel_tol=1e-12, abs_tol=1e-15), key
+    # every observation cites its query and the snapshot
+    rows = loaded.query(
+        f"SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE {{ ?o qb:dataSet ds:kpi ; prov:wasGeneratedBy <{activity}> ; dct:source ?q ; cci:refPeriod ?d ; cci:refArea ?area ; cci:subject ?s ; qb:measureType ?m ; cci:obsValue ?v }}",
+        prefixes=NS,
+    )
+    assert isinstance(rows, QuerySolutions)
+    assert int(next(iter(rows))["n"].value) == len(values)
+
+
+def test_snapshot_refuses_a_column_that_names_no_measure(
+    store: EmbeddedStore, tmp_path: Path
+) -> None:
+    settings = project_with_queries(tmp_path)
+    (settings.root / "queries" / "kpi-typo.rq").write_text(
+        "# title: T\n# title@fr: T\n# title@nl: T\n# description: D.\n# description@fr: D.\n"
+        "# description@nl: D.\n# tags: kpi\n# chart: table\n# kpi: typo\n"
+        "SELECT (COUNT(*) AS ?numberOfOrganisatons) WHERE { ?o a org:Organization }\n"
+    )
+    with pytest.raises(kpi.KpiError, match="numberOfOrganisatons"):
+        kpi.snapshot(settings, store, date(2026, 1, 15))
+    assert not (settings.root / "data" / "snapshots" / "2026-01-15.ttl").exists()
+
+
+def test_dates_are_checked() -> None:
+    assert kpi.parse_date("2026-11-22") == date(2026, 11, 22)
+    assert kpi.parse_date(None) == datetime.now(UTC).date()
+    with pytest.raises(kpi.KgError, match="YYYY-MM-DD"):
+        kpi.parse_date("22/11/2026")
+
+
+def snapshot_extras(settings: Settings) -> list[Path]:
+    """The snapshot files `kg build` does not load by itself yet (until kg/sources.py has
+    the snapshot group, they go in as extra files)."""
+    known = {s.path.resolve() for s in discover(settings)}
+    folder = kpi.snapshots_dir(settings)
+    return [p for p in sorted(folder.glob("*.ttl")) if p.resolve() not in known]
+
+
+@pytest.fixture
+def with_network_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    add_network_step(monkeypatch)
+
+
+def add_network_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The network metrics as a derived build step (until kg/derived.py lists it)."""
+    steps = derived.steps()
+    if not any(step is network.network_metrics for _, step in steps):
+        monkeypatch.setattr(
+            derived, "steps", lambda: [("network metrics", network.network_metrics), *steps]
+        )
+
+
+@pytest.mark.usefixtures("with_network_step")
+def test_a_snapshot_validates_and_loads_in_a_build(project_copy: Settings) -> None:
+    build.run(project_copy)
+    store = open_store(project_copy)
+    values = kpi.compute_all(project_copy, store)
+    assert {v.kpi for v in values} == {q.kpi for q in kpi.kpi_queries(project_copy)}
+    path = kpi.snapshot(project_copy, store, date(2026, 3, 1))
+    del store
+    # `kg validate`: no violation, no unknown term, the graph cites its source
+    result = build.run(project_copy, extra=snapshot_extras(project_copy), keep=False)
+    assert result.report.conforms and not result.report.issues
+    built = build.run(project_copy, extra=snapshot_extras(project_copy))
+    manifest = json.loads((built.store_dir / "manifest.json").read_text())  # type: ignore[operator]
+    graph = next(g for g, info in manifest["graphs"].items() if info["file"].endswith(path.name))
+    store = open_store(project_copy)
+    assert check_sources_cited(store, {graph: path.name}) == []
+    found = [o for o in kpi.observations(project_copy, store) if o.day == "2026-03-01"]
+    assert len(found) == len(values)
+    assert {o.query for o in found} == {q.name for q in kpi.kpi_queries(project_copy)}
+
+
+# ---- the dashboard -------------------------------------------------------------------------
+
+NEW_ORGANISATION = """
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix foaf: <http://xmlns.com/foaf/0.1/> .
+@prefix org: <http://www.w3.org/ns/org#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix cci: <https://data.creative.brussels/ontology#> .
+@prefix sector: <https://data.creative.brussels/id/concept/sector/> .
+@prefix mun: <https://data.creative.brussels/id/municipality/> .
+@prefix o: <https://data.creative.brussels/id/organisation/> .
+@prefix doc: <https://data.creative.brussels/id/document/> .
+<> dct:source doc:kpi-test-{n} .
+doc:kpi-test-{n} a cci:SourceDocument , foaf:Document ; dct:title "KPI test document {n}"@en .
+o:kpi-test-studio-{n} a org:Organization , foaf:Agent , cci:Company ;
+    skos:prefLabel "Studio de test {n}"@fr ;
+    cci:sector sector:design ;
+    cci:municipality mun:21009 .
+"""
+FIRST, SECOND = "2020-01-01", "2020-02-01"
+
+
+def dashboard_app(settings: Settings) -> FastAPI:
+    """The real app, with the dashboard's router if app.py does not include it yet."""
+    app = create_app(settings)
+    if not any(getattr(route, "path", None) == "/kpi" for route in app.routes):
+        app.include_router(kpi_routes.router)
+    return app
+
+
+@pytest.fixture(scope="module")
+def history_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """The real project, snapshot on 2020-01-01, one organisation more, snapshot on
+    2020-02-01, one more again: the dashboard has two snapshots and a change of +1."""
+    root = tmp_path_factory.mktemp("kpi-history") / "project"
+    for folder in ("ontology", "shapes", "data", "queries"):
+        shutil.copytree(ROOT / folder, root / folder)
+    (root / "node_modules").symlink_to(ROOT / "node_modules")
+    settings = Settings(root=root, var_dir=root.parent / "var")
+    with pytest.MonkeyPatch.context() as patch:
+        add_network_step(patch)
+        build.run(settings)
+        for n, day in enumerate((FIRST, SECOND), start=1):
+            kpi.snapshot(settings, open_store(settings), date.fromisoformat(day))
+            (root / "data" / "curated" / f"kpi-test-{n}.ttl").write_text(
+                NEW_ORGANISATION.replace("{n}", str(n))
+            )
+            build.run(settings, extra=snapshot_extras(settings))
+    yield settings
+
+
+@pytest.fixture(scope="module")
+def client(history_project: Settings) -> TestClient:
+    return TestClient(dashboard_app(history_project))
+
+
+def embedded_json(page: str) -> dict[str, Any]:
+    found = re.search(r'<script type="application/json" id="kpi-data">(.*?)</script>', page, re.S)
+    assert found, "the page carries no kpi-data JSON"
+    data = json.loads(found.group(1))
+    assert isinstance(data, dict)
+    return data
+
+
+def test_dashboard_page_shows_every_kpi_with_links_and_changes(
+    client: TestClient, history_project: Settings
+) -> None:
+    response = client.get("/kpi?lang=fr")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    page = response.text
+    queries = kpi.kpi_queries(history_project)
+    for query in queries:
+        assert f'id="kpi-{query.kpi}"' in page
+        assert f'href="/queries/{query.name}?lang=fr"' in page  # every number's query
+        assert query.title("fr") in page
+    # without JavaScript: tables of values and of the trends; the charts' place is hidden
+    assert page.count('<table class="kpi-table">') >= len(queries)
+    assert '<figure class="trend" hidden>' in page
+    assert '<details class="trend-table">' in page
+    assert '<table class="kpi-matrix">' in page and 'class="gap"' in page
+    # the change since the previous snapshot, and the snapshots listed
+    assert re.search(
+        r'<span class="change up" title="depuis l&#39;instantané du 2020-02-01">\+1</span>', page
+    )
+    assert f"{FIRST}, {SECOND}" in page
+    # organisations behind a number: the search page, the organisation's page
+    assert (
+        "/search?kind=http%3A%2F%2Fwww.w3.org%2Fns%2Forg%23Organization"
+        "&amp;kind=https%3A%2F%2Fdata.creative.brussels%2Fontology%23Company&amp;lang=fr" in page
+    )
+    assert 'href="/id/organisation/' in page
+    # the chart data, and the local Chart.js
+    charts = embedded_json(page)
+    assert [k["kpi"] for k in charts["kpis"]] == [q.kpi for q in queries]
+    assert '<script src="/static/lib/chartjs/chart.umd.min.js" defer></script>' in page
+    assert '<script src="/static/app/kpi.js" defer></script>' in page
+    english = client.get("/kpi?lang=en").text
+    assert "Ecosystem indicators" in english and "Organisations by sector" in english
+    assert "Indicatoren van het ecosysteem" in client.get("/kpi?lang=nl").text
+
+
+def test_dashboard_on_the_project_build(built: Settings) -> None:
+    """The project as `kg build` makes it, snapshots or not, network step or not."""
+    client = TestClient(dashboard_app(built))
+    response = client.get("/kpi", headers={"Accept-Language": "nl-BE,nl;q=0.9"})
+    assert response.status_code == 200
+    assert "Indicatoren van het ecosysteem" in response.text
+    data = client.get("/kpi.json?lang=en").json()
+    assert [k["kpi"] for k in data["kpis"]] == [q.kpi for q in kpi.kpi_queries(built)]
+    today = datetime.now(UTC).date().isoformat()
+    for k in data["kpis"]:
+        assert k["error"] is None, (k["kpi"], k["error"])
+        assert k["trend"]["labels"][-1] == today
+    kinds = next(k for k in data["kpis"] if k["kpi"] == "organisations-by-kind")
+    assert sum(r["values"][CCI + "numberOfOrganisations"]["value"] for r in kinds["rows"]) > 0
+
+
+def test_dashboard_json_has_values_previous_values_and_trends(client: TestClient) -> None:
+    data = client.get("/kpi.json?lang=en").json()
+    assert data["snapshots"] == [FIRST, SECOND]
+    kpis = {k["kpi"]: k for k in data["kpis"]}
+    quality = kpis["data-quality"]
+    count = quality["rows"][0]["values"][CCI + "numberOfOrganisations"]
+    assert count["previous_date"] == SECOND
+    assert count["change"] == 1 and count["previous"] == count["value"] - 1
+    series = next(s for s in quality["trend"]["series"] if s["measure"] == "numberOfOrganisations")
+    today = datetime.now(UTC).date().isoformat()
+    assert quality["trend"]["labels"] == [FIRST, SECOND, today]
+    n = count["value"]
+    assert series["data"] == [n - 2, n - 1, n]
+    # a share on the right-hand axis beside a count on the left
+    shares = [s for s in quality["trend"]["series"] if s["percent"]]
+    assert shares and all(s["axis"] == "y1" for s in shares)
+    kinds = {r["subjects"][0]["iri"]: r for r in kpis["organisations-by-kind"]["rows"]}
+    company = kinds[CCI + "Company"]["values"][CCI + "numberOfOrganisations"]
+    assert company["change"] == 1
+    assert kinds[CCI + "Company"]["organisations"].startswith("/search?kind=")
+    matrix = kpis["sector-service-matrix"]["matrix"]
+    assert matrix["size"] == len(kpis["sector-service-matrix"]["rows"]) and matrix["gaps"] > 0
+    for k in data["kpis"]:
+        assert k["error"] is None, (k["kpi"], k["error"])
+        assert k["links"]["query"] == f"/queries/{k['query']}?lang=en"
+
+
+def test_observations_download_as_csv_and_turtle(
+    client: TestClient, history_project: Settings
+) -> None:
+    response = client.get("/kpi/observations.csv")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert rows and list(rows[0]) == list(kpi.CSV_COLUMNS)
+    assert {r["date"] for r in rows} == {FIRST, SECOND}
+    assert len({r["observation"] for r in rows}) == len(rows)
+    assert {r["kpi"] for r in rows} == {q.kpi for q in kpi.kpi_queries(history_project)}
+    response = client.get("/kpi/observations.ttl")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/turtle")
+    triples = list(parse(response.content, RdfFormat.TURTLE))
+    qb = NS["qb"]
+    observations = {
+        t.subject.value
+        for t in triples
+        if t.predicate.value == qb + "dataSet" and t.object.value == kpi.dataset_iri(BASE)
+    }
+    assert observations == {r["observation"] for r in rows}
+    activities = {
+        t.subject.value
+        for t in triples
+        if t.predicate.value == NS["rdf"] + "type" and t.object.value == NS["prov"] + "Activity"
+    }
+    assert activities == {kpi.snapshot_iri(BASE, date.fromisoformat(d)) for d in (FIRST, SECOND)}
+
+
+# ---- in headless Chromium ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def live_url(history_project: Settings) -> Iterator[str]:
+    port = free_port()
+    config = uvicorn.Config(
+        dashboard_app(history_project), host="127.0.0.1", port=port, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(url + "/kpi.json")
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def test_dashboard_draws_its_charts_in_chromium(live_url: str) -> None:
+    from playwright.sync_api import ConsoleMessage, sync_playwright
+
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"Debian's chromium is not installed ({CHROMIUM})", pytrace=False)
+    problems: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            problems.append(f"console error: {message.text}")
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1400})
+            page.on("console", on_console)
+            page.on("pageerror", lambda err: problems.append(f"page error: {err}"))
+            page.on(
+                "response",
+                lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None,
+            )
+            page.goto(live_url + "/kpi?lang=en")
+            page.wait_for_function("window.kpiCharts && Object.keys(window.kpiCharts).length > 0")
+            canvases = page.locator("figure.trend canvas").count()
+            assert canvases >= 10
+            drawn = page.evaluate(
+                """() => Array.from(document.querySelectorAll('figure.trend canvas')).map(c =>
+                     [c.dataset.kpi, !!Chart.getChart(c), c.closest('figure').hidden,
+                      c.width > 0 && c.height > 0])"""
+            )
+            assert all(chart and not hidden and sized for _, chart, hidden, sized in drawn), drawn
+            assert len(drawn) == page.evaluate("Object.keys(window.kpiCharts).length")
+            # the data-quality chart: a count and shares, on two axes, three points each
+            axes = page.evaluate(
+                "() => { const c = window.kpiCharts['data-quality']; return [Object.keys(c.scales).sort(), c.data.labels.length, c.data.datasets.length]; }"
+            )
+            assert axes[0] == ["x", "y", "y1"] and axes[1] == 3 and axes[2] == 8
+            page.locator("#kpi-organisations-by-kind").scroll_into_view_if_needed()
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "kpi.png"), full_page=False)
+        finally:
+            browser.close()
+    assert not problems, problems
