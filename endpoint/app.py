@@ -6,16 +6,26 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from endpoint import editor, errors, queries, sparql, static, void
+from endpoint import (
+    editor,
+    errors,
+    kpi,
+    mapview,
+    pages,
+    queries,
+    saved_api,
+    search,
+    sparql,
+    static,
+    void,
+)
 from endpoint.holder import StoreHolder
 from kg.namespaces import all_prefixes
 from kg.settings import Settings
-from kg.stats import collect
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -55,10 +65,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(editor.router)
     app.include_router(static.router)
     app.include_router(void.router)
-
-    @app.get("/", response_class=HTMLResponse)
-    def home(request: Request) -> HTMLResponse:
-        stats = collect(app.state.holder.get())
-        return app.state.templates.TemplateResponse(request, "home.html", {"stats": stats})
-
+    app.include_router(saved_api.make_router(settings))
+    app.include_router(search.router)
+    app.include_router(mapview.router)
+    app.include_router(kpi.router)
+    # last: the home page and /id/{path}, under which every entity IRI dereferences
+    app.include_router(pages.router)
     return app

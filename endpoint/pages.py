@@ -30,6 +30,7 @@ from pyoxigraph import Literal, RdfFormat, serialize
 from endpoint.conneg import choose
 from endpoint.errors import NotAcceptable, error_body
 from endpoint.i18n import context, page_language, strings, translate
+from endpoint.routing import get_and_head
 from kg import entity as kg_entity
 from kg.entity import (
     DCT,
@@ -342,7 +343,7 @@ def _split_suffix(store: GraphStore, base: str, path: str) -> tuple[str, str | N
 # ---- the entity page -----------------------------------------------------------------
 
 
-@router.api_route("/id/{path:path}", methods=["GET", "HEAD"], response_model=None)
+@get_and_head(router, "/id/{path:path}", response_model=None)
 def dereference(path: str, request: Request) -> Response:
     """An entity, concept, scheme or municipality of the graph, negotiated."""
     settings = _settings(request)
@@ -762,13 +763,13 @@ def schema_org(view: EntityView, page: Page, url: str) -> dict[str, Any]:
 # ---- the ontology --------------------------------------------------------------------
 
 
-@router.api_route("/ontology", methods=["GET", "HEAD"], response_model=None)
+@get_and_head(router, "/ontology", response_model=None)
 def ontology(request: Request) -> Response:
     """The ontology: classes and properties with labels and definitions (``#Name``)."""
     return _ontology(request, wanted(request, ENTITY_OFFERS))
 
 
-@router.api_route("/ontology.{ext}", methods=["GET", "HEAD"], response_model=None)
+@get_and_head(router, "/ontology.{ext}", response_model=None)
 def ontology_as(ext: str, request: Request) -> Response:
     media = SUFFIXES.get(ext.lower())
     if media is None:
@@ -863,7 +864,7 @@ def _page_response(
     )
 
 
-@router.api_route("/kind/{name}", methods=["GET", "HEAD"], response_model=None)
+@get_and_head(router, "/kind/{name}", response_model=None)
 def kind_page(name: str, request: Request) -> Response:
     """The organisations of one kind (``/kind/CreativeHub``), paged, by name."""
     settings = _settings(request)
@@ -916,17 +917,17 @@ def _overview_body(sections: list[dict[str, Any]], page: Page) -> dict[str, Any]
     }
 
 
-@router.api_route("/sectors", methods=["GET", "HEAD"], response_model=None)
+@get_and_head(router, "/sectors", response_model=None)
 def sectors_page(request: Request) -> Response:
     return _scheme_overview(request, "sectors")
 
 
-@router.api_route("/services", methods=["GET", "HEAD"], response_model=None)
+@get_and_head(router, "/services", response_model=None)
 def services_page(request: Request) -> Response:
     return _scheme_overview(request, "services")
 
 
-@router.api_route("/audiences", methods=["GET", "HEAD"], response_model=None)
+@get_and_head(router, "/audiences", response_model=None)
 def audiences_page(request: Request) -> Response:
     return _scheme_overview(request, "audiences")
 
@@ -949,7 +950,7 @@ def _scheme_overview(request: Request, name: str) -> Response:
     )
 
 
-@router.api_route("/kinds", methods=["GET", "HEAD"], response_model=None)
+@get_and_head(router, "/kinds", response_model=None)
 def kinds_page(request: Request) -> Response:
     settings = _settings(request)
     lang = page_language(request)
@@ -970,7 +971,7 @@ def kinds_page(request: Request) -> Response:
     return _page_response(request, "overview.html", data, _overview_body(sections, page), "/kinds")
 
 
-@router.api_route("/municipalities", methods=["GET", "HEAD"], response_model=None)
+@get_and_head(router, "/municipalities", response_model=None)
 def municipalities_page(request: Request) -> Response:
     settings = _settings(request)
     lang = page_language(request)
@@ -992,7 +993,7 @@ def municipalities_page(request: Request) -> Response:
 # ---- home ----------------------------------------------------------------------------
 
 
-@router.api_route("/", methods=["GET", "HEAD"], response_model=None)
+@get_and_head(router, "/", response_model=None)
 def home(request: Request) -> Response:
     """Headline figures, the sector's figures, the newest entries, where to go next."""
     settings = _settings(request)

@@ -23,7 +23,16 @@ router = APIRouter()
 GRAPH_CONTENT = "CONSTRUCT WHERE { ?s ?p ?o }"
 
 
-@router.api_route("/sparql", methods=["GET", "POST"])
+@router.post(
+    "/sparql",
+    operation_id="sparql_post",
+    summary="SPARQL 1.1 Protocol: a query (form or application/sparql-query) or an update",
+)
+@router.get(
+    "/sparql",
+    operation_id="sparql_get",
+    summary="SPARQL 1.1 Protocol: a query, or the service description without one",
+)
 async def sparql(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     params = await read_params(request, settings.max_request_bytes)
@@ -67,7 +76,11 @@ def service_description(request: Request) -> Response:
     return Response(service.render(cache[key], media), media_type=media, headers={"Vary": "Accept"})
 
 
-@router.api_route("/store", methods=["GET", "HEAD", "PUT", "POST", "DELETE"])
+@router.delete("/store", operation_id="graph_store_delete", summary="Graph Store: drop a graph")
+@router.post("/store", operation_id="graph_store_post", summary="Graph Store: add to a graph")
+@router.put("/store", operation_id="graph_store_put", summary="Graph Store: replace a graph")
+@router.head("/store", include_in_schema=False)
+@router.get("/store", operation_id="graph_store_get", summary="Graph Store: read a graph")
 async def graph_store(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     if request.method in ("PUT", "POST", "DELETE"):

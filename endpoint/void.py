@@ -23,6 +23,7 @@ from pyoxigraph import RdfFormat, parse, serialize
 from endpoint.conneg import choose
 from endpoint.errors import NotAcceptable, error_body
 from endpoint.i18n import translate
+from endpoint.routing import get_and_head
 from kg.dumps import Dump, read_dumps
 from kg.errors import NotFound, StoreError
 from kg.settings import Settings
@@ -141,7 +142,7 @@ def dumps_json(request: Request) -> JSONResponse:
     return JSONResponse({"build": build, "license": LICENSE, "dumps": listed})
 
 
-@router.api_route("/dumps/{name:path}", methods=["GET", "HEAD"])
+@get_and_head(router, "/dumps/{name:path}")
 def dump_file(name: str, request: Request) -> FileResponse:
     """Only a name listed in ``dumps.json``: the path is built from the listed name, never
     from the request, so ``../`` and the like have nothing to reach."""

@@ -38,6 +38,9 @@ from kg.vocabulary import check_vocabulary
 
 Progress = Callable[[str], None]
 
+#: sources whose named graph must cite where its statements come from
+CITED_KINDS = ("curated", "import", "snapshot")
+
 ENTITY_GRAPHS = "SELECT DISTINCT ?e ?g WHERE { GRAPH ?g { ?e ?p ?o } }"
 OBJECT_GRAPHS = "SELECT DISTINCT ?e ?g WHERE { GRAPH ?g { ?s ?p ?e } }"
 
@@ -213,7 +216,7 @@ def _run(
         with timer.step("vocabulary"):
             ontology = [s.graph for s in sources if s.kind == "ontology"]
             vocab_issues = check_vocabulary(store, ontology, data_labels, settings.base)
-            cited = {s.graph: s.label for s in data if s.kind in ("curated", "import")}
+            cited = {s.graph: s.label for s in data if s.kind in CITED_KINDS}
             vocab_issues += check_sources_cited(store, cited)
         shacl_issues = validation.result()
     except BaseException:
@@ -231,11 +234,23 @@ def _run(
     if not keep:
         return result
     if settings.store_backend == "remote":
+        with timer.step("derived"):
+            derived.run(settings, store, workdir, timer.progress, only_data=True)
         with timer.step("publish"):
             publish_remote(RemoteStore.from_settings(settings), store, workdir, settings.base)
         return result
     with timer.step("derived"):
         derived.run(settings, store, workdir, timer.progress)
+    # the manifest names every graph of the store: sources, web edits, derived data
+    graphs: dict[str, dict[str, str | None]] = {
+        s.graph: {"file": s.label, "kind": s.kind} for s in sources
+    }
+    for graph in sorted(set(store.named_graphs()) - set(graphs)):
+        if graph in change_labels:
+            graphs[graph] = {"file": change_labels[graph], "kind": "change"}
+        else:
+            graphs[graph] = {"file": None, "kind": "derived"}
+            result.graphs[graph.removeprefix(settings.base + "graph/")] = store.triple_count(graph)
     with timer.step("commit"):
         store.flush()
         store.raw.optimize()
@@ -243,7 +258,7 @@ def _run(
         manifest = {
             "build": result.build_id,
             "base": settings.base,
-            "graphs": {s.graph: {"file": s.label, "kind": s.kind} for s in sources},
+            "graphs": graphs,
             "triples": result.graphs,
             "timings": result.timings,
         }

@@ -1,4 +1,4 @@
-"""The ``kg`` command: build, validate, query, stats, serve."""
+"""The ``kg`` command: build, validate, query, snapshot, stats, serve."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import typer
 
 from kg import build as build_mod
 from kg import saved
-from kg.errors import KgError, SourceSyntaxError, ValidationFailed
+from kg.errors import KgError, QueryError, SourceSyntaxError, ValidationFailed
 from kg.namespaces import all_prefixes
 from kg.results import FORMATS, render
 from kg.settings import Settings
@@ -95,30 +95,99 @@ def validate(
         typer.echo(result.report.to_text(all_prefixes(settings.base)))
 
 
-@app.command()
+def _named_params(args: list[str], pairs: list[str]) -> dict[str, str]:
+    """``--name value`` / ``--name=value`` (extra arguments) and ``--param name=value``."""
+    raw: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise typer.BadParameter(f"{pair!r}: expected name=value", param_hint="--param")
+        raw[name] = value
+    rest = list(args)
+    while rest:
+        word = rest.pop(0)
+        if not word.startswith("--") or len(word) < 3:
+            raise typer.BadParameter(f"unexpected argument {word!r}")
+        name, sep, value = word[2:].partition("=")
+        if not sep:
+            if not rest:
+                raise typer.BadParameter(f"--{name} needs a value")
+            value = rest.pop(0)
+        raw[name] = value
+    return raw
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def query(
+    ctx: typer.Context,
     text: Annotated[str, typer.Argument(help="SPARQL text, a .rq file, or a saved query name")],
     format: Annotated[str, typer.Option("--format", "-f", help=", ".join(FORMATS))] = "table",
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="name=value for a saved query (repeatable)"),
+    ] = None,
 ) -> None:
-    """Run a SPARQL query against the store. Prefixes of the project are predeclared."""
+    """Run a SPARQL query against the store. Prefixes of the project are predeclared.
+
+    A saved query takes its parameters as ``--name value`` (or ``--param name=value``),
+    checked and bound as RDF terms exactly as the HTTP API does:
+    ``kg query organisations-in-sector --sector design``."""
     settings = _settings()
     if format not in FORMATS:
         typer.echo(f"error: --format must be one of {', '.join(FORMATS)}", err=True)
         raise typer.Exit(2)
+    raw = _named_params(ctx.args, param or [])
     try:
         path = Path(text)
+        name = None
         if text.endswith(".rq") and path.is_file():
+            if path.resolve().parent == saved.queries_dir(settings).resolve():
+                name = path.stem
             sparql = path.read_text(encoding="utf-8")
         elif text.replace("-", "").replace("_", "").isalnum():
-            sparql = saved.load(settings, text)
+            name = text
+            sparql = ""
         else:
             sparql = text
+        if raw and name is None:
+            raise QueryError("parameters are for saved queries (a name from queries/)")
         store = open_store(settings)
         prefixes = all_prefixes(settings.base)
-        result = store.query(sparql, prefixes=prefixes)
+        if name is not None:
+            result = saved.run(settings, store, saved.get(settings, name), raw)
+        else:
+            result = store.query(sparql, prefixes=prefixes)
         sys.stdout.write(render(result, format, prefixes) + "\n")
     except KgError as err:
         raise _fail(err, settings) from None
+
+
+@app.command()
+def snapshot(
+    day: Annotated[
+        str | None, typer.Option("--date", help="YYYY-MM-DD (default: today, UTC)")
+    ] = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="compute an existing date's snapshot again")
+    ] = False,
+) -> None:
+    """Record the value of every KPI at a date in data/snapshots/DATE.ttl (Data Cube),
+    append-only; the next `kg build` loads it."""
+    settings = _settings()
+    from kg import kpi
+
+    try:
+        when = kpi.parse_date(day)
+        store = open_store(settings)
+        _progress("computing every KPI…")
+        values = kpi.compute_all(settings, store)
+        path = kpi.snapshot(settings, store, when, replace=replace, values=values)
+    except KgError as err:
+        raise _fail(err, settings) from None
+    typer.echo(
+        f"wrote {len(values)} observations to {path.relative_to(settings.root)}; "
+        "run `kg build` to load them"
+    )
 
 
 @app.command()

@@ -1,10 +1,12 @@
 """Derived outputs made by every build from the validated store, before it is swapped in:
-data dumps, the VoID description, the search index, network metrics written back as data.
-Never edited by hand; a failing step fails the build and the serving store stays as it was.
+network metrics written back as data, data dumps, the VoID description, the search index,
+the map's and the network's indexes. Never edited by hand; a failing step fails the build
+and the serving store stays as it was.
 
 Each step gets the settings, the new store and the build directory (``var/stores/<id>/``)
 and writes its files there; what a step adds to the store goes into its own named graph
-under ``{base}graph/derived/``."""
+under ``{base}graph/derived/``. Data steps run first, so that the dumps, the VoID counts
+and the indexes include what they add."""
 
 from __future__ import annotations
 
@@ -17,16 +19,38 @@ from kg.store import EmbeddedStore
 Step = Callable[[Settings, EmbeddedStore, Path], None]
 
 
-def steps() -> list[tuple[str, Step]]:
-    """The steps in the order they run (later ones may use what earlier ones wrote)."""
-    from kg import void
+def data_steps() -> list[tuple[str, Step]]:
+    """Steps that add data to the store (published with it, also to a remote server)."""
+    from kg import network
 
-    return [("dumps and VoID", void.derive)]
+    return [("network metrics", network.network_metrics)]
+
+
+def file_steps() -> list[tuple[str, Step]]:
+    """Steps that write files beside the store, read by the server."""
+    from kg import geo, graphview, search, void
+
+    return [
+        ("dumps and VoID", void.derive),
+        ("search index", search.build_index),
+        ("map index", geo.derive),
+        ("network index", graphview.derive),
+    ]
+
+
+def steps() -> list[tuple[str, Step]]:
+    """Every step in the order it runs (later ones may use what earlier ones wrote)."""
+    return data_steps() + file_steps()
 
 
 def run(
-    settings: Settings, store: EmbeddedStore, build_dir: Path, progress: Callable[[str], None]
+    settings: Settings,
+    store: EmbeddedStore,
+    build_dir: Path,
+    progress: Callable[[str], None],
+    *,
+    only_data: bool = False,
 ) -> None:
-    for name, step in steps():
+    for name, step in data_steps() if only_data else steps():
         progress(f"derived: {name}…")
         step(settings, store, build_dir)

@@ -261,6 +261,10 @@ def quads(metrics: Metrics, base: str, period: date) -> list[Quad]:
             add(obs, cci + "refArea", area)
 
     out.append(Quad(dataset, RDF_TYPE, NamedNode(QB + "DataSet"), graph))
+    # like every graph, this one says where its statements come from: the computation
+    dct = REUSED_PREFIXES["dct"]
+    add(graph, dct + "source", dataset)
+    add(dataset, dct + "issued", day)
     skos = REUSED_PREFIXES["skos"]
     for text, lang in (
         ("Mesures du réseau des organisations", "fr"),
@@ -276,7 +280,7 @@ def quads(metrics: Metrics, base: str, period: date) -> list[Quad]:
     )
     add(
         dataset,
-        REUSED_PREFIXES["dct"] + "description",
+        dct + "description",
         Literal(
             "Computed by each build with networkx from the relations between organisations "
             f"(kg/network.py); betweenness {how}.",

@@ -25,7 +25,7 @@ class Source:
     path: Path
     graph: str
     label: str
-    kind: str  # ontology | shapes | curated | import | extra
+    kind: str  # ontology | shapes | curated | snapshot | import | extra
 
     @property
     def format(self) -> RdfFormat:
@@ -59,13 +59,15 @@ def _files(folder: Path, patterns: Iterable[str]) -> list[Path]:
 
 
 def discover(settings: Settings) -> list[Source]:
-    """The checked-in sources: ontology, concept schemes, shapes and curated data."""
+    """The checked-in sources: ontology, concept schemes, shapes, curated data, snapshots."""
     root = settings.root
     sources: list[Source] = []
     groups = (
         ("ontology", root / "ontology", ("*.ttl", "schemes/*.ttl")),
         ("shapes", root / "shapes", ("*.ttl",)),
         ("curated", root / "data" / "curated", ("**/*.ttl", "**/*.nt")),
+        # KPI snapshots (`kg snapshot`), append-only: the history survives rebuilds
+        ("snapshot", root / "data" / "snapshots", ("*.ttl",)),
     )
     for kind, folder, patterns in groups:
         for path in _files(folder, patterns):

@@ -113,3 +113,51 @@ def test_bad_settings_exit_2(project_copy: Settings) -> None:
         [sys.executable, "-m", "kg.cli", "stats"], env=env, capture_output=True, text=True
     )
     assert done.returncode == 2 and "KG_PORT has an invalid value 'eighty'" in done.stderr
+
+
+def test_saved_query_parameters_from_the_command_line(project_copy: Settings) -> None:
+    assert kg(project_copy, "build").returncode == 0
+    name = "organisations-in-sector"
+    design = kg(project_copy, "query", name, "--sector", "sector:design", "-f", "csv")
+    assert design.returncode == 0, design.stderr
+    rows = list(csv.DictReader(io.StringIO(design.stdout)))
+    everything = kg(project_copy, "query", name, "-f", "csv")  # default: all sectors
+    assert len(rows) < len(list(csv.DictReader(io.StringIO(everything.stdout))))
+    assert rows and {r["sector"] for r in rows} == {"sector:design"}  # CSV shows prefixed names
+    # --param name=value is the same; the language parameter picks the label
+    nl = kg(project_copy, "query", name, "-p", "sector=sector:design", "-p", "lang=nl", "-f", "csv")
+    assert nl.returncode == 0 and {r["lang"] for r in csv.DictReader(io.StringIO(nl.stdout))} == {
+        "nl"
+    }
+    wrong = kg(project_copy, "query", name, "--sector", "design")
+    assert wrong.returncode == 1 and "parameter `sector`" in wrong.stderr
+    unknown = kg(project_copy, "query", name, "--colour", "red")
+    assert unknown.returncode == 1 and "parameter `colour`" in unknown.stderr
+    # an injection attempt is a value of the parameter, not SPARQL
+    hostile = kg(project_copy, "query", name, "--lang", 'fr") } ; DROP ALL ; #')
+    assert hostile.returncode == 1 and "parameter `lang`" in hostile.stderr
+    raw = kg(project_copy, "query", "ASK {}", "--sector", "sector:design")
+    assert raw.returncode == 1 and "parameters are for saved queries" in raw.stderr
+
+
+def test_snapshot_is_append_only_and_loaded_by_the_next_build(project_copy: Settings) -> None:
+    assert kg(project_copy, "build").returncode == 0
+    done = kg(project_copy, "snapshot", "--date", "2021-06-30")
+    assert done.returncode == 0, done.stderr
+    path = project_copy.root / "data" / "snapshots" / "2021-06-30.ttl"
+    first = path.read_text()
+    again = kg(project_copy, "snapshot", "--date", "2021-06-30")
+    assert again.returncode == 1 and "append-only" in again.stderr
+    assert path.read_text() == first
+    assert kg(project_copy, "snapshot", "--date", "30/06/2021").returncode == 1
+    assert kg(project_copy, "build").returncode == 0
+    count = kg(
+        project_copy,
+        "query",
+        'SELECT (COUNT(?o) AS ?n) WHERE { ?o a qb:Observation ; cci:refPeriod "2021-06-30"^^xsd:date }',
+        "-f",
+        "csv",
+    )
+    assert count.returncode == 0, count.stderr
+    observations = int(count.stdout.splitlines()[1])
+    assert observations > 0 and f"wrote {observations} observations" in done.stdout

@@ -14,7 +14,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import uvicorn
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from endpoint import editor
@@ -39,19 +38,11 @@ ARTIFACTS = ROOT / "test-artifacts"
 LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
 
-def editor_app(settings: Settings) -> FastAPI:
-    """The real app, with the editor's router if app.py does not include it yet."""
-    app = create_app(settings)
-    if not any(getattr(route, "path", None) == "/query" for route in app.routes):
-        app.include_router(editor.router)
-    return app
-
-
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
     # /query and the vendor files never touch the store: no build needed here
     settings = Settings(root=ROOT, var_dir=tmp_path_factory.mktemp("var"))
-    return TestClient(editor_app(settings))
+    return TestClient(create_app(settings))
 
 
 def page_config(page: str) -> dict[str, object]:
@@ -115,7 +106,7 @@ def test_saved_query_without_title_is_named_by_its_file(tmp_path: Path) -> None:
     )
     settings = Settings(root=tmp_path, var_dir=tmp_path / "var")
     assert saved.names(settings) == ["plain", "titled"]
-    page = TestClient(editor_app(settings)).get("/query").text
+    page = TestClient(create_app(settings)).get("/query").text
     tabs = page_config(page)["savedQueries"]
     assert [t["name"] for t in tabs] == ["plain.rq", "Things </script><b>"]  # type: ignore[index]
     assert "</script><b>" not in page  # escaped in the JSON and in the HTML alike
@@ -163,7 +154,7 @@ def test_vendor_route_serves_nothing_else(client: TestClient, path: str) -> None
 
 def test_missing_node_modules_is_a_clear_503_and_the_form_still_works(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "queries", tmp_path / "queries")
-    client = TestClient(editor_app(Settings(root=tmp_path, var_dir=tmp_path / "var")))
+    client = TestClient(create_app(Settings(root=tmp_path, var_dir=tmp_path / "var")))
     response = client.get("/static/vendor/yasgui/yasgui.min.js")
     assert response.status_code == 503
     error = response.json()["error"]
@@ -193,7 +184,7 @@ def test_the_lock_file_pins_yasgui_exactly() -> None:
 def live_url(built: Settings) -> Iterator[str]:
     """The real app under uvicorn on a free loopback port, in a thread of this process."""
     port = free_port()
-    config = uvicorn.Config(editor_app(built), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(create_app(built), host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

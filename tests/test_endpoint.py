@@ -1,7 +1,9 @@
-"""The minimal web face: home page and /sparql over HTTP (fuller protocol tests land with the
-endpoint issue)."""
+"""The app as one piece: /sparql answers the three ways of asking, and the OpenAPI document
+of all routers together is valid (protocol details: test_sparql_protocol.py)."""
 
 from __future__ import annotations
+
+import warnings
 
 import pytest
 from fastapi.testclient import TestClient
@@ -37,7 +39,18 @@ def test_bad_query_is_400_with_the_error_shape(client: TestClient) -> None:
     assert missing.status_code == 400 and "no query" in missing.json()["error"]["message"]
 
 
-def test_home_page_escapes_and_counts(client: TestClient) -> None:
-    response = client.get("/")
-    assert response.status_code == 200
-    assert "triples in" in response.text and "ontology#Municipality: 19" in response.text
+def test_openapi_has_one_operation_per_method_and_unique_ids(client: TestClient) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # FastAPI warns about duplicate operation ids
+        document = client.get("/openapi.json").json()
+    operations = [
+        (path, method, op["operationId"])
+        for path, item in document["paths"].items()
+        for method, op in item.items()
+    ]
+    ids = [op for _, _, op in operations]
+    assert len(ids) == len(set(ids))
+    assert {m for p, m, _ in operations if p == "/sparql"} == {"get", "post"}
+    assert all(m != "head" for _, m, _ in operations)
+    # the pages documented once, and HEAD still answers
+    assert "/id/{path}" in document["paths"] and client.head("/").status_code == 200

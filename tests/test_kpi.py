@@ -24,18 +24,16 @@ from typing import Any
 import networkx as nx
 import pytest
 import uvicorn
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pyoxigraph import NamedNode, QuerySolutions, RdfFormat, parse
 
-from endpoint import kpi as kpi_routes
 from endpoint.app import create_app
-from kg import build, derived, kpi, network
+from kg import build, kpi, network
 from kg.kpi import KpiResult
 from kg.namespaces import DEFAULT_BASE, all_prefixes
 from kg.provenance import check_sources_cited
 from kg.settings import Settings
-from kg.sources import discover, graph_iri
+from kg.sources import graph_iri
 from kg.store import EmbeddedStore, open_store
 from tests.conftest import ROOT, free_port, wait_http
 
@@ -636,29 +634,6 @@ def test_dates_are_checked() -> None:
         kpi.parse_date("22/11/2026")
 
 
-def snapshot_extras(settings: Settings) -> list[Path]:
-    """The snapshot files `kg build` does not load by itself yet (until kg/sources.py has
-    the snapshot group, they go in as extra files)."""
-    known = {s.path.resolve() for s in discover(settings)}
-    folder = kpi.snapshots_dir(settings)
-    return [p for p in sorted(folder.glob("*.ttl")) if p.resolve() not in known]
-
-
-@pytest.fixture
-def with_network_step(monkeypatch: pytest.MonkeyPatch) -> None:
-    add_network_step(monkeypatch)
-
-
-def add_network_step(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The network metrics as a derived build step (until kg/derived.py lists it)."""
-    steps = derived.steps()
-    if not any(step is network.network_metrics for _, step in steps):
-        monkeypatch.setattr(
-            derived, "steps", lambda: [("network metrics", network.network_metrics), *steps]
-        )
-
-
-@pytest.mark.usefixtures("with_network_step")
 def test_a_snapshot_validates_and_loads_in_a_build(project_copy: Settings) -> None:
     build.run(project_copy)
     store = open_store(project_copy)
@@ -667,9 +642,9 @@ def test_a_snapshot_validates_and_loads_in_a_build(project_copy: Settings) -> No
     path = kpi.snapshot(project_copy, store, date(2026, 3, 1))
     del store
     # `kg validate`: no violation, no unknown term, the graph cites its source
-    result = build.run(project_copy, extra=snapshot_extras(project_copy), keep=False)
+    result = build.run(project_copy, keep=False)
     assert result.report.conforms and not result.report.issues
-    built = build.run(project_copy, extra=snapshot_extras(project_copy))
+    built = build.run(project_copy)
     manifest = json.loads((built.store_dir / "manifest.json").read_text())  # type: ignore[operator]
     graph = next(g for g, info in manifest["graphs"].items() if info["file"].endswith(path.name))
     store = open_store(project_copy)
@@ -701,14 +676,6 @@ o:kpi-test-studio-{n} a org:Organization , foaf:Agent , cci:Company ;
 FIRST, SECOND = "2020-01-01", "2020-02-01"
 
 
-def dashboard_app(settings: Settings) -> FastAPI:
-    """The real app, with the dashboard's router if app.py does not include it yet."""
-    app = create_app(settings)
-    if not any(getattr(route, "path", None) == "/kpi" for route in app.routes):
-        app.include_router(kpi_routes.router)
-    return app
-
-
 @pytest.fixture(scope="module")
 def history_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     """The real project, snapshot on 2020-01-01, one organisation more, snapshot on
@@ -718,21 +685,19 @@ def history_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settin
         shutil.copytree(ROOT / folder, root / folder)
     (root / "node_modules").symlink_to(ROOT / "node_modules")
     settings = Settings(root=root, var_dir=root.parent / "var")
-    with pytest.MonkeyPatch.context() as patch:
-        add_network_step(patch)
+    build.run(settings)
+    for n, day in enumerate((FIRST, SECOND), start=1):
+        kpi.snapshot(settings, open_store(settings), date.fromisoformat(day))
+        (root / "data" / "curated" / f"kpi-test-{n}.ttl").write_text(
+            NEW_ORGANISATION.replace("{n}", str(n))
+        )
         build.run(settings)
-        for n, day in enumerate((FIRST, SECOND), start=1):
-            kpi.snapshot(settings, open_store(settings), date.fromisoformat(day))
-            (root / "data" / "curated" / f"kpi-test-{n}.ttl").write_text(
-                NEW_ORGANISATION.replace("{n}", str(n))
-            )
-            build.run(settings, extra=snapshot_extras(settings))
     yield settings
 
 
 @pytest.fixture(scope="module")
 def client(history_project: Settings) -> TestClient:
-    return TestClient(dashboard_app(history_project))
+    return TestClient(create_app(history_project))
 
 
 def embedded_json(page: str) -> dict[str, Any]:
@@ -783,7 +748,7 @@ def test_dashboard_page_shows_every_kpi_with_links_and_changes(
 
 def test_dashboard_on_the_project_build(built: Settings) -> None:
     """The project as `kg build` makes it, snapshots or not, network step or not."""
-    client = TestClient(dashboard_app(built))
+    client = TestClient(create_app(built))
     response = client.get("/kpi", headers={"Accept-Language": "nl-BE,nl;q=0.9"})
     assert response.status_code == 200
     assert "Indicatoren van het ecosysteem" in response.text
@@ -861,7 +826,7 @@ def test_observations_download_as_csv_and_turtle(
 def live_url(history_project: Settings) -> Iterator[str]:
     port = free_port()
     config = uvicorn.Config(
-        dashboard_app(history_project), host="127.0.0.1", port=port, log_level="warning"
+        create_app(history_project), host="127.0.0.1", port=port, log_level="warning"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -16,7 +16,6 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 import uvicorn
-from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.testclient import TestClient
 from pyoxigraph import NamedNode, QuerySolutions, RdfFormat, Store
@@ -56,17 +55,9 @@ LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
 TILE_HOST = "tile.openstreetmap.org"
 
 
-def views_app(settings: Settings) -> FastAPI:
-    """The real app, with the views' router if app.py does not include it yet."""
-    app = create_app(settings)
-    if not any(getattr(route, "path", None) == "/map" for route in app.routes):
-        app.include_router(mapview.router)
-    return app
-
-
 @pytest.fixture(scope="module")
 def client(built: Settings) -> TestClient:
-    return TestClient(views_app(built))
+    return TestClient(create_app(built))
 
 
 @pytest.fixture(scope="module")
@@ -352,7 +343,7 @@ def test_pages_negotiate_their_data_twins(client: TestClient) -> None:
 
 def test_tile_url_is_a_setting(built: Settings) -> None:
     custom = "http://tiles.example.org/{z}/{x}/{y}.png"
-    page = TestClient(views_app(built.with_(tile_url=custom))).get("/map").text
+    page = TestClient(create_app(built.with_(tile_url=custom))).get("/map").text
     config = json.loads(re.search(r'id="map-config">(.*?)</script>', page, re.S).group(1))  # type: ignore[union-attr]
     assert config["tiles"] == custom
     assert "openstreetmap" not in config["attribution"]
@@ -634,7 +625,7 @@ EMBED = """<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel=
 def live_url(built: Settings) -> Iterator[str]:
     """The real app under uvicorn on a free loopback port, in a thread of this process,
     with a page that embeds a neighbourhood as the entity pages do."""
-    app = views_app(built)
+    app = create_app(built)
 
     @app.get("/test/embed", response_class=HTMLResponse)
     def embed() -> str:

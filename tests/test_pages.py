@@ -15,11 +15,9 @@ from urllib.parse import urlsplit
 
 import pytest
 import uvicorn
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pyoxigraph import RdfFormat, parse
 
-from endpoint import pages
 from endpoint.app import create_app
 from kg import build
 from kg import entity as kg_entity
@@ -44,19 +42,9 @@ SUFFIX |= {"rdf": "application/rdf+xml", "html": "text/html", "json": "applicati
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
-def pages_app(settings: Settings) -> FastAPI:
-    """The real app, with the pages' router if app.py does not include it yet (the old
-    minimal home page then gives way to the pages' one)."""
-    app = create_app(settings)
-    if not any(getattr(r, "endpoint", None) is pages.dereference for r in app.routes):
-        app.router.routes[:] = [r for r in app.router.routes if getattr(r, "path", "") != "/"]
-        app.include_router(pages.router)
-    return app
-
-
 @pytest.fixture(scope="module")
 def client(built: Settings) -> TestClient:
-    return TestClient(pages_app(built))
+    return TestClient(create_app(built))
 
 
 def store_of(client: TestClient) -> GraphStore:
@@ -251,8 +239,12 @@ def test_relations_in_both_directions_with_counts_and_details(client: TestClient
 
 def test_every_statement_cites_its_source(client: TestClient) -> None:
     body = client.get(path_of(HUB), params={"lang": "en", "format": "json"}).json()
-    [source] = body["sources"]
+    # the curated document, and the network metrics the build computed about it
+    source, metrics = body["sources"]
     assert source["graph"] == BASE + "graph/curated/seed-001-cci-platform-internationalisation"
+    assert metrics["graph"] == BASE + "graph/derived/network-metrics"
+    assert metrics["documents"][0]["iri"] == BASE + "id/dataset/network-metrics"
+    assert {o["sources"][0] for o in body["observations"]} == {2}
     assert source["documents"][0]["iri"] == BASE + "id/document/seed-001"
     assert source["according_to"].startswith("according to « hub.brussels CCI platform")
     for key in ("description", "services", "audiences"):
@@ -499,7 +491,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
     (root / "data" / "curated" / "test-escaping.ttl").write_text(HOSTILE, encoding="utf-8")
     settings = Settings(root=root, var_dir=root.parent / "var")
     build.run(settings)
-    return TestClient(pages_app(settings))
+    return TestClient(create_app(settings))
 
 
 def test_names_are_escaped_everywhere(hostile: TestClient) -> None:
@@ -593,7 +585,7 @@ TILE = grey_tile()
 def live_url(built: Settings) -> Iterator[str]:
     """The real app under uvicorn on a free loopback port, in a thread of this process."""
     port = free_port()
-    config = uvicorn.Config(pages_app(built), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(create_app(built), host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -661,7 +653,7 @@ def test_browsing_to_an_organisation_and_a_place_in_chromium(live_url: str) -> N
             page.wait_for_url("**/id/organisation/hub-brussels*")
             assert page.locator("h1").inner_text() == "hub.brussels"
             assert page.locator("#relations .rel-group").count() >= 4
-            assert page.locator("#sources li").count() == 1
+            assert page.locator("#sources li").count() == 2  # document, network metrics
 
             # switch to Dutch with the language switcher
             page.locator("nav.languages a[hreflang=nl]").click()

@@ -14,7 +14,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pyoxigraph import (
     BlankNode,
@@ -40,17 +39,9 @@ PREFIXES = all_prefixes(Settings().base)
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
-def saved_app(settings: Settings) -> FastAPI:
-    """The real app, with the saved-query routes if app.py does not include them yet."""
-    app = create_app(settings)
-    if not any(getattr(route, "path", None) == "/api/queries" for route in app.routes):
-        app.include_router(saved_api.make_router(settings))
-    return app
-
-
 @pytest.fixture(scope="module")
 def client(built: Settings) -> TestClient:
-    return TestClient(saved_app(built))
+    return TestClient(create_app(built))
 
 
 @pytest.fixture(scope="module")
@@ -576,7 +567,7 @@ def test_pages_slice_the_result_in_order_with_link_headers(
 
 def test_a_result_over_the_row_cap_is_truncated_and_says_so(built: Settings) -> None:
     capped = built.with_(max_rows=10)
-    client = TestClient(saved_app(capped))
+    client = TestClient(create_app(capped))
     api = "/api/queries/cultural-places-in-municipality"
     response = client.get(api, params={"municipality": "mun:21004", "per_page": "4", "page": "2"})
     assert response.status_code == 200
@@ -617,7 +608,7 @@ def lab(built: Settings, tmp_path_factory: pytest.TempPathFactory) -> tuple[Sett
     for name, text in LAB.items():
         (root / "queries" / f"{name}.rq").write_text(text, encoding="utf-8")
     settings = built.with_(root=root, var_dir=built.var)
-    return settings, TestClient(saved_app(settings))
+    return settings, TestClient(create_app(settings))
 
 
 def test_values_lists_and_values_from_a_query(lab: tuple[Settings, TestClient]) -> None:
@@ -860,7 +851,7 @@ def live_url(built: Settings) -> Iterator[str]:
     import uvicorn
 
     port = free_port()
-    config = uvicorn.Config(saved_app(built), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(create_app(built), host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -9,11 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pyoxigraph import NamedNode, RdfFormat
 
-from endpoint import search as search_routes
 from endpoint.app import create_app
 from kg import search as kgsearch
 from kg.namespaces import DEFAULT_BASE, all_prefixes
@@ -71,14 +69,6 @@ HOSTILE = [
 ]
 
 
-def with_search(app: FastAPI) -> FastAPI:
-    """The app with the search routes (included here until app.py includes them)."""
-    paths = {getattr(route, "path", None) for route in app.routes}
-    if "/search" not in paths or "/api/autocomplete" not in paths:
-        app.include_router(search_routes.router)
-    return app
-
-
 # ---------------------------------------------------------------------------------------
 # The real data
 # ---------------------------------------------------------------------------------------
@@ -86,18 +76,15 @@ def with_search(app: FastAPI) -> FastAPI:
 
 @pytest.fixture(scope="module")
 def real_index(built: Settings) -> Path:
-    """The index beside the built store (made here if the build did not make it)."""
+    """The index the build made beside the store."""
     path = index_path_for(built.store_path)
-    if not path.exists():
-        store = EmbeddedStore.open(built.store_path.resolve(), read_only=True)
-        build_index(built, store, path.parent)
-        del store
+    assert path.exists(), "kg build writes the search index beside the store"
     return path
 
 
 @pytest.fixture(scope="module")
 def client(built: Settings, real_index: Path) -> TestClient:
-    return TestClient(with_search(create_app(built)))
+    return TestClient(create_app(built))
 
 
 def iris(result: kgsearch.SearchResult) -> list[str]:
@@ -442,7 +429,7 @@ def test_autocomplete_order(tiny_index: Path) -> None:
 
 
 def test_html_escapes_labels(tiny: Settings) -> None:
-    client = TestClient(with_search(create_app(tiny)))
+    client = TestClient(create_app(tiny))
     page = client.get("/search", params={"q": "bold"})
     assert page.status_code == 200
     assert "<script>alert(1)</script>" not in page.text and "<b>Bold" not in page.text
@@ -468,7 +455,7 @@ def test_index_follows_the_serving_store(tmp_path: Path) -> None:
 def test_missing_index_is_a_503(tmp_path: Path) -> None:
     (tmp_path / "stores" / "x" / "store").mkdir(parents=True)
     (tmp_path / "store").symlink_to("stores/x/store")
-    client = TestClient(with_search(create_app(Settings(var_dir=tmp_path))))
+    client = TestClient(create_app(Settings(var_dir=tmp_path)))
     response = client.get("/search", params={"q": "x"})
     assert response.status_code == 503 and "kg build" in response.json()["error"]["message"]
 

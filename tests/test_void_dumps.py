@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pyoxigraph import (
     BlankNode,
@@ -382,16 +381,9 @@ def published(built: Settings, store: GraphStore) -> Path:
     return directory
 
 
-def app_with_router(settings: Settings) -> FastAPI:
-    app = create_app(settings)
-    if not any(getattr(r, "path", None) == "/.well-known/void" for r in app.routes):
-        app.include_router(endpoint.void.router)
-    return app
-
-
 @pytest.fixture(scope="module")
 def client(built: Settings, published: Path) -> Iterator[TestClient]:
-    yield TestClient(app_with_router(built))
+    yield TestClient(create_app(built))
 
 
 def test_void_is_turtle_by_default_and_negotiated(client: TestClient, published: Path) -> None:
@@ -499,7 +491,7 @@ def test_only_listed_names_are_served(client: TestClient, path: str) -> None:
 
 
 def test_a_build_without_dumps_says_so(tmp_path: Path) -> None:
-    client = TestClient(app_with_router(Settings(var_dir=tmp_path / "var")))
+    client = TestClient(create_app(Settings(var_dir=tmp_path / "var")))
     missing = client.get("/.well-known/void")
     assert missing.status_code == 404 and missing.json()["error"]["type"] == "NotFound"
     assert client.get("/dumps.json").json()["dumps"] == []
@@ -522,7 +514,7 @@ def test_a_tampered_list_is_escaped_and_cannot_reach_outside(tmp_path: Path) -> 
         "dumps": [outside.to_json(), listed.to_json()],
     }
     (directory / MANIFEST).write_text(json.dumps(manifest))
-    client = TestClient(app_with_router(settings))
+    client = TestClient(create_app(settings))
     page = client.get("/dumps").text
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert "<i>x" not in page and "&lt;i&gt;x.ttl" in page
