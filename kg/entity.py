@@ -229,6 +229,8 @@ SECTOR_FIGURES = """
 SELECT ?obs ?subject ?measure ?value ?unit ?lower ?period ?periodLabel ?area ?desc ?g WHERE {
   GRAPH ?g { ?obs a qb:Observation ; cci:subject ?subject }
   ?subject a skos:Concept .
+  # published figures only: not the project's own indicators and network metrics
+  FILTER NOT EXISTS { ?obs qb:dataSet ?own FILTER(?own IN (ds:kpi, ds:network-metrics)) }
   OPTIONAL { ?obs qb:measureType ?measure }
   OPTIONAL { ?obs cci:obsValue ?value }
   OPTIONAL { ?obs cci:unit ?unit }

@@ -413,6 +413,11 @@ def test_home_page(client: TestClient) -> None:
     assert figures["sectors"] > 5
     measures = {o["measure"]["iri"] for o in body["sector_figures"]}
     assert BASE + "ontology#numberOfJobs" in measures
+    # the published figures, each from a source document; not the build's network metrics
+    assert BASE + "ontology#averageDegree" not in measures
+    numbers = {n for o in body["sector_figures"] for n in o["sources"]}
+    cited = {d["iri"] for s in body["sources"] if s["number"] in numbers for d in s["documents"]}
+    assert cited and all(iri.startswith(BASE + "id/document/") for iri in cited)
     assert body["newest"] and all(n["entries"] for n in body["newest"])
 
 
