@@ -18,7 +18,6 @@ own OFFSET/LIMIT cannot be changed without editing its text).
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 import math
@@ -46,14 +45,12 @@ from endpoint.errors import BadRequest, error_body
 from endpoint.i18n import LANGUAGE_NAMES, context, page_language, translate
 from kg import saved
 from kg.binding import Param, ParameterError, parse_iri, to_ntriples
-from kg.executor import QueryTimeout
 from kg.labels import LANGUAGES, pick
 from kg.report import shorten
 from kg.resultwriters import BY_KEY, Format, write_boolean, write_solutions
 from kg.saved import SavedQuery
 from kg.settings import Settings
 from kg.store import GraphStore, Term
-from kg.worker import Job
 
 log = logging.getLogger("kg.endpoint")
 
@@ -114,25 +111,6 @@ class Answer:
     boolean: bool | None = None  # ASK
 
 
-def pool_takes_substitutions() -> bool:
-    """Whether the worker pool's Job carries bindings (kg/worker.py)."""
-    return "substitutions" in {f.name for f in dataclasses.fields(Job)}
-
-
-def _evaluate_here(
-    store: GraphStore,
-    text: str,
-    substitutions: Mapping[str, Term],
-    prefixes: Mapping[str, str],
-    max_rows: int,
-) -> Answer:
-    result = store.query(text, substitutions, prefixes=prefixes)
-    if isinstance(result, QueryBoolean):
-        return Answer([], [], False, bool(result))
-    assert isinstance(result, QuerySolutions)
-    return _collect(result, max_rows)
-
-
 def _collect(result: QuerySolutions, max_rows: int) -> Answer:
     variables = [v.value for v in result.variables]
     rows: list[Row] = []
@@ -146,33 +124,8 @@ def _collect(result: QuerySolutions, max_rows: int) -> Answer:
 
 
 async def evaluate(request: Request, query: SavedQuery, substitutions: dict[str, Term]) -> Answer:
-    """Run the query with its bindings under the settings' limits.
-
-    Through the worker pool (the time limit kills the query) once its Job carries
-    substitutions; until then in a thread on the app's store, where the time limit only
-    stops the waiting (pyoxigraph cannot cancel a query)."""
-    state = request.app.state
-    settings: Settings = state.settings
-    if pool_takes_substitutions():
-        return await _evaluate_in_pool(request, query, substitutions)
-    store = state.holder.get()
-    try:
-        return await asyncio.wait_for(
-            run_in_threadpool(
-                _evaluate_here, store, query.text, substitutions, state.prefixes, settings.max_rows
-            ),
-            timeout=settings.query_timeout,
-        )
-    except TimeoutError:
-        raise QueryTimeout(
-            f"the query ran longer than the {settings.query_timeout:g} s limit; "
-            "narrow it down with its parameters"
-        ) from None
-
-
-async def _evaluate_in_pool(
-    request: Request, query: SavedQuery, substitutions: dict[str, Term]
-) -> Answer:
+    """Run the query with its bindings in the worker pool, under the same limits as
+    /sparql: the time limit ends the worker (and the query with it)."""
     state = request.app.state
     settings: Settings = state.settings
     json_format = BY_KEY["json"]
@@ -180,8 +133,7 @@ async def _evaluate_in_pool(
     job = queries.job_for(
         settings, query.text, choice, state.prefixes, None, None, max_rows=settings.max_rows
     )
-    changes: dict[str, Any] = {"substitutions": to_ntriples(substitutions)}
-    job = dataclasses.replace(job, **changes)
+    job = dataclasses.replace(job, substitutions=to_ntriples(substitutions))
     run = await queries.execute(request, job)
     rest = await run_in_threadpool(lambda: b"".join(run.rest))
     body = b"".join(run.prefetched) + rest

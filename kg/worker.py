@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pyoxigraph import QueryBoolean, QuerySolutions
 
+from kg.binding import from_ntriples
 from kg.errors import KgError
 from kg.resultwriters import BY_KEY, Outcome, write_boolean, write_solutions, write_triples
 from kg.store import EmbeddedStore
@@ -28,6 +29,8 @@ class Job:
     named_graphs: list[str] | None = None
     max_rows: int = 10_000
     max_bytes: int = 100 * 1024 * 1024
+    #: bound variables (saved-query parameters): {variable: N-Triples term}
+    substitutions: dict[str, str] | None = None
 
 
 class ChunkSink:
@@ -54,6 +57,7 @@ class ChunkSink:
 def _run(store: EmbeddedStore, job: Job, conn: Connection) -> None:
     result = store.query(
         job.text,
+        from_ntriples(job.substitutions) if job.substitutions else None,
         prefixes=job.prefixes,
         default_graph=job.default_graph,
         named_graphs=job.named_graphs,

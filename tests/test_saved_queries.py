@@ -904,3 +904,39 @@ def test_chart_form_and_editor_link_in_chromium(live_url: str) -> None:
         finally:
             browser.close()
     assert not problems, "\n".join(problems)
+
+
+def test_a_runaway_saved_query_is_stopped_at_the_time_limit(
+    built: Settings, tmp_path: Path
+) -> None:
+    """Saved queries run in the killable query workers like /sparql, their parameters
+    travelling with the job: at the limit the client gets 503 and the CPU comes back."""
+    import time
+
+    import psutil
+
+    (tmp_path / "queries").mkdir()
+    (tmp_path / "queries" / "runaway.rq").write_text(
+        HEADER
+        + "# param: m | iri | class=cci:Municipality | default=mun:21001\n"
+        + "SELECT ?m (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?m a cci:Municipality }"
+        + " GROUP BY ?m\n",
+        encoding="utf-8",
+    )
+    settings = built.with_(root=tmp_path, var_dir=built.var, query_timeout=2.0)
+    client = TestClient(create_app(settings))
+    started = time.monotonic()
+    response = client.get("/api/queries/runaway", params={"m": "mun:21004"})
+    elapsed = time.monotonic() - started
+    assert response.status_code == 503, response.text
+    assert response.json()["error"]["type"] == "QueryTimeout"
+    assert 1.9 < elapsed < 6
+    time.sleep(0.5)
+    workers = [
+        p
+        for p in psutil.Process().children(recursive=True)
+        if "forkserver" in " ".join(p.cmdline())
+    ]
+    assert workers and all(p.cpu_percent(interval=0.5) < 50 for p in workers)
+    # nor in this process (a query in a thread here would go on to its end)
+    assert psutil.Process().cpu_percent(interval=1.0) < 50
