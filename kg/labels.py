@@ -18,24 +18,21 @@ def chain(lang: str | None) -> tuple[str, ...]:
 
 def pick(labels: Mapping[str, str], lang: str | None) -> str | None:
     """The label to show from ``{language tag: text}`` ("" for untagged)."""
+    picked = pick_with_language(labels, lang)
+    return picked[0] if picked else None
+
+
+def pick_with_language(labels: Mapping[str, str], lang: str | None) -> tuple[str, str] | None:
+    """Like ``pick``, with the language the fallback chain picked (for a ``lang``
+    attribute): ``({"fr": "design", "en": "design"}, "nl")`` -> ("design", "fr")."""
     if not labels:
         return None
     normalised = {tag.lower().split("-")[0]: text for tag, text in labels.items()}
     for code in chain(lang):
         if code in normalised:
-            return normalised[code]
-    return labels[sorted(labels)[0]]  # any language, but always the same one
-
-
-def pick_with_language(labels: Mapping[str, str], lang: str | None) -> tuple[str, str] | None:
-    """Like ``pick``, with the language of the label picked (for a ``lang`` attribute)."""
-    text = pick(labels, lang)
-    if text is None:
-        return None
-    for tag, value in sorted(labels.items()):
-        if value == text:
-            return text, tag.lower().split("-")[0]
-    return text, ""
+            return normalised[code], code
+    tag = sorted(labels)[0]  # any language, but always the same one
+    return labels[tag], tag.lower().split("-")[0]
 
 
 def negotiate(query_lang: str | None, accept_language: str | None) -> str:
