@@ -675,19 +675,15 @@ def search(
     per_page: int = 20,
 ) -> SearchResult:
     """Entities matching every word of ``q`` (all entities when ``q`` is empty), within
-    the selected facet values (every one must hold; values the index does not know are
-    ignored), ranked exact name > name prefix > words, then BM25; with the facet counts
-    of the whole result set."""
+    the selected facet values (every one must hold; a value the index does not know,
+    which no entity has, leaves no result), ranked exact name > name prefix > words, then
+    BM25; with the facet counts of the whole result set."""
     index = _open(index_path)
     conn = index.connection()
     lang = _language(lang)
     q = (q or "")[:MAX_QUERY_CHARS]
     words = tokens(q)[:MAX_TOKENS]
-    selected = {
-        name: known
-        for name, values in clean_facets(facets).items()
-        if (known := [v for v in values if (name, v) in index.term_ids])
-    }
+    selected = clean_facets(facets)
     per_page = _int(per_page, 20, 1, MAX_PER_PAGE)
     page = _int(page, 1, 1, MAX_PAGE)
 
@@ -705,7 +701,11 @@ def search(
     # many are checked against the list of the value's entities
     for name, values in selected.items():
         for value in values:
-            term = index.term_ids[(name, value)]
+            term = index.term_ids.get((name, value))
+            if term is None:  # a value no entity has: nothing holds it
+                conn.execute("DELETE FROM temp.hits")
+                total = 0
+                continue
             few = total * 3 < index.everything[term]
             conn.execute(NARROW_FEW if few else NARROW_MANY, (term,))
             total = conn.execute("SELECT COUNT(*) FROM temp.hits").fetchone()[0]

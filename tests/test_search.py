@@ -3,6 +3,7 @@ hand-made graph, autocomplete latency measured for real, hostile input over HTTP
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import statistics
 import time
@@ -149,6 +150,19 @@ def test_facets_narrow_results_and_count_them(real_index: Path) -> None:
     assert {h.kind for h in narrowed.hits} == {place}
     selected = [v for v in narrowed.facets["kind"] if v.selected]
     assert [(v.value, v.count) for v in selected] == [(place, narrowed.total)]
+
+
+def test_a_filter_nobody_has_finds_nothing_and_stays_shown(client: TestClient) -> None:
+    # what the KPI dashboard links its 0 cells to: a kind no entity has
+    nobody = CCI + "KindNobodyHas"
+    body = client.get("/search", params={"kind": nobody, "format": "json"}).json()
+    assert body["total"] == 0 and body["results"] == []
+    assert [(v["value"], v["selected"]) for v in body["facets"]["kind"]] == [(nobody, True)]
+    page = client.get("/search", params={"kind": nobody, "lang": "en"})
+    assert page.status_code == 200
+    assert re.search(rf'name="kind" value="{re.escape(nobody)}" checked', page.text)
+    assert 'class="search-hits"' not in page.text
+    assert "/search?lang=en" in page.text  # the link that clears the filters
 
 
 def test_autocomplete_answers_prefixes_fast(real_index: Path) -> None:
@@ -384,9 +398,15 @@ def test_facets_and_counts(tiny_index: Path) -> None:
         tiny_index, "", "fr", {"sector": [SECTOR + "design"], "municipality": [MUN + "21004"]}
     )
     assert iris(bruxelles) == [ORGS + "atelier"]
-    # a value the index does not know is ignored, not an error
+    # a value the index does not know is one nobody has: no result, not an error, and
+    # still listed as selected (count 0) so that it can be unticked
     unknown = search(tiny_index, "atelier", "fr", {"sector": ["urn:nothing"]})
-    assert unknown.total == result.total and unknown.selected == {}
+    assert unknown.total == 0 and unknown.hits == []
+    assert unknown.selected == {"sector": ["urn:nothing"]}
+    assert [(v.value, v.count, v.selected) for v in unknown.facets["sector"]] == [
+        ("urn:nothing", 0, True)
+    ]
+    assert search(tiny_index, "", "fr", {"kind": [CCI + "Nobody"]}).total == 0
 
 
 def test_concepts_have_their_scheme_as_kind(tiny_index: Path) -> None:
