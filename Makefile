@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: setup build run test lint format bench clean
+.PHONY: setup build run test lint format bench bench-build bench-endpoint bench-search bench-web bench-kpi clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -41,8 +41,23 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: setup              ## S and M benchmarks side by side with reference tools
+bench: bench-build bench-endpoint bench-search bench-web bench-kpi  ## every benchmark, S and M
+
+bench-build: setup        ## kg build vs oxigraph load; the validator vs pyshacl
 	$(BIN)/python -m bench
+
+bench-endpoint: setup     ## /sparql vs oxigraph serve-read-only at concurrency 1, 8, 32 (M)
+	@command -v wrk >/dev/null || { echo "the endpoint benchmark needs wrk: apt-get install wrk"; exit 1; }
+	$(BIN)/python -m bench.endpoint --size M
+
+bench-search: setup       ## the search index vs a SPARQL CONTAINS scan (M)
+	$(BIN)/python -m bench.search --size M
+
+bench-web: setup          ## entity page, search, autocomplete, saved-query API vs /sparql (S, M)
+	$(BIN)/python -m bench.web --sizes S M
+
+bench-kpi: setup          ## every KPI, the network metrics and a snapshot (S, M)
+	$(BIN)/python -m bench.kpi --sizes S M
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

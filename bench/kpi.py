@@ -105,9 +105,12 @@ def table(sizes: dict[str, dict[str, Any]]) -> str:
         cells = "  ".join(f"{r['per_kpi'].get(name, 0):5.2f}" for r in sizes.values())
         lines.append(f"  {name:<32} {cells}")
     if "M" in sizes:
-        ok = sizes["M"]["kpis"] < TARGET_M
+        m = sizes["M"]
+        total = m["kpis"] + m["network"]["seconds"]
+        ok = total < TARGET_M
         lines.append(
-            f"\nall KPIs at M: {sizes['M']['kpis']:.1f} s "
+            f"\nall KPIs at M, network metrics included: {m['kpis']:.1f} + "
+            f"{m['network']['seconds']:.1f} = {total:.1f} s "
             f"({'within' if ok else 'OVER'} the {TARGET_M:.0f} s target)"
         )
     return "\n".join(lines)

@@ -131,7 +131,7 @@ def query(
 
     A saved query takes its parameters as ``--name value`` (or ``--param name=value``),
     checked and bound as RDF terms exactly as the HTTP API does:
-    ``kg query organisations-in-sector --sector design``."""
+    ``kg query organisations-in-sector --sector sector:design``."""
     settings = _settings()
     if format not in FORMATS:
         typer.echo(f"error: --format must be one of {', '.join(FORMATS)}", err=True)
