@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 #: Media types people and tools send that mean one we serve.
 ALIASES = {
@@ -67,3 +67,19 @@ def choose(accept: str | None, offered: Sequence[str]) -> str | None:
         if best is None or score > best:
             best, chosen = score, media
     return chosen
+
+
+def wanted(
+    format_param: str | None,
+    accept: str | None,
+    offered: Sequence[str],
+    names: Mapping[str, str] | None = None,
+) -> str | None:
+    """The media type to answer with: ``?format=`` (a name in ``names``, such as ``json``,
+    or a media type) when given, else the Accept header's choice; None when what was asked
+    for is not offered (406)."""
+    name = (format_param or "").strip().lower()
+    if name:
+        media = (names or {}).get(name, name)
+        return media if media in offered else None
+    return choose(accept, offered)

@@ -44,6 +44,13 @@ def page_language(request: Request) -> str:
     return negotiate(request.query_params.get("lang"), request.headers.get("accept-language"))
 
 
+def vary(*headers: str) -> str:
+    """The ``Vary`` value of an answer in the page language: the request headers it
+    depends on (``Accept``, ``Accept-Encoding``…) and Accept-Language, which
+    ``page_language`` reads when there is no ``?lang=``."""
+    return ", ".join(dict.fromkeys((*headers, "Accept-Language")))
+
+
 def language_links(request: Request) -> list[dict[str, str]]:
     """The same page in each language (``?lang=`` kept with the other parameters)."""
     links = []

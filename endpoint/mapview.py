@@ -29,7 +29,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from endpoint.conneg import choose
-from endpoint.i18n import context, page_language, translate
+from endpoint.i18n import context, page_language, translate, vary
 from kg import geo, graphview
 from kg.errors import NotFound, QueryError
 from kg.settings import Settings
@@ -41,6 +41,8 @@ DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 GEOJSON = "application/geo+json"
 JSON = "application/json"
 HTML = "text/html"
+#: the pages (their JSON twins also vary with Accept-Encoding: they may be gzipped)
+VARY = vary("Accept")
 #: places listed per page on /map, relations per page on /network
 PER_PAGE = 50
 EDGES_PER_PAGE = 100
@@ -121,7 +123,7 @@ def _json_response(
     request: Request, key: str, make: Callable[[], object], media_type: str
 ) -> Response:
     body, packed = answers.get(_store(request), key, make)
-    headers = {"Vary": "Accept, Accept-Encoding, Accept-Language"}
+    headers = {"Vary": vary("Accept", "Accept-Encoding")}
     if "gzip" in request.headers.get("accept-encoding", "") and len(body) > 1400:
         headers["Content-Encoding"] = "gzip"
         return Response(packed, media_type=media_type, headers=headers)
@@ -222,7 +224,7 @@ def map_page(request: Request, page: int = Query(1, ge=1, le=MAX_PAGE)) -> Respo
             config=config,
         ),
         status_code=status,
-        headers={"Link": f'<{geojson_url}>; rel="alternate"; type="{GEOJSON}"', "Vary": "Accept"},
+        headers={"Link": f'<{geojson_url}>; rel="alternate"; type="{GEOJSON}"', "Vary": VARY},
     )
 
 
@@ -365,5 +367,5 @@ def network_page(request: Request, page: int = Query(1, ge=1, le=MAX_PAGE)) -> R
             kind_names={k: translate(f"network.kind.{k}", lang) for k in KINDS},
         ),
         status_code=status,
-        headers={"Link": f'<{data_url}>; rel="alternate"; type="{JSON}"', "Vary": "Accept"},
+        headers={"Link": f'<{data_url}>; rel="alternate"; type="{JSON}"', "Vary": VARY},
     )

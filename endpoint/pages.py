@@ -27,9 +27,9 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from markupsafe import Markup, escape
 from pyoxigraph import Literal, RdfFormat, serialize
 
-from endpoint.conneg import choose
+from endpoint.conneg import wanted as negotiate_media
 from endpoint.errors import NotAcceptable, error_body
-from endpoint.i18n import context, page_language, strings, translate
+from endpoint.i18n import context, page_language, strings, translate, vary
 from endpoint.routing import get_and_head
 from kg import entity as kg_entity
 from kg.entity import (
@@ -84,7 +84,7 @@ FORMAT_NAMES = {
 #: What an entity IRI offers, the default (``*/*``, no Accept) first.
 ENTITY_OFFERS = [HTML, *RDF_FORMATS, JSON]
 PAGE_OFFERS = [HTML, JSON]
-VARY = "Accept, Accept-Language"
+VARY = vary("Accept")
 #: Entities per sitemap file (the protocol's limit is 50,000).
 SITEMAP_SIZE = 50_000
 SCHEMA_TYPES = (
@@ -124,11 +124,9 @@ def _number(value: str | None, default: int = 1) -> int:
 
 def wanted(request: Request, offered: list[str]) -> str | None:
     """The media type to answer with: ``?format=`` when given, else the Accept header."""
-    name = (request.query_params.get("format") or "").strip().lower()
-    if name:
-        media = FORMAT_NAMES.get(name, name)
-        return media if media in offered else None
-    return choose(request.headers.get("accept"), offered)
+    return negotiate_media(
+        request.query_params.get("format"), request.headers.get("accept"), offered, FORMAT_NAMES
+    )
 
 
 def _absolute(request: Request, path: str) -> str:

@@ -14,8 +14,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from endpoint.conneg import choose
-from endpoint.i18n import context, page_language
+from endpoint.conneg import wanted
+from endpoint.errors import NotAcceptable, error_body
+from endpoint.i18n import context, page_language, vary
 from kg.search import (
     FACETS,
     MAX_QUERY_CHARS,
@@ -30,6 +31,9 @@ router = APIRouter()
 
 JSON = "application/json"
 HTML = "text/html"
+OFFERS = [HTML, JSON]
+FORMATS = {"html": HTML, "json": JSON}
+VARY = vary("Accept")
 PER_PAGE = 20
 
 
@@ -54,13 +58,18 @@ def _number(value: str | None, default: int) -> int:
         return default
 
 
-def _wants_json(request: Request) -> bool:
-    wanted = request.query_params.get("format")
-    if wanted in ("json", JSON):
-        return True
-    if wanted in ("html", HTML):
-        return False
-    return choose(request.headers.get("accept"), [HTML, JSON]) == JSON
+def _media(request: Request) -> str | None:
+    """HTML or JSON (``?format=html|json``, else Accept); None when neither is accepted."""
+    return wanted(
+        request.query_params.get("format"), request.headers.get("accept"), OFFERS, FORMATS
+    )
+
+
+def _not_acceptable() -> JSONResponse:
+    message = "search results are available as " + ", ".join(OFFERS)
+    return JSONResponse(
+        error_body(NotAcceptable.__name__, message), status_code=406, headers={"Vary": VARY}
+    )
 
 
 def _url(q: str, lang: str, selected: dict[str, list[str]], **extra: object) -> str:
@@ -77,7 +86,10 @@ def search_page(request: Request) -> Response:
     (any language, case and accents ignored), narrowed by facet values (``kind``,
     ``sector``, ``service``, ``audience``, ``municipality``: IRIs, repeatable, all must
     hold), ``page`` by ``page``. HTML for browsers; JSON with ``?format=json`` or
-    ``Accept: application/json``."""
+    ``Accept: application/json``; 406 when the client accepts neither."""
+    media = _media(request)
+    if media is None:
+        return _not_acceptable()
     settings: Settings = request.app.state.settings
     params = request.query_params
     lang = page_language(request)
@@ -100,8 +112,8 @@ def search_page(request: Request) -> Response:
         if result.page < result.pages
         else None,
     }
-    if _wants_json(request):
-        return JSONResponse(_json(result, settings.base, links), headers={"Vary": "Accept"})
+    if media == JSON:
+        return JSONResponse(_json(result, settings.base, links), headers={"Vary": VARY})
     return request.app.state.templates.TemplateResponse(
         request,
         "search.html",
@@ -116,7 +128,7 @@ def search_page(request: Request) -> Response:
             clear_url=_url(result.query, lang, {}),
             facet_names=FACETS,
         ),
-        headers={"Link": f'<{json_url}>; rel="alternate"; type="{JSON}"', "Vary": "Accept"},
+        headers={"Link": f'<{json_url}>; rel="alternate"; type="{JSON}"', "Vary": VARY},
     )
 
 
@@ -168,5 +180,5 @@ def autocomplete_api(request: Request) -> JSONResponse:
             }
             for s in found
         ],
-        headers={"Cache-Control": "public, max-age=60", "Vary": "Accept-Language"},
+        headers={"Cache-Control": "public, max-age=60", "Vary": vary()},
     )

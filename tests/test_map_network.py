@@ -341,6 +341,23 @@ def test_pages_negotiate_their_data_twins(client: TestClient) -> None:
     assert packed.headers["content-encoding"] == "gzip" and packed.json()["features"]
 
 
+def test_views_in_the_readers_language_vary_with_accept_language(client: TestClient) -> None:
+    iri = quote(HUB, safe="")
+    for path in (
+        "/map",
+        "/map.geojson",
+        "/map/boundaries.geojson",
+        "/network",
+        "/network.json",
+        f"/network?iri={iri}",
+        f"/network/neighbourhood.json?iri={iri}",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        named = {v.strip().lower() for v in response.headers["vary"].split(",")}
+        assert {"accept", "accept-language"} <= named, (path, named)
+
+
 def test_tile_url_is_a_setting(built: Settings) -> None:
     custom = "http://tiles.example.org/{z}/{x}/{y}.png"
     page = TestClient(create_app(built.with_(tile_url=custom))).get("/map").text

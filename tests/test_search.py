@@ -241,6 +241,35 @@ def test_json_twin(client: TestClient) -> None:
     assert 'rel="alternate"' in html.headers["link"]
 
 
+def vary(response: object) -> set[str]:
+    header: str = response.headers.get("vary", "")  # type: ignore[attr-defined]
+    return {v.strip().lower() for v in header.split(",") if v.strip()}
+
+
+def test_answers_in_the_readers_language_vary_with_accept_language(client: TestClient) -> None:
+    html = client.get("/search", params={"q": "schaerbeek"}, headers={"Accept": "text/html"})
+    as_json = client.get("/search", params={"q": "schaerbeek", "format": "json"})
+    auto = client.get("/api/autocomplete", params={"q": "schaer"})
+    for response in (html, as_json):
+        assert vary(response) >= {"accept", "accept-language"}
+    assert "accept-language" in vary(auto)
+
+
+def test_search_refuses_formats_it_cannot_give(client: TestClient) -> None:
+    for accept in ("text/turtle", "image/png, application/xml;q=0.5"):
+        refused = client.get("/search", params={"q": "schaerbeek"}, headers={"Accept": accept})
+        assert refused.status_code == 406, accept
+        error = refused.json()["error"]
+        assert error["type"] == "NotAcceptable" and "text/html" in error["message"]
+        assert "accept" in vary(refused)
+    assert client.get("/search", params={"format": "turtle"}).status_code == 406
+    # ?format= overrides Accept, as on entity pages; anything also gets HTML
+    named = client.get("/search", params={"format": "json"}, headers={"Accept": "text/turtle"})
+    assert named.status_code == 200 and named.json()["total"] > 0
+    anything = client.get("/search", headers={"Accept": "*/*"})
+    assert anything.headers["content-type"].startswith("text/html")
+
+
 def test_search_page_in_the_readers_language(client: TestClient) -> None:
     page = client.get("/search", params={"q": "schaarbeek", "lang": "nl"})
     assert page.status_code == 200
