@@ -6,7 +6,10 @@ Current values are computed from the serving store by running every saved query 
 another build. Trends come from the snapshots the build loaded (dataset
 ``{base}id/dataset/kpi``); the change shown is against the latest snapshot before today.
 Every number links to the saved query that produced it (``/queries/NAME``), and a row's
-label to the organisations behind it (the search page, or the organisation's own page).
+label to the organisations behind it where there are some (the search page, the
+organisation's own page, or for a relation type the organisations it points to most); a row
+that counts no organisation links to nothing. A single figure counting the organisations
+links to the list of them.
 The page works without JavaScript (tables); with it, kpi.js draws the trends with Chart.js."""
 
 from __future__ import annotations
@@ -47,6 +50,10 @@ FACETS = {
 
 
 ORGANIZATION = "http://www.w3.org/ns/org#Organization"
+#: dimension column -> (saved query, its parameter) listing the organisations behind a row
+DRILL_DOWN = {"relationType": ("organisations-by-in-degree", "relationType")}
+#: the measure that counts organisations
+COUNT = "numberOfOrganisations"
 #: informative columns the tables show (others, like ?lang, are left out)
 SHOWN_EXTRA = ("period", "document")
 
@@ -167,10 +174,27 @@ def href(iri: str, base: str, lang: str) -> str:
     return iri
 
 
-def organisations_link(result: KpiResult, row: KpiRow, base: str, lang: str) -> str | None:
+def counts_nobody(row: KpiRow, base: str) -> bool:
+    """The row counts no organisation: its count of organisations is 0 or, without one,
+    every value is 0 (a search for it would list everybody, or nobody)."""
+    count = row.values.get(base + "ontology#" + COUNT)
+    if count is not None:
+        return count == 0
+    return all(v == 0 for v in row.values.values())
+
+
+def organisations_link(result: KpiResult, row: KpiRow, settings: Settings, lang: str) -> str | None:
     """Where the organisations behind a row are listed, when that makes sense."""
+    base = settings.base
     if result.subject_columns == ["organisation"]:
         return href(row.subjects[0], base, lang)
+    if counts_nobody(row, base):
+        return None
+    if len(result.subject_columns) == 1 and result.subject_columns[0] in DRILL_DOWN:
+        name, param = DRILL_DOWN[result.subject_columns[0]]
+        if not (settings.root / "queries" / f"{name}.rq").is_file():
+            return None
+        return f"/queries/{name}?" + urlencode([(param, row.subjects[0]), ("lang", lang)])
     params: list[tuple[str, str]] = []
     for column, iri in zip(result.subject_columns, row.subjects, strict=True):
         if column not in FACETS:
@@ -251,7 +275,7 @@ def kpi_data(
                 "subjects": [subject(s) for s in row.subjects],
                 "area": subject(row.area) if row.area else None,
                 "label": label or row.label or "",
-                "organisations": organisations_link(result, row, base, lang),
+                "organisations": organisations_link(result, row, settings, lang),
                 "values": values,
                 "extra": {
                     column: {"text": names.get(text) or text, "href": href(text, base, lang)}
@@ -292,12 +316,26 @@ def kpi_data(
         ],
     }
     if data["layout"] == "figures":
+        everybody = "/search?" + urlencode([("kind", ORGANIZATION), ("lang", lang)])
         data["figures"] = [
-            {"label": measure_label(measure), "measure": local_name(measure), "value": value}
+            {
+                "label": measure_label(measure),
+                "measure": local_name(measure),
+                "value": value,
+                # the organisations a count of them counts: all of them
+                "organisations": everybody
+                if local_name(measure) == COUNT and value["value"] > 0
+                else None,
+            }
             for row in rows
             for measure, value in row["values"].items()
         ]
-    data["trend"] = trend(result, rows, made, today, lang, measure_label, base)
+    # a KPI snapshots do not record (published figures, with their own periods) has no trend
+    data["trend"] = (
+        trend(result, rows, made, today, lang, measure_label, base)
+        if query.snapshot
+        else {"labels": [], "series": [], "table": [], "snapshots": 0, "scale": "linear"}
+    )
     if data["layout"] == "matrix":
         data["matrix"] = matrix(rows, result)
     return data

@@ -17,12 +17,21 @@ A KPI without a dimension column describes all the organisations of the graph: i
 observations have ``cci:subject sector:all-cci``; without an area column the area is the
 Brussels-Capital Region (NUTS ``BE100``).
 
-A snapshot observation (dataset ``{base}id/dataset/kpi``) carries ``cci:refPeriod`` (the
-snapshot date), ``cci:refArea``, ``cci:subject``, ``qb:measureType``, ``cci:obsValue``,
-``dct:source`` (the saved query's IRI, ``{base}queries/NAME``) and ``prov:wasGeneratedBy``
-the snapshot (``{base}id/snapshot/DATE``, a ``prov:Activity`` that used the build
-``{base}id/build/BUILD``). The file cites that activity with ``<> dct:source``, so it passes
-the build's provenance check, and is never overwritten unless asked (``--replace``).
+A snapshot records the KPIs whose header does not say ``# snapshot: no`` (a KPI that shows
+observations with their own period, like the published sector figures, is not copied into
+each snapshot with the snapshot's date). Its observations form the W3C Data Cube dataset
+``{base}id/dataset/kpi``, whose structure is ``cci:kpiStructure`` (ontology/measures.ttl):
+each carries the dimensions ``cci:indicator`` (the saved query's IRI, ``{base}queries/NAME``:
+two KPIs may measure the same thing), ``cci:refPeriod`` (the snapshot date),
+``cci:refArea``, ``cci:subject`` and ``qb:measureType``; the value under its measure
+(``cci:shannonIndex 1.08``, IC-15) and under ``cci:obsValue``; ``dct:source`` the saved
+query; ``prov:wasGeneratedBy`` the snapshot (``{base}id/snapshot/DATE``, a ``prov:Activity``
+that used the build ``{base}id/build/BUILD`` and the text of each query) and
+``prov:wasDerivedFrom`` the text of its query: ``{base}id/query-text/NAME/SHA256``, a
+``prov:Entity`` with ``cci:sha256`` (of the .rq file's bytes), ``prov:value`` (the text) and
+``prov:specializationOf`` the saved query. The file cites the activity with ``<> dct:source``,
+so it passes the build's provenance check, and is never overwritten unless asked
+(``--replace``).
 """
 
 from __future__ import annotations
@@ -102,6 +111,16 @@ class KpiError(KgError):
 
 def dataset_iri(base: str) -> str:
     return f"{base}id/dataset/kpi"
+
+
+def structure_iri(base: str) -> str:
+    """The dataset's qb:DataStructureDefinition (ontology/measures.ttl)."""
+    return f"{base}ontology#kpiStructure"
+
+
+def query_text_iri(base: str, name: str, digest: str) -> str:
+    """One version of a saved query's text: the .rq file whose bytes have that SHA-256."""
+    return f"{base}id/query-text/{name}/{digest}"
 
 
 def query_iri(base: str, name: str) -> str:
@@ -286,14 +305,26 @@ def run_kpi(settings: Settings, store: GraphStore, query: SavedQuery) -> KpiResu
     return result
 
 
-def compute(settings: Settings, store: GraphStore) -> list[KpiResult]:
-    return [run_kpi(settings, store, q) for q in kpi_queries(settings)]
+def recorded_queries(settings: Settings) -> list[SavedQuery]:
+    """The KPI queries a snapshot records (not those with ``# snapshot: no``)."""
+    return [q for q in kpi_queries(settings) if q.snapshot]
 
 
-def compute_all(settings: Settings, store: GraphStore) -> list[KpiValue]:
-    """The value of every KPI on ``store``. A failing KPI query raises KpiError."""
+def compute(
+    settings: Settings, store: GraphStore, queries: Sequence[SavedQuery] | None = None
+) -> list[KpiResult]:
+    chosen = kpi_queries(settings) if queries is None else queries
+    return [run_kpi(settings, store, q) for q in chosen]
+
+
+def compute_all(
+    settings: Settings, store: GraphStore, queries: Sequence[SavedQuery] | None = None
+) -> list[KpiValue]:
+    """The value of every KPI a snapshot records (or of ``queries``) on ``store``. A
+    failing KPI query raises KpiError."""
     out: list[KpiValue] = []
-    for result in compute(settings, store):
+    chosen = recorded_queries(settings) if queries is None else queries
+    for result in compute(settings, store, chosen):
         if result.error:
             raise KpiError(f"KPI {result.kpi}: {result.error}")
         out.extend(result.values(settings.base))
@@ -329,6 +360,25 @@ def declared_measures(store: GraphStore, base: str) -> set[str]:
     rows = store.query("SELECT DISTINCT ?m WHERE { ?m a cci:Measure }", prefixes=all_prefixes(base))
     assert isinstance(rows, QuerySolutions)
     return {row["m"].value for row in rows}
+
+
+#: (pyoxigraph binds only the variables a query projects: ?dsd is projected)
+STRUCTURE_MEASURES = "SELECT DISTINCT ?dsd ?m WHERE { ?dsd qb:component/qb:measure ?m }"
+
+
+def structure_measures(store: GraphStore, base: str) -> set[str]:
+    """The measures ``cci:kpiStructure`` declares."""
+    rows = store.query(
+        STRUCTURE_MEASURES, {"dsd": NamedNode(structure_iri(base))}, prefixes=all_prefixes(base)
+    )
+    assert isinstance(rows, QuerySolutions)
+    return {row["m"].value for row in rows}
+
+
+def query_files(settings: Settings, names: Iterable[str]) -> dict[str, bytes]:
+    """name -> the bytes of queries/NAME.rq, as a snapshot fingerprints them."""
+    folder = saved.queries_dir(settings)
+    return {name: (folder / f"{name}.rq").read_bytes() for name in sorted(set(names))}
 
 
 _SAFE_LOCAL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?")
@@ -373,18 +423,23 @@ def snapshot_text(
     values: Sequence[KpiValue],
     day: date,
     build_id: str,
-    queries: Iterable[str],
+    files: Mapping[str, bytes],
 ) -> str:
+    """The snapshot file: ``values`` at ``day``, computed from build ``build_id`` by the
+    saved queries whose .rq files are ``files`` (name -> bytes)."""
     base = settings.base
     prefixes = {k: v for k, v in all_prefixes(base).items() if k != "sh"}
     t = _Turtle(prefixes)
     iri, lit = NamedNode, Literal
+    prov = REUSED_PREFIXES["prov"]
     activity = iri(snapshot_iri(base, day))
     build = iri(f"{base}id/build/{build_id}")
     dataset = iri(dataset_iri(base))
     xsd_date = iri(XSD + "date")
     now = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     stamp = day.isoformat()
+    digests = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+    texts = {name: iri(query_text_iri(base, name, d)) for name, d in digests.items()}
     t.block(
         "<>",
         [
@@ -402,7 +457,7 @@ def snapshot_text(
     t.block(
         t.term(activity),
         [
-            ("a", [iri(REUSED_PREFIXES["prov"] + "Activity")]),
+            ("a", [iri(prov + "Activity")]),
             (
                 "rdfs:label",
                 [
@@ -412,20 +467,32 @@ def snapshot_text(
                 ],
             ),
             ("prov:endedAtTime", [lit(now, datatype=iri(XSD + "dateTime"))]),
-            ("prov:used", [build, *(iri(query_iri(base, q)) for q in sorted(set(queries)))]),
+            ("prov:used", [build, *texts.values()]),
         ],
     )
     t.block(
         t.term(build),
         [
-            ("a", [iri(REUSED_PREFIXES["prov"] + "Entity")]),
+            ("a", [iri(prov + "Entity")]),
             ("rdfs:label", [lit(f"build {build_id}", language="en")]),
         ],
     )
+    for name, text_iri in texts.items():
+        t.block(
+            t.term(text_iri),
+            [
+                ("a", [iri(prov + "Entity")]),
+                ("rdfs:label", [lit(f"queries/{name}.rq, sha256 {digests[name]}", language="en")]),
+                ("prov:specializationOf", [iri(query_iri(base, name))]),
+                ("cci:sha256", [lit(digests[name])]),
+                ("prov:value", [lit(files[name].decode("utf-8"))]),
+            ],
+        )
     t.block(
         t.term(dataset),
         [
             ("a", [iri(REUSED_PREFIXES["qb"] + "DataSet")]),
+            ("qb:structure", [iri(structure_iri(base))]),
             (
                 "skos:prefLabel",
                 [
@@ -452,22 +519,28 @@ def snapshot_text(
         seen[local] = seen.get(local, 0) + 1
         if seen[local] > 1:
             local += f"-{seen[local]}"
+        number = decimal(value.value)
+        query = iri(query_iri(base, value.query))
         pairs: list[tuple[str, Sequence[NamedNode | Literal]]] = [
             ("a", [iri(REUSED_PREFIXES["qb"] + "Observation")]),
             ("qb:dataSet", [dataset]),
+            ("cci:indicator", [query]),
             ("qb:measureType", [iri(value.measure)]),
             ("cci:subject", [iri(s) for s in value.subjects]),
             ("cci:refArea", [iri(value.area)]),
             ("cci:refPeriod", [lit(stamp, datatype=xsd_date)]),
-            ("cci:obsValue", [decimal(value.value)]),
+            (t.term(iri(value.measure)), [number]),  # the value under its measure (IC-15)
+            ("cci:obsValue", [number]),
         ]
         if value.is_lower_bound is not None:
             flag = "true" if value.is_lower_bound else "false"
             pairs.append(("cci:isLowerBound", [lit(flag, datatype=iri(XSD + "boolean"))]))
         pairs += [
             ("prov:wasGeneratedBy", [activity]),
-            ("dct:source", [iri(query_iri(base, value.query))]),
+            ("dct:source", [query]),
         ]
+        if value.query in texts:
+            pairs.append(("prov:wasDerivedFrom", [texts[value.query]]))
         t.block(t.term(iri(f"{base}id/observation/{local}")), pairs)
     head = [
         f"# KPI snapshot of {stamp}: the value of every KPI (queries/kpi-*.rq), computed by",
@@ -488,8 +561,9 @@ def snapshot(
     build_id: str | None = None,
     values: Sequence[KpiValue] | None = None,
 ) -> Path:
-    """Write the value of every KPI at ``day`` to ``data/snapshots/DAY.ttl``. Refuses
-    (SnapshotExists) when that file exists, unless ``replace``."""
+    """Write the value of every recorded KPI at ``day`` to ``data/snapshots/DAY.ttl``.
+    Refuses (SnapshotExists) when that file exists, unless ``replace``. Values of a KPI
+    that snapshots do not record (``# snapshot: no``) are left out."""
     folder = snapshots_dir(settings)
     path = folder / f"{day.isoformat()}.ttl"
     if path.exists() and not replace:
@@ -497,7 +571,10 @@ def snapshot(
             f"{path.relative_to(settings.root)} exists: snapshots are append-only "
             "(use --replace to compute that date again)"
         )
-    values = compute_all(settings, store) if values is None else values
+    recorded = recorded_queries(settings)
+    names = {q.name for q in recorded}
+    values = compute_all(settings, store, recorded) if values is None else values
+    values = [v for v in values if v.query in names]
     known = declared_measures(store, settings.base)
     unknown = sorted({v.measure for v in values} - known)
     if unknown:
@@ -505,12 +582,18 @@ def snapshot(
             "these columns of KPI queries name no cci:Measure (declare them in "
             f"ontology/measures.ttl): {', '.join(unknown)}"
         )
+    outside = sorted({v.measure for v in values} - structure_measures(store, settings.base))
+    if outside:
+        raise KpiError(
+            "these measures are not components of cci:kpiStructure (add them to its "
+            f"qb:component list in ontology/measures.ttl): {', '.join(outside)}"
+        )
     text = snapshot_text(
         settings,
         values,
         day,
         build_id or current_build(settings, store),
-        [q.name for q in kpi_queries(settings)],
+        query_files(settings, names),
     )
     folder.mkdir(parents=True, exist_ok=True)
     if replace:
@@ -625,13 +708,18 @@ def observations_csv(settings: Settings, found: Iterable[Observation]) -> str:
     return buffer.getvalue()
 
 
-#: the KPI dataset, its observations, the snapshots that made them and the builds used
+#: the KPI dataset, its structure (and its components), its observations, the snapshots
+#: that made them and what they used (the builds, the queries' texts)
 OBSERVATIONS_GRAPH = """
 CONSTRUCT { ?s ?p ?o } WHERE {
   {
     ?s qb:dataSet ds:kpi
   } UNION {
     BIND(ds:kpi AS ?s)
+  } UNION {
+    SELECT DISTINCT ?s WHERE { ds:kpi qb:structure ?s }
+  } UNION {
+    SELECT DISTINCT ?s WHERE { ds:kpi qb:structure/qb:component ?s }
   } UNION {
     SELECT DISTINCT ?s WHERE { ?observation qb:dataSet ds:kpi ; prov:wasGeneratedBy ?s }
   } UNION {
@@ -647,7 +735,8 @@ CONSTRUCT { ?s ?p ?o } WHERE {
 
 
 def observations_turtle(settings: Settings, store: GraphStore) -> bytes:
-    """The KPI dataset: observations, the dataset, the snapshots and builds they come from."""
+    """The KPI dataset: observations, the dataset and its structure, the snapshots, builds
+    and query texts they come from."""
     base = settings.base
     result = store.query(OBSERVATIONS_GRAPH, prefixes=all_prefixes(base))
     triples = sorted(set(result), key=str)  # type: ignore[arg-type]

@@ -4,15 +4,20 @@ and written back into the store as data (a derived build step, kg.derived).
 The network: every ``org:Organization`` is a node; every statement ``?a ?p ?b`` between two
 distinct organisations, ``?p`` being the direct property of a relation type
 (``?type cci:directProperty ?p``, scheme:relation-types), is a relation. Degree, betweenness,
-components, isolates and density look at the undirected simple graph (two organisations are
-neighbours when any relation links them, in either direction); relation counts count the
-statements.
+components and isolates look at the undirected simple graph (two organisations are
+neighbours when any relation links them, in either direction); density is that of the
+directed graph, |E| / (n(n−1)) with E the ordered pairs (a, b) where a states at least one
+relation to b (domain-model B4); relation counts count the statements; the in-degree of an
+organisation on a relation type counts the distinct organisations pointing to it by it.
 
 What SPARQL does badly at scale is done here, in one pass over the relations: betweenness,
 components and density (no SPARQL at all), and the degree, the per-type degrees and the
 cross-sector share, which need a type check at both ends of every relation (seconds per
 query on 22,000 organisations, measured in bench/kpi.py). The results are ``qb:Observation``
-of dataset ``{base}id/dataset/network-metrics`` in graph ``{base}graph/derived/network-metrics``:
+of dataset ``{base}id/dataset/network-metrics`` in graph ``{base}graph/derived/network-metrics``,
+each with ``cci:refPeriod`` (the build's day), ``cci:refArea`` (NUTS BE100), ``cci:subject``,
+``qb:measureType`` and the value twice, under the measure (``cci:degree 3``: Data Cube IC-15)
+and under ``cci:obsValue`` (which the queries read):
 
 * per organisation (``cci:subject`` the organisation): ``cci:degree``, ``cci:betweenness``,
   ``cci:componentSize``;
@@ -22,7 +27,13 @@ of dataset ``{base}id/dataset/network-metrics`` in graph ``{base}graph/derived/n
   ``cci:numberOfOrganisations``, ``cci:numberOfRelations``, ``cci:averageDegree``,
   ``cci:density``, ``cci:numberOfComponents``, ``cci:numberOfIsolates``,
   ``cci:shareOfIsolates``, ``cci:largestComponentShare``, ``cci:crossSectorShare``,
-  ``cci:eiIndex``.
+  ``cci:eiIndex``;
+* in dataset ``{base}id/dataset/network-in-degree``, per organisation and relation type
+  (``cci:subject`` the organisation, ``cci:viaRelationType`` the type), ``cci:inDegree``, only
+  where it is not 0 (the reach of a network on memberOf, a funder's portfolio on fundedBy).
+
+Each dataset links to its ``qb:DataStructureDefinition`` (``cci:networkMetricsStructure``,
+``cci:networkInDegreeStructure``, ontology/measures.ttl).
 
 Betweenness is exact while ``n·(n+m)`` stays under ``BETWEENNESS_WORK``; above, networkx
 estimates it from ``k`` source organisations drawn with a fixed seed (Brandes' pivots), ``k``
@@ -81,6 +92,17 @@ def dataset_iri(base: str) -> str:
     return f"{base}id/dataset/network-metrics"
 
 
+def in_degree_dataset_iri(base: str) -> str:
+    return f"{base}id/dataset/network-in-degree"
+
+
+#: the data structure definitions (ontology/measures.ttl), by dataset
+STRUCTURES = {
+    "network-metrics": "networkMetricsStructure",
+    "network-in-degree": "networkInDegreeStructure",
+}
+
+
 @dataclass
 class OrganisationGraph:
     """The organisations, the relations between them and their sectors, as read."""
@@ -137,6 +159,8 @@ class Metrics:
     network: dict[str, float]
     #: relation type -> measure local name -> value
     by_type: dict[str, dict[str, float]]
+    #: relation type -> organisation -> organisations pointing to it by that type (never 0)
+    in_degree: dict[str, dict[str, int]]
     #: source organisations betweenness was computed from (n when exact)
     pivots: int
     seconds: dict[str, float] = field(default_factory=dict)
@@ -176,7 +200,8 @@ def compute(g: OrganisationGraph, *, work: int = BETWEENNESS_WORK, seed: int = S
         "numberOfOrganisations": n,
         "numberOfRelations": len(g.statements),
         "averageDegree": 2 * m / n if n else 0.0,
-        "density": nx.density(graph) if n > 1 else 0.0,
+        # directed: ordered pairs with at least one relation, of the n(n−1) possible
+        "density": len({(a, b) for a, _, b in g.statements}) / (n * (n - 1)) if n > 1 else 0.0,
         "numberOfComponents": len(components),
         "numberOfIsolates": isolates,
         "shareOfIsolates": isolates / n if n else 0.0,
@@ -198,18 +223,22 @@ def compute(g: OrganisationGraph, *, work: int = BETWEENNESS_WORK, seed: int = S
     for a, relation_type, b in g.statements:
         grouped[relation_type].append((a, b))
     by_type: dict[str, dict[str, float]] = {}
+    in_degree: dict[str, dict[str, int]] = {}
     for relation_type in g.relation_types:
         these = grouped.get(relation_type, [])
         pairs = {(a, b) if a < b else (b, a) for a, b in these}
         pointing: dict[str, set[str]] = defaultdict(set)
         for a, b in these:
             pointing[b].add(a)
+        in_degree[relation_type] = {node: len(s) for node, s in sorted(pointing.items())}
         by_type[relation_type] = {
             "numberOfRelations": len(these),
             "averageDegree": 2 * len(pairs) / n if n else 0.0,
             "maximumInDegree": max((len(s) for s in pointing.values()), default=0),
         }
-    return Metrics(degree, betweenness, component_size, network, by_type, k or n, seconds)
+    return Metrics(
+        degree, betweenness, component_size, network, by_type, in_degree, k or n, seconds
+    )
 
 
 def decimal(value: float) -> Literal:
@@ -235,10 +264,12 @@ def slug(iri: str, base: str) -> str:
 
 
 def quads(metrics: Metrics, base: str, period: date) -> list[Quad]:
-    """The metrics as observations (and their dataset) in the network-metrics graph."""
+    """The metrics as observations (and their datasets) in the network-metrics graph."""
     graph = NamedNode(graph_iri(base))
     dataset = NamedNode(dataset_iri(base))
+    in_degree_dataset = NamedNode(in_degree_dataset_iri(base))
     cci = base + "ontology#"
+    dct, skos = REUSED_PREFIXES["dct"], REUSED_PREFIXES["skos"]
     day = Literal(period.isoformat(), datatype=NamedNode(XSD + "date"))
     area = NamedNode(NUTS_BE100)
     everything = NamedNode(base + "id/concept/sector/all-cci")
@@ -248,56 +279,93 @@ def quads(metrics: Metrics, base: str, period: date) -> list[Quad]:
         out.append(Quad(s, NamedNode(p), o, graph))
 
     def observation(
-        local: str, subject: NamedNode, measure: str, value: float, with_area: bool
+        iri: str,
+        subject: NamedNode,
+        measure: str,
+        value: float,
+        into: NamedNode = dataset,
+        relation_type: str | None = None,
     ) -> None:
-        obs = NamedNode(f"{base}id/observation/network-metrics/{kebab(measure)}/{local}")
+        obs = NamedNode(iri)
+        number = decimal(value)
         out.append(Quad(obs, RDF_TYPE, NamedNode(QB + "Observation"), graph))
-        add(obs, QB + "dataSet", dataset)
+        add(obs, QB + "dataSet", into)
         add(obs, QB + "measureType", NamedNode(cci + measure))
         add(obs, cci + "subject", subject)
-        add(obs, cci + "obsValue", decimal(value))
+        if relation_type is not None:
+            add(obs, cci + "viaRelationType", NamedNode(relation_type))
+        add(obs, cci + measure, number)  # the value under its measure (Data Cube IC-15)
+        add(obs, cci + "obsValue", number)
         add(obs, cci + "refPeriod", day)
-        if with_area:
-            add(obs, cci + "refArea", area)
+        add(obs, cci + "refArea", area)
 
-    out.append(Quad(dataset, RDF_TYPE, NamedNode(QB + "DataSet"), graph))
+    def describe(node: NamedNode, structure: str, labels: tuple[str, str, str], text: str) -> None:
+        out.append(Quad(node, RDF_TYPE, NamedNode(QB + "DataSet"), graph))
+        add(node, QB + "structure", NamedNode(cci + structure))
+        add(node, dct + "issued", day)
+        for label, lang in zip(labels, ("fr", "nl", "en"), strict=True):
+            add(node, skos + "prefLabel", Literal(label, language=lang))
+        add(node, dct + "description", Literal(text, language="en"))
+
     # like every graph, this one says where its statements come from: the computation
-    dct = REUSED_PREFIXES["dct"]
     add(graph, dct + "source", dataset)
-    add(dataset, dct + "issued", day)
-    skos = REUSED_PREFIXES["skos"]
-    for text, lang in (
-        ("Mesures du réseau des organisations", "fr"),
-        ("Netwerkmaten van de organisaties", "nl"),
-        ("Network metrics of the organisations", "en"),
-    ):
-        add(dataset, skos + "prefLabel", Literal(text, language=lang))
     n = int(metrics.network.get("numberOfOrganisations", 0))
     how = (
         "exact"
         if metrics.pivots >= n
         else f"estimated from {metrics.pivots} of {n} organisations as sources (seed {SEED})"
     )
-    add(
+    describe(
         dataset,
-        dct + "description",
-        Literal(
-            "Computed by each build with networkx from the relations between organisations "
-            f"(kg/network.py); betweenness {how}.",
-            language="en",
+        STRUCTURES["network-metrics"],
+        (
+            "Mesures du réseau des organisations",
+            "Netwerkmaten van de organisaties",
+            "Network metrics of the organisations",
         ),
+        "Computed by each build with networkx from the relations between organisations "
+        f"(kg/network.py); betweenness {how}.",
     )
+    describe(
+        in_degree_dataset,
+        STRUCTURES["network-in-degree"],
+        (
+            "Degrés entrants des organisations par type de relation",
+            "Ingraden van de organisaties per relatietype",
+            "In-degrees of the organisations by relation type",
+        ),
+        "Computed by each build from the relations between organisations (kg/network.py): "
+        "for each organisation and relation type, how many other organisations point to it "
+        "by that type; only the organisations some relation of the type points to.",
+    )
+    prefix = f"{base}id/observation/network-metrics/"
     for node in sorted(metrics.degree):
         subject, local = NamedNode(node), slug(node, base)
-        observation(local, subject, "degree", metrics.degree[node], False)
-        observation(local, subject, "betweenness", metrics.betweenness.get(node, 0.0), False)
-        observation(local, subject, "componentSize", metrics.component_size[node], False)
+        for measure, value in (
+            ("degree", metrics.degree[node]),
+            ("betweenness", metrics.betweenness.get(node, 0.0)),
+            ("componentSize", metrics.component_size[node]),
+        ):
+            observation(f"{prefix}{kebab(measure)}/{local}", subject, measure, value)
     for measure, value in metrics.network.items():
-        observation("all", everything, measure, value, True)
+        observation(f"{prefix}{kebab(measure)}/all", everything, measure, value)
     for relation_type, values in metrics.by_type.items():
         local = relation_type.rstrip("/").rsplit("/", 1)[-1]
         for measure, value in values.items():
-            observation(f"type-{local}", NamedNode(relation_type), measure, value, True)
+            observation(
+                f"{prefix}{kebab(measure)}/type-{local}", NamedNode(relation_type), measure, value
+            )
+    for relation_type, counts in metrics.in_degree.items():
+        kind = relation_type.rstrip("/").rsplit("/", 1)[-1]
+        for node, count in counts.items():
+            observation(
+                f"{prefix}in-degree/{kind}/{slug(node, base)}",
+                NamedNode(node),
+                "inDegree",
+                count,
+                in_degree_dataset,
+                relation_type,
+            )
     return out
 
 

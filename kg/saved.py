@@ -1,9 +1,9 @@
 """Saved queries: the .rq files under queries/, found by name, with their header checked.
 
 The header format is docs/saved-queries.md: ``# key: value`` lines opening the file
-(titles and descriptions in English, French and Dutch, tags, chart, an optional KPI id,
-typed parameters), then the SPARQL text. ``get`` and ``load_all`` parse and check it;
-problems are ``QueryFileError`` naming the file and line."""
+(titles and descriptions in English, French and Dutch, tags, chart, an optional KPI id and
+whether snapshots record it, typed parameters), then the SPARQL text. ``get`` and
+``load_all`` parse and check it; problems are ``QueryFileError`` naming the file and line."""
 
 from __future__ import annotations
 
@@ -36,7 +36,9 @@ TEXTS = {
     "description@nl": ("descriptions", "nl"),
 }
 REQUIRED = (*TEXTS, "tags", "chart")
-KEYS = (*REQUIRED, "kpi", "param")
+KEYS = (*REQUIRED, "kpi", "snapshot", "param")
+#: values of the ``snapshot`` key (whether ``kg snapshot`` records a KPI's values)
+SNAPSHOT_VALUES = {"yes": True, "no": False}
 
 _HEADER_LINE = re.compile(r"#\s*([^\s:]+)\s*:\s*(.*?)\s*")
 _SYNTAX_AT = re.compile(r"error at (\d+):(\d+):?\s*")
@@ -65,6 +67,9 @@ class SavedQuery:
     file: str = ""  # as shown in messages: queries/NAME.rq
     lines: dict[str, int] = field(default_factory=dict, compare=False)  # param -> line
     kpi_line: int = field(default=0, compare=False)
+    #: whether ``kg snapshot`` records this KPI's values (``# snapshot: no`` for a KPI that
+    #: shows observations carrying their own period, like published figures)
+    snapshot: bool = True
 
     def title(self, lang: str | None) -> str:
         return pick(self.titles, lang) or self.name
@@ -83,6 +88,7 @@ class SavedQuery:
             "tags": list(self.tags),
             "chart": self.chart,
             "kpi": self.kpi,
+            "snapshot": self.snapshot if self.kpi else False,
             "form": "select" if self.form == "solutions" else "ask",
             "params": [p.to_dict() for p in self.params],
         }
@@ -202,6 +208,14 @@ def parse(text: str, name: str, file: str | None = None, base: str | None = None
         kpi_line, kpi = values["kpi"]
         if not NAME.fullmatch(kpi):
             raise fail(kpi_line, f"kpi {kpi!r}: an id is lower-case words joined by `-`")
+    snapshot = True
+    if "snapshot" in values:
+        snapshot_line, snapshot_value = values["snapshot"]
+        if kpi is None:
+            raise fail(snapshot_line, "`snapshot` applies to a KPI: give `kpi` too, or drop it")
+        if snapshot_value not in SNAPSHOT_VALUES:
+            raise fail(snapshot_line, f"snapshot {snapshot_value!r}: give `yes` or `no`")
+        snapshot = SNAPSHOT_VALUES[snapshot_value]
 
     params: list[Param] = []
     param_lines: dict[str, int] = {}
@@ -242,6 +256,7 @@ def parse(text: str, name: str, file: str | None = None, base: str | None = None
         file=file,
         lines=param_lines,
         kpi_line=kpi_line,
+        snapshot=snapshot,
     )
     check_sparql(query, prefixes)
     return query
