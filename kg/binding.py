@@ -20,8 +20,9 @@ from kg.labels import LANGUAGES
 from kg.store import GraphStore, Term
 
 TYPES = ("iri", "string", "language", "integer", "date")
-#: query-string names the API uses itself; a parameter cannot take them
-RESERVED = frozenset({"format", "page", "per_page"})
+#: query-string names the API uses itself (or keeps for itself: ``param``); a parameter
+#: cannot take them
+RESERVED = frozenset({"format", "page", "per_page", "param"})
 OPTIONS = ("optional", "default", "values", "min", "max", "class", "scheme")
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -164,7 +165,7 @@ def parse_param(spec: str, prefixes: Mapping[str, str]) -> Param:
         )
     if name in RESERVED:
         raise ParamSpecError(
-            f"`{name}` is reserved for the API (format, page, per_page); rename the variable"
+            f"`{name}` is reserved for the API ({', '.join(sorted(RESERVED))}); rename the variable"
         )
     if kind not in TYPES:
         raise ParamSpecError(f"unknown type {kind!r} for `{name}`: use one of {', '.join(TYPES)}")
