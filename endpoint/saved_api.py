@@ -43,6 +43,8 @@ from starlette.concurrency import run_in_threadpool
 from endpoint import queries
 from endpoint.errors import BadRequest, error_body
 from endpoint.i18n import LANGUAGE_NAMES, context, page_language, translate
+from endpoint.mapview import tile_attribution, tile_url
+from endpoint.querycharts import chart_data
 from kg import saved
 from kg.binding import Param, ParameterError, parse_iri, to_ntriples
 from kg.labels import LANGUAGES, pick
@@ -58,28 +60,6 @@ PER_PAGE = 100
 #: options an HTML form lists at most for an IRI parameter; more gives a text field
 MAX_OPTIONS = 500
 DATA_FORMATS = ("json", "xml", "csv", "tsv")
-XSD = "http://www.w3.org/2001/XMLSchema#"
-NUMERIC = {
-    XSD + t
-    for t in (
-        "integer",
-        "decimal",
-        "double",
-        "float",
-        "int",
-        "long",
-        "short",
-        "byte",
-        "nonNegativeInteger",
-        "positiveInteger",
-        "negativeInteger",
-        "nonPositiveInteger",
-        "unsignedInt",
-        "unsignedLong",
-        "unsignedShort",
-        "unsignedByte",
-    )
-}
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -344,48 +324,6 @@ def _cell(term: Term | None, prefixes: Mapping[str, str]) -> dict[str, str] | No
     return {"text": str(term), "href": "", "lang": ""}
 
 
-def _number(term: Term | None) -> float | None:
-    if isinstance(term, Literal) and term.datatype.value in NUMERIC:
-        try:
-            return float(term.value)
-        except ValueError:
-            return None
-    return None
-
-
-def chart_data(
-    query: SavedQuery, variables: Sequence[str], rows: Sequence[Row], prefixes: Mapping[str, str]
-) -> dict[str, Any] | None:
-    """Labels and numeric series for Chart.js, for bar, line and pie charts: the numeric
-    columns (parameters aside) are the series, the first text column the labels."""
-    if query.chart not in ("bar", "line", "pie") or not rows:
-        return None
-    own = {p.name for p in query.params}
-    columns = [v for v in variables if v not in own]
-    numeric = [
-        v
-        for v in columns
-        if any(r[v] is not None for r in rows)
-        and all(r[v] is None or _number(r[v]) is not None for r in rows)
-    ]
-    if not numeric:
-        return None
-    others = [v for v in columns if v not in numeric]
-    texts = [v for v in others if any(isinstance(r[v], Literal) for r in rows)]
-    label = texts[0] if texts else others[0] if others else None
-
-    def text(row: Row) -> str:
-        cell = _cell(row[label], prefixes) if label else None
-        return cell["text"] if cell else ""
-
-    series = numeric[:1] if query.chart == "pie" else numeric
-    return {
-        "type": query.chart,
-        "labels": [text(r) for r in rows],
-        "datasets": [{"label": v, "data": [_number(r[v]) for r in rows]} for v in series],
-    }
-
-
 MEMBERS = {
     "class": (
         "SELECT ?class ?value ?label WHERE { ?value "
@@ -585,7 +523,7 @@ async def query_page(request: Request, query: SavedQuery) -> Response:
         "last_row": page.start + len(rows),
         "total": None if answer is None or answer.truncated else len(answer.rows),
         "max_rows": settings.max_rows,
-        "chart": chart_data(query, variables, rows, prefixes) if answer else None,
+        "chart": page_chart(settings, query, variables, rows, prefixes, lang) if answer else None,
         "pager": pager,
         "downloads": downloads,
         "api": f"/api/queries/{query.name}?" + _query_string(current),
@@ -598,6 +536,28 @@ async def query_page(request: Request, query: SavedQuery) -> Response:
         status_code=status,
         headers={"Vary": "Accept, Accept-Language"},
     )
+
+
+def page_chart(
+    settings: Settings,
+    query: SavedQuery,
+    variables: Sequence[str],
+    rows: Sequence[Row],
+    prefixes: Mapping[str, str],
+    lang: str,
+) -> dict[str, Any] | None:
+    """The chart of the page (endpoint.querycharts), with what a map or network needs from
+    the server: the tiles, the municipalities' outlines, the page language."""
+    chart = chart_data(query, variables, rows, prefixes, settings.base)
+    if chart is None:
+        return None
+    chart["lang"] = lang
+    if chart["type"] == "map":
+        chart["tiles"] = tile_url(settings)
+        chart["attribution"] = tile_attribution(chart["tiles"])
+        # drawn beneath, for a map to read without tiles
+        chart["boundaries"] = "/map/boundaries.geojson?" + urlencode({"lang": lang})
+    return chart
 
 
 def tag_id(tag: str) -> str:

@@ -5,6 +5,8 @@ headers; one documented OpenAPI operation per query; the HTML catalogue and page
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 import re
@@ -363,8 +365,18 @@ def test_every_query_answers_in_every_format_with_the_stores_rows(
     response = client.get(api, params={**whole, "format": "csv"})
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/csv")
-    lines = response.text.split("\r\n")
-    assert lines[0] == ",".join(names) and len([x for x in lines[1:] if x]) <= len(rows)
+    table = list(csv.reader(io.StringIO(response.text, newline="")))
+    assert table[0] == names
+    # SPARQL 1.1 CSV keeps lexical values only: an IRI's, a literal's (no datatype nor
+    # language), "" for unbound; a blank node's label is the writer's own
+    assert len(table) - 1 == len(rows)
+    for line, row in zip(table[1:], rows, strict=True):
+        assert len(line) == len(names)
+        for cell, term in zip(line, row, strict=True):
+            if isinstance(term, BlankNode):
+                assert cell.startswith("_:")
+            else:
+                assert cell == ("" if term is None else term.value), (names, row)  # type: ignore[attr-defined]
 
     response = client.get(api, params={**whole, "format": "xml"})
     assert response.status_code == 200
@@ -832,6 +844,96 @@ def test_the_query_page_has_form_results_chart_downloads_and_editor_link(
     assert "chart.umd.min.js" not in table.text
 
 
+def chart_of(page: str) -> dict[str, object]:
+    found = re.search(r'<script type="application/json" id="chart-data">(.*?)</script>', page, re.S)
+    assert found, "the page carries no chart-data"
+    data = json.loads(found.group(1))
+    assert isinstance(data, dict)
+    return data
+
+
+def test_a_map_query_gives_its_rows_geometries_for_leaflet(
+    built: Settings, store: GraphStore, client: TestClient
+) -> None:
+    args = {"municipality": "mun:21009", "lang": "en"}
+    page = client.get("/queries/cultural-places-in-municipality", params=args)
+    assert page.status_code == 200
+    chart = chart_of(page.text)
+    assert chart["type"] == "map" and chart["lang"] == "en"
+    assert chart["tiles"] == built.tile_url and chart["boundaries"].startswith("/map/boundaries")  # type: ignore[attr-defined]
+    names, rows = direct(built, store, "cultural-places-in-municipality", args)
+    placed = [r for r in rows[: saved_api.PER_PAGE] if r[names.index("wkt")] is not None]
+    features = chart["geojson"]["features"]  # type: ignore[index]
+    assert placed and len(features) == len(placed)
+    for feature, row in zip(features, placed, strict=True):
+        place, wkt = row[names.index("place")], row[names.index("wkt")]
+        lon, lat = (float(x) for x in re.findall(r"-?[0-9.]+", wkt.value)[-2:])  # type: ignore[union-attr]
+        assert feature["geometry"] == {"type": "Point", "coordinates": [lon, lat]}
+        assert feature["id"] == place.value  # type: ignore[union-attr]
+        assert feature["properties"]["href"] == "/" + place.value[len(built.base) :]  # type: ignore[union-attr]
+        assert feature["properties"]["label"] == row[names.index("label")].value  # type: ignore[union-attr]
+    # Leaflet from node_modules, no Chart.js
+    assert '<link rel="stylesheet" href="/static/lib/leaflet/leaflet.css">' in page.text
+    assert '<script src="/static/lib/leaflet/leaflet.js"></script>' in page.text
+    assert "chart.umd.min.js" not in page.text
+    assert client.get("/static/lib/leaflet/leaflet.js").status_code == 200
+
+
+def test_a_network_query_gives_its_rows_as_cytoscape_elements(
+    built: Settings, store: GraphStore, client: TestClient
+) -> None:
+    args = {"sector": "sector:all-cci", "lang": "en"}
+    page = client.get("/queries/relations-in-sector", params=args)
+    assert page.status_code == 200
+    chart = chart_of(page.text)
+    assert chart["type"] == "network"
+    names, rows = direct(built, store, "relations-in-sector", args)
+    shown = rows[: saved_api.PER_PAGE]
+    elements = chart["elements"]
+    edges = [e["data"] for e in elements["edges"]]  # type: ignore[index]
+    nodes = {n["data"]["id"]: n["data"] for n in elements["nodes"]}  # type: ignore[index]
+    a, b = names.index("organisation"), names.index("other")
+    assert [(e["source"], e["target"]) for e in edges] == [
+        (r[a].value, r[b].value)  # type: ignore[union-attr]
+        for r in shown
+    ]
+    assert set(nodes) == {r[a].value for r in shown} | {r[b].value for r in shown}  # type: ignore[union-attr]
+    for r in shown:
+        assert nodes[r[a].value]["label"] == r[names.index("organisationLabel")].value  # type: ignore[union-attr]
+    assert {e["label"] for e in edges} == {r[names.index("relation")].value for r in shown}  # type: ignore[union-attr]
+    assert '<script src="/static/lib/cytoscape/cytoscape.min.js"></script>' in page.text
+
+
+def test_charts_from_hand_made_rows() -> None:
+    from endpoint import querycharts
+
+    def query(chart: str) -> SavedQuery:
+        return SavedQuery("q", {}, {}, ("t",), chart, None, (), "")
+
+    cci = PREFIXES["cci"]
+    wkt = NamedNode("http://www.opengis.net/ont/geosparql#wktLiteral")
+    rows = [
+        {
+            "m": NamedNode(cci + "m1"),
+            "name": Literal("Square", language="en"),
+            "shape": Literal("POLYGON((4 50, 4.1 50, 4.1 50.1, 4 50))", datatype=wkt),
+        },
+        {"m": NamedNode(cci + "m2"), "name": Literal("Nowhere"), "shape": None},
+    ]
+    chart = querycharts.chart_data(query("map"), ["m", "name", "shape"], rows, PREFIXES, cci)
+    assert chart is not None
+    (feature,) = chart["geojson"]["features"]  # the row without geometry is left out
+    assert feature["geometry"] == {
+        "type": "Polygon",
+        "coordinates": [[[4.0, 50.0], [4.1, 50.0], [4.1, 50.1], [4.0, 50.0]]],
+    }
+    assert feature["properties"] == {"label": "Square", "lang": "en", "href": "/m1"}
+    # no geometry column, or fewer than two IRI columns: nothing to draw
+    assert querycharts.chart_data(query("map"), ["m", "name"], rows, PREFIXES) is None
+    assert querycharts.chart_data(query("network"), ["m", "name"], rows, PREFIXES) is None
+    assert querycharts.chart_data(query("table"), ["m", "name"], rows, PREFIXES) is None
+
+
 def test_the_page_asks_for_required_parameters_before_running(client: TestClient) -> None:
     page = client.get("/queries/search-by-name", params={"lang": "fr"})
     assert page.status_code == 200
@@ -868,26 +970,68 @@ def live_url(built: Settings) -> Iterator[str]:
         thread.join(10)
 
 
-def test_chart_form_and_editor_link_in_chromium(live_url: str) -> None:
-    from playwright.sync_api import sync_playwright
+def test_chart_form_and_editor_link_in_chromium(live_url: str, built: Settings) -> None:
+    from playwright.sync_api import ConsoleMessage, Request, sync_playwright
 
     from tests.test_editor import CHROMIUM_ARGS, chromium_path
 
     executable = chromium_path()
     problems: list[str] = []
+    tile_host = urlsplit(built.tile_url.replace("{s}", "a")).hostname
+    local = urlsplit(live_url).hostname
+
+    def is_tile(url: str) -> bool:
+        return urlsplit(url).hostname == tile_host
+
+    def on_console(message: ConsoleMessage) -> None:
+        # the tiles fail on purpose (no network here): their errors are expected
+        if message.type == "error" and not is_tile((message.location or {}).get("url", "")):
+            problems.append(f"console: {message.text}")
+
+    def on_request(request: Request) -> None:
+        if not is_tile(request.url) and urlsplit(request.url).hostname not in (local, None):
+            problems.append(f"left this machine: {request.url}")
+
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 1000})
             page.on("pageerror", lambda err: problems.append(f"page error: {err}"))
+            page.on("console", on_console)
+            page.on("request", on_request)
             page.on(
-                "console",
-                lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None,
+                "response",
+                lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None,
             )
+            page.route(lambda url: is_tile(url), lambda route: route.abort())
             page.goto(live_url + "/queries/cultural-places-by-municipality?lang=en")
             page.wait_for_selector("figure.chart:not([hidden]) canvas", timeout=20_000)
             drawn = page.evaluate("() => Chart.getChart(document.getElementById('chart')).data")
             assert drawn["labels"][0] == "Bruxelles" and drawn["datasets"][0]["data"][0] > 100
+
+            # a map query: Leaflet draws a marker per place with coordinates, over the
+            # municipalities' outlines, although no tile loads
+            page.goto(live_url + "/queries/cultural-places-in-municipality?lang=en")
+            page.wait_for_selector("#query-map[data-ready=true]", timeout=20_000)
+            assert page.locator("figure.chart.map").is_visible()
+            features = int(page.locator("#query-map").get_attribute("data-features") or 0)
+            markers = page.locator("#query-map .leaflet-marker-icon")
+            assert features > 0 and markers.count() == features
+            assert page.locator("#query-map path.municipality-outline").count() == 19
+            markers.first.click()
+            link = page.locator("#query-map .leaflet-popup-content a")
+            link.wait_for(timeout=10_000)
+            assert re.fullmatch(r"/id/place/[^?]+\?lang=en", link.get_attribute("href") or "")
+
+            # a network query: Cytoscape.js draws its relations
+            page.goto(live_url + "/queries/relations-in-sector?lang=en")
+            page.wait_for_selector("#query-network[data-ready=true]", timeout=20_000)
+            counts = page.evaluate(
+                "() => [window.kgQueryNetwork.nodes().length, window.kgQueryNetwork.edges().length]"
+            )
+            chart = chart_of(page.content())
+            elements = chart["elements"]
+            assert counts == [len(elements["nodes"]), len(elements["edges"])] and counts[1] > 0  # type: ignore[index]
 
             # the form runs the query without JavaScript's help (a plain GET)
             page.goto(live_url + "/queries/search-by-name?lang=fr")
