@@ -767,6 +767,65 @@ def test_map_draws_clusters_and_boundaries_without_tiles(live_url: str) -> None:
     watch.check()
 
 
+MARKUP = '<img src="x" onerror="window.pwned = 1"><b>Ixelles</b> & Co'
+
+
+def test_map_names_with_markup_show_as_text(live_url: str) -> None:
+    """Tooltips and popups show a municipality's or a place's name as text, whatever it
+    holds (Leaflet inserts a string given to bindTooltip or bindPopup as HTML)."""
+    from playwright.sync_api import sync_playwright
+
+    def relabel(route: Any) -> None:
+        data = route.fetch().json()
+        for feature in data["features"]:
+            feature["properties"]["label"] = MARKUP
+        route.fulfill(json=data, headers={"Content-Type": "application/geo+json"})
+
+    watch = Watch()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            watch.attach(page)
+            page.route("**/map/boundaries.geojson*", relabel)
+            page.route("**/map.geojson*", relabel)
+            page.goto(live_url + "/map?lang=en")
+            page.wait_for_selector("#map[data-ready=true]", timeout=30_000)
+            # once the first moves are over (zoomToShowLayer waits for its own)
+            page.locator(".map-status", has_text="The background map does not load").wait_for(
+                timeout=10_000
+            )
+            page.evaluate(
+                """() => new Promise((done, fail) => {
+                     const marker = window.kgPlaces.getLayers()[0];
+                     setTimeout(() => fail(new Error("the marker never showed")), 15000);
+                     window.kgPlaces.zoomToShowLayer(marker, () => { marker.openPopup(); done(); });
+                   })"""
+            )
+            popup = page.locator(".leaflet-popup-content strong")
+            popup.wait_for(timeout=10_000)
+            assert popup.text_content() == MARKUP
+            assert page.locator(".leaflet-popup-content img, .leaflet-popup-content b").count() == 0
+            shown = page.evaluate(
+                """() => {
+                     window.kgMap.closePopup();
+                     const boundary = window.kgBoundaries.getLayers()[0];
+                     boundary.openTooltip(boundary.getBounds().getCenter());
+                     const tooltip = boundary.getTooltip().getElement();
+                     boundary.openPopup(boundary.getBounds().getCenter());
+                     const popup = boundary.getPopup().getElement()
+                       .querySelector(".leaflet-popup-content");
+                     return [tooltip.textContent, tooltip.querySelectorAll("img, b").length,
+                             popup.textContent, popup.querySelectorAll("img, b").length];
+                   }"""
+            )
+            assert shown == [MARKUP, 0, MARKUP, 0]
+            assert page.evaluate("() => window.pwned") is None
+        finally:
+            browser.close()
+    watch.check()
+
+
 def httpx_json(url: str) -> dict[str, Any]:
     import httpx
 

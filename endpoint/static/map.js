@@ -31,6 +31,15 @@
     return node;
   }
 
+  /* a tooltip's content: a node holding the label as text (Leaflet inserts a string as
+     HTML, so a name with markup in it would become markup) */
+  function textBox(text, lang) {
+    var node = document.createElement("span");
+    node.textContent = text;
+    if (lang && lang !== config.lang) node.lang = lang;
+    return node;
+  }
+
   function popup(feature) {
     var p = feature.properties || {};
     var box = document.createElement("div");
@@ -89,7 +98,7 @@
     },
     onEachFeature: function (feature, layer) {
       var p = feature.properties || {};
-      layer.bindTooltip(p.label || "", { sticky: true });
+      layer.bindTooltip(textBox(p.label || "", p.lang), { sticky: true });
       layer.bindPopup(function () {
         var box = document.createElement("div");
         var title = document.createElement("strong");
@@ -99,6 +108,7 @@
       });
     }
   }).addTo(map);
+  window.kgBoundaries = boundaries;
 
   var places = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false });
   map.addLayer(places);
