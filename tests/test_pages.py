@@ -404,6 +404,10 @@ def test_kind_page_lists_its_organisations(client: TestClient) -> None:
 def test_home_page(client: TestClient) -> None:
     page = client.get("/", params={"lang": "en"}, headers={"Accept": BROWSER_ACCEPT})
     assert page.status_code == 200
+    # its search box suggests entities as /search's does (search.js, served locally)
+    box = re.search(r'<input id="home-q"[^>]*>', page.text)
+    assert box and "data-autocomplete" in box.group() and 'autocomplete="off"' in box.group()
+    assert '<script src="/static/app/search.js" defer></script>' in page.text
     for href in ("/search", "/map", "/network", "/queries", "/kpi", "/query", "/ontology"):
         assert f'href="{href}' in page.text, href
     body = client.get("/", headers={"Accept": "application/json"}).json()
@@ -687,6 +691,79 @@ def test_browsing_to_an_organisation_and_a_place_in_chromium(live_url: str) -> N
 
     assert not foreign, f"requests left this machine: {foreign}"
     assert tiles, "the mini-map asked for no tiles"
+    assert not problems, "\n".join(problems)
+
+
+def watch(page: Any) -> list[str]:
+    """Console errors, page errors, HTTP errors and requests leaving this machine, as they
+    happen on ``page``; map tiles are answered by the test (a grey tile)."""
+    problems: list[str] = []
+    for host in TILE_HOSTS:
+        page.route(
+            f"https://{host}/**",
+            lambda route: route.fulfill(status=200, content_type="image/png", body=TILE),
+        )
+
+    def on_console(message: Any) -> None:
+        if message.type == "error":
+            problems.append(f"console error: {message.text}")
+
+    def on_request(request: Any) -> None:
+        parts = urlsplit(request.url)
+        if parts.scheme not in ("http", "https", "ws", "wss"):
+            return
+        if parts.hostname not in LOOPBACK | TILE_HOSTS:
+            problems.append(f"request left this machine: {request.url}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda err: problems.append(f"page error: {err}"))
+    page.on("request", on_request)
+    page.on(
+        "response",
+        lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None,
+    )
+    return problems
+
+
+def test_search_boxes_suggest_and_open_an_entity_in_chromium(live_url: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            problems = watch(page)
+
+            # the home page's box: type, see the suggestions, ArrowDown + Enter
+            page.goto(live_url + "/?lang=en")
+            box = page.locator("#home-q")
+            box.press_sequentially("schaer", delay=40)
+            suggestions = page.locator("ul.autocomplete[role=listbox] li a")
+            suggestions.first.wait_for(timeout=10_000)
+            assert "Schaerbeek" in suggestions.first.inner_text()
+            assert box.get_attribute("aria-expanded") == "true"
+            page.screenshot(path=str(ARTIFACTS / "search-autocomplete-home.png"))
+            box.press("ArrowDown")
+            assert page.evaluate("() => document.activeElement.textContent").startswith(
+                "Schaerbeek"
+            )
+            page.keyboard.press("Enter")
+            page.wait_for_url("**/id/municipality/21015?lang=en")
+            assert page.locator("h1").inner_text() == "Schaerbeek"
+
+            # the search page's box: type, click a suggestion
+            page.goto(live_url + "/search?lang=en")
+            page.locator("#search-q").press_sequentially("hub.bru", delay=40)
+            hub = page.locator("ul.autocomplete li a", has_text="hub.brussels").first
+            hub.wait_for(timeout=10_000)
+            page.screenshot(path=str(ARTIFACTS / "search-autocomplete.png"))
+            hub.click()
+            page.wait_for_url("**/id/organisation/hub-brussels?lang=en")
+            assert page.locator("h1").inner_text() == "hub.brussels"
+            page.screenshot(path=str(ARTIFACTS / "search-autocomplete-entity.png"))
+        finally:
+            browser.close()
     assert not problems, "\n".join(problems)
 
 
