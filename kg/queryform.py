@@ -1,12 +1,27 @@
-"""What a SPARQL request is, found from its text without evaluating it: the query form,
-and the SERVICE endpoints it would call (refused unless allowed: a public endpoint must
-not become a proxy to other hosts)."""
+"""What a SPARQL request is, found from its tokens without evaluating it: the query form,
+whether it names its own dataset (FROM, FROM NAMED), and the SERVICE endpoints it would
+call (refused unless allowed: a public endpoint must not become a proxy to other hosts).
+
+pyoxigraph exposes no parsed algebra, so this reads the text with ``kg.sparqllexer``,
+which follows the grammar's terminals: comments, strings and IRIs cannot hide a keyword,
+keywords match in any case, prefixed names resolve with the query's prefixes, the
+project's and BASE, and what cannot be read is refused. One ambiguity is left by the
+grammar itself: ``<`` is an IRI or the less-than operator depending on the parse, so
+``?a<'x')SERVICE?s#>`` reads two ways. ``guard`` removes it: every IRI is rewritten with
+``'``, ``#`` and the ``s`` of "service" as ``\\u`` escapes (the same IRI to the parser), so
+that neither reading can open a string or comment or contain the keyword there; the
+rewritten text is the one evaluated.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urljoin
 
 from kg.errors import QueryError
+from kg.sparqllexer import Token, position, tokens, unescape_iri, unescape_local
 
 # strings (long and short), IRIs, comments: removed before looking for keywords
 _LEXEMES = re.compile(
@@ -15,19 +30,19 @@ _LEXEMES = re.compile(
     r'|"(?:[^"\\\n]|\\.)*"'
     r"|'(?:[^'\\\n]|\\.)*'"
     r"|<[^<>\"{}|^`\\\s]*>"
-    r"|#[^\n]*",
+    r"|#[^\r\n]*",
 )
-_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
-_UPDATE = re.compile(
-    r"\b(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b", re.IGNORECASE
-)
-_SERVICE = re.compile(r"\bSERVICE\s+(?:SILENT\s+)?(\S+)", re.IGNORECASE)
+_UPDATE = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+#: what an IRI must not contain literally for both readings of ``<`` to agree
+_RISKY = re.compile(r"['#]|(?i:s)(?=(?i:ervice))")
 
 FORMS = {"SELECT": "solutions", "ASK": "boolean", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
 
 
 def _code(text: str) -> tuple[str, list[str]]:
-    """The text with strings, IRIs and comments blanked, and the IRIs in order."""
+    """The text with strings, IRIs and comments blanked, and the IRIs in order (a rough
+    view for messages about a saved query's text; checks use ``analyse``)."""
     iris: list[str] = []
 
     def blank(match: re.Match[str]) -> str:
@@ -40,27 +55,154 @@ def _code(text: str) -> tuple[str, list[str]]:
     return _LEXEMES.sub(blank, text), iris
 
 
-def query_form(text: str) -> str:
-    """ "solutions" (SELECT), "boolean" (ASK) or "graph" (CONSTRUCT, DESCRIBE)."""
-    code, _ = _code(text)
-    match = _FORM.search(code)
-    if match is None:
-        if _UPDATE.search(code):
+@dataclass(frozen=True)
+class Analysis:
+    form: str  # "solutions" (SELECT), "boolean" (ASK), "graph" (CONSTRUCT, DESCRIBE)
+    #: the text to evaluate: the query with its IRIs guarded (see the module's notes)
+    text: str
+    #: the query names its dataset (FROM / FROM NAMED)
+    declares_dataset: bool
+    #: the endpoint of each SERVICE, resolved; None for a variable
+    services: tuple[str | None, ...]
+
+
+def _resolve(base: str | None, iri: str) -> str:
+    if _SCHEME.match(iri) or base is None:
+        return iri
+    return urljoin(base, iri)
+
+
+@dataclass
+class _Prologue:
+    end: int  # index of the first token after it
+    base: str | None
+    prefixes: dict[str, str]
+
+
+def _is_namespace(token: Token) -> bool:
+    return token.kind == "pname" and token.text.endswith(":") and token.text.count(":") == 1
+
+
+def _prologue(text: str, toks: list[Token]) -> _Prologue:
+    """BASE and PREFIX declarations, each resolved against the BASE before it."""
+    i, base, declared = 0, None, {}
+    while i < len(toks) and toks[i].upper in ("BASE", "PREFIX"):
+        rest = toks[i + 1 : i + 3]
+        if toks[i].upper == "BASE" and rest and rest[0].kind == "iri":
+            base = _resolve(base, unescape_iri(rest[0].text[1:-1]))
+            i += 2
+        elif len(rest) == 2 and _is_namespace(rest[0]) and rest[1].kind == "iri":
+            declared[rest[0].text[:-1]] = _resolve(base, unescape_iri(rest[1].text[1:-1]))
+            i += 3
+        else:
             raise QueryError(
-                "this is a SPARQL update: send it as `update`, not `query` (it needs a token)"
+                f"error at {position(text, toks[i].start)}: write `BASE <iri>` or "
+                f"`PREFIX name: <iri>`"
             )
-        raise QueryError("not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
-    return FORMS[match.group(1).upper()]
+    return _Prologue(i, base, declared)
 
 
-def check_services(text: str, allowed: tuple[str, ...]) -> None:
-    """Refuse SERVICE calls to endpoints outside ``allowed``."""
-    code, iris = _code(text)
-    for match in _SERVICE.finditer(code):
-        target = match.group(1)
-        iri = iris[int(target[1:-1])] if re.fullmatch(r"<\d+>", target) else target
+def _form(toks: list[Token], start: int) -> str:
+    first = toks[start].upper if start < len(toks) else ""
+    if first in FORMS:
+        return FORMS[first]
+    if first in _UPDATE:
+        raise QueryError(
+            "this is a SPARQL update: send it as `update`, not `query` (it needs a token)"
+        )
+    raise QueryError("not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
+
+
+def _service_target(
+    text: str, toks: list[Token], at: int, prologue: _Prologue, prefixes: Mapping[str, str]
+) -> str | None:
+    k = at + 1
+    if k < len(toks) and toks[k].upper == "SILENT":
+        k += 1
+    target = toks[k] if k < len(toks) else None
+    where = position(text, toks[at].start)
+    if target is not None and target.kind == "var":
+        return None
+    if target is not None and target.kind == "iri":
+        return _resolve(prologue.base, unescape_iri(target.text[1:-1]))
+    if target is not None and target.kind == "pname":
+        prefix, _, local = target.text.partition(":")
+        namespace = prologue.prefixes.get(prefix, prefixes.get(prefix))
+        if namespace is None:
+            raise QueryError(f"error at {where}: SERVICE {target.text}: the prefix is not declared")
+        return namespace + unescape_local(local)
+    raise QueryError(f"error at {where}: SERVICE must be followed by the endpoint's IRI")
+
+
+def guard(text: str, toks: list[Token]) -> str:
+    """The text with every IRI's ``'``, ``#`` and "service" written as ``\\u`` escapes."""
+    parts: list[str] = []
+    last = 0
+    for token in toks:
+        if token.kind == "iri" and _RISKY.search(token.text):
+            parts.append(text[last : token.start])
+            parts.append(_RISKY.sub(lambda m: f"\\u{ord(m.group(0)):04X}", token.text))
+            last = token.start + len(token.text)
+    if not parts:
+        return text
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def analyse(text: str, prefixes: Mapping[str, str] | None = None) -> Analysis:
+    """Form, dataset and SERVICE endpoints of a query; ``prefixes`` are those the query
+    is evaluated with besides its own. Raises QueryError for what is not a query."""
+    toks = tokens(text)
+    prologue = _prologue(text, toks)
+    form = _form(toks, prologue.end)
+    services = tuple(
+        _service_target(text, toks, i, prologue, prefixes or {})
+        for i, token in enumerate(toks)
+        if token.upper == "SERVICE"
+    )
+    return Analysis(
+        form=form,
+        text=guard(text, toks),
+        declares_dataset=any(t.upper == "FROM" for t in toks),
+        services=services,
+    )
+
+
+def query_form(text: str) -> str:
+    """ "solutions" (SELECT), "boolean" (ASK) or "graph" (CONSTRUCT, DESCRIBE): the first
+    keyword after the prologue (PREFIX and BASE declarations, comments)."""
+    toks = tokens(text)
+    return _form(toks, _prologue(text, toks).end)
+
+
+def declares_dataset(text: str) -> bool:
+    """Whether the query names its dataset (FROM, FROM NAMED). False for what cannot be
+    read: the query parser then reports the error."""
+    if "from" not in text.lower():
+        return False
+    try:
+        return any(t.upper == "FROM" for t in tokens(text))
+    except QueryError:
+        return False
+
+
+def refuse_services(analysis: Analysis, allowed: tuple[str, ...]) -> None:
+    """Refuse SERVICE calls to endpoints outside ``allowed``, and to variables."""
+    for iri in analysis.services:
+        if iri is None:
+            raise QueryError(
+                "SERVICE with a variable is not allowed: name the endpoint with its IRI "
+                "(this endpoint calls only the endpoints its operator lists in KG_SERVICE_ALLOW)"
+            )
         if iri not in allowed:
             raise QueryError(
-                f"SERVICE {iri} is not allowed: this endpoint calls only the endpoints its "
+                f"SERVICE <{iri}> is not allowed: this endpoint calls only the endpoints its "
                 "operator lists in KG_SERVICE_ALLOW"
             )
+
+
+def check_services(
+    text: str, allowed: tuple[str, ...], prefixes: Mapping[str, str] | None = None
+) -> None:
+    """Refuse SERVICE calls to endpoints outside ``allowed`` (see ``analyse``)."""
+    refuse_services(analyse(text, prefixes), allowed)
