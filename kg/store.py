@@ -25,6 +25,7 @@ from pyoxigraph import (
 )
 
 from kg.errors import QueryError, StoreError
+from kg.queryform import declares_dataset
 
 Term = NamedNode | BlankNode | Literal | Triple
 QueryResult = QuerySolutions | QueryBoolean | Iterable[Triple]
@@ -42,8 +43,10 @@ class GraphStore(Protocol):
         default_graph: list[str] | None = None,
         named_graphs: list[str] | None = None,
     ) -> QueryResult:
-        """Run a query. The default graph is the union of all named graphs unless
-        ``default_graph`` names graphs. Values enter through ``substitutions``."""
+        """Run a query. The dataset is ``default_graph`` and ``named_graphs`` when given
+        (the protocol's dataset overrides the query's); else the query's own FROM and
+        FROM NAMED when it has any; else the union of all named graphs as the default
+        graph, and every named graph. Values enter through ``substitutions``."""
         ...
 
     def update(self, sparql: str, *, prefixes: Mapping[str, str] | None = None) -> None: ...
@@ -98,7 +101,8 @@ class EmbeddedStore:
         kwargs: dict[str, object] = {}
         if default_graph is not None:
             kwargs["default_graph"] = [NamedNode(g) for g in default_graph] or DefaultGraph()
-        else:
+        elif not declares_dataset(sparql):
+            # the union would override FROM: pyoxigraph's flag replaces the query's dataset
             kwargs["use_default_graph_as_union"] = True
         if named_graphs is not None:
             kwargs["named_graphs"] = [NamedNode(g) for g in named_graphs]
