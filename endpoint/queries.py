@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from endpoint.conneg import choose
 from endpoint.errors import BadRequest, NotAcceptable
 from kg.executor import QueryRun, WorkerPool
-from kg.queryform import check_services, query_form
+from kg.queryform import Analysis, analyse, refuse_services
 from kg.resultwriters import BY_KEY, BY_MEDIA, FORMATS, Format
 from kg.settings import Settings
 from kg.worker import Job
@@ -31,8 +31,10 @@ def offered(kind: str) -> list[str]:
 
 
 def pool(app: FastAPI) -> WorkerPool:
-    """The app's query workers, started on first use (so that importing or creating the
-    app starts no process) and closed at shutdown."""
+    """The app's query workers: started at start-up (``start``, from the lifespan), or on
+    first use where the app runs without one (so that importing or creating the app starts
+    no process), and closed at shutdown. Workers start in the background and take queries
+    once their store is open."""
     state = app.state
     with state.pool_lock:
         if state.pool is None:
@@ -43,6 +45,10 @@ def pool(app: FastAPI) -> WorkerPool:
                 warm=lambda: str(settings.store_path.resolve()),
             )
         return state.pool
+
+
+def start(app: FastAPI) -> None:
+    pool(app)
 
 
 def init(app: FastAPI) -> None:
@@ -117,7 +123,12 @@ def job_for(
 
 async def execute(request: Request, job: Job) -> QueryRun:
     settings: Settings = request.app.state.settings
-    return await run_in_threadpool(pool(request.app).start, job, settings.query_timeout)
+    return await run_in_threadpool(
+        pool(request.app).start,
+        job,
+        settings.query_timeout,
+        transfer_timeout=settings.transfer_timeout,
+    )
 
 
 def limit_headers(run: QueryRun, job: Job) -> dict[str, str]:
@@ -126,6 +137,13 @@ def limit_headers(run: QueryRun, job: Job) -> dict[str, str]:
         headers["X-SPARQL-Rows"] = str(run.rows)
         headers["X-SPARQL-Truncated"] = "true" if run.truncated else "false"
     return headers
+
+
+def head_response(media_type: str, headers: dict[str, str]) -> Response:
+    """The answer to HEAD: the headers of GET, no body, and no length (it is not known)."""
+    response = Response(media_type=media_type, headers=headers)
+    del response.headers["content-length"]
+    return response
 
 
 def stream(run: QueryRun, media_type: str, headers: dict[str, str]) -> Response:
@@ -143,19 +161,30 @@ async def answer(
     format_param: str | None = None,
     default_graph: list[str] | None = None,
     named_graphs: list[str] | None = None,
+    body: bool = True,
 ) -> Response:
-    """Everything between a query text and its HTTP response."""
+    """Everything between a query text and its HTTP response (``body=False``: HEAD, the
+    same status and headers)."""
     state = request.app.state
     settings: Settings = state.settings
-    kind = query_form(text)
-    check_services(text, settings.service_allow)
-    choice = negotiate(kind, accept, format_param)
-    job = job_for(settings, text, choice, state.prefixes, default_graph, named_graphs)
+    analysis: Analysis = await run_in_threadpool(analyse, text, state.prefixes)
+    refuse_services(analysis, settings.service_allow)  # before anything is evaluated
+    choice = negotiate(analysis.form, accept, format_param)
+    job = job_for(settings, analysis.text, choice, state.prefixes, default_graph, named_graphs)
     run = await execute(request, job)
+    if not choice.html and run.media_type != choice.media_type:
+        run.close()
+        raise NotAcceptable(
+            f"this query gives {run.kind} results, as {run.media_type}, not "
+            f"{choice.media_type}; ask for one of {', '.join(offered(run.kind))}"
+        )
     headers = limit_headers(run, job)
+    if not body:
+        run.close()
+        return head_response(choice.media_type, headers)
     if choice.html:
         return html_results(request, text, run, job, headers)
-    return stream(run, choice.media_type, headers)
+    return stream(run, run.media_type, headers)
 
 
 def html_results(

@@ -14,7 +14,7 @@ import os
 import pickle
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from multiprocessing.connection import Connection
@@ -25,10 +25,17 @@ from kg.worker import Job, main
 
 _CTX = get_context("forkserver")
 _CTX.set_forkserver_preload(["kg.worker"])
+#: workers in a row that failed to start before requests are refused instead of retried
+MAX_START_FAILURES = 3
+RETRY_START_AFTER = 10.0  # seconds
 
 
 class QueryTimeout(KgError):
     """The query ran past the time limit and was stopped."""
+
+
+class TransferCut(QueryTimeout):
+    """The answer was still being sent at the transfer limit and was cut."""
 
 
 class ServerBusy(KgError):
@@ -56,7 +63,7 @@ class _Worker:
 class QueryRun:
     """A query in flight: its kind and media type, the first chunks of its body, and the
     rest as an iterator. ``rows`` and ``truncated`` are known when the whole body fitted
-    in the first chunks (``finished``)."""
+    in the first chunks (``finished``). ``close`` gives the worker up without reading on."""
 
     kind: str
     media_type: str
@@ -65,6 +72,7 @@ class QueryRun:
     rows: int = 0
     truncated: bool = False
     rest: Iterator[bytes] = field(default_factory=lambda: iter(()))
+    close: Callable[[], None] = lambda: None
 
 
 class WorkerPool:
@@ -74,17 +82,27 @@ class WorkerPool:
         max_size: int = 16,
         nice_after: float = 0.5,
         warm: Callable[[], str | None] = lambda: None,
+        start_limit: float = 60.0,
     ) -> None:
-        """``warm`` says which store new workers open before their first query."""
+        """``warm`` says which store new workers open before they report ready; a worker
+        joins the idle ones only then, so that opening a store never counts against a
+        query's time limit. ``start_limit`` bounds how long a worker may take to start."""
         self.size, self.max_size, self.nice_after = size, max_size, nice_after
+        self.start_limit = start_limit
         self._warm = warm
         self._idle: list[_Worker] = []
         self._busy = 0
+        self._starting = 0  # spawned, not ready yet
+        self._waiting = 0  # requests waiting for a worker
         self._niced = 0  # busy workers running long queries at lowered priority
+        self._failures = 0  # workers in a row that could not start
+        self._failure = ""
+        self._failed_at = 0.0
         self._cond = threading.Condition()
         self._closed = False
-        for _ in range(size):
-            self._idle.append(self._spawn())
+        with self._cond:
+            for _ in range(size):
+                self._start_one()
 
     def _spawn(self) -> _Worker:
         parent, child = _CTX.Pipe()
@@ -95,33 +113,87 @@ class WorkerPool:
         child.close()
         return _Worker(process, parent)
 
+    def _start_one(self) -> None:
+        """Start a worker in the background (call with the lock held)."""
+        self._starting += 1
+        threading.Thread(target=self._boot, daemon=True, name="kg-worker-start").start()
+
+    def _boot(self) -> None:
+        worker: _Worker | None = None
+        ready = False
+        failure = "it did not report ready"
+        try:
+            worker = self._spawn()
+            if worker.conn.poll(self.start_limit):
+                ready = worker.conn.recv() == ("ready",)
+        except Exception as err:  # reported to the requests that wait, never a spawn loop
+            failure = f"{type(err).__name__}: {err}".splitlines()[0]
+        with self._cond:
+            self._starting -= 1
+            keep = worker is not None and ready and not self._closed
+            if keep and worker is not None:
+                self._idle.append(worker)
+                self._failures = 0
+            elif not self._closed:
+                self._failures += 1
+                self._failure, self._failed_at = failure, time.monotonic()
+            self._cond.notify_all()
+        if worker is not None and not keep:
+            worker.kill()
+
+    def _failing(self) -> bool:
+        """Workers keep failing to start: wait a while before trying again (lock held)."""
+        recent = time.monotonic() - self._failed_at < RETRY_START_AFTER
+        return self._failures >= MAX_START_FAILURES and recent
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Wait until no worker is starting any more; True when one is idle."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._starting and not self._closed:
+                if not self._cond.wait(max(0.0, deadline - time.monotonic())):
+                    break
+            return bool(self._idle)
+
     @property
     def pids(self) -> list[int]:
         with self._cond:
             return [w.process.pid for w in self._idle if w.process.pid is not None]
 
-    def _acquire(self, deadline: float) -> _Worker:
+    def _acquire(self, timeout: float) -> _Worker:
+        """An idle, ready worker. Waits up to ``timeout`` while all are busy, and longer
+        (up to ``start_limit``) while one is starting."""
+        arrived = time.monotonic()
         with self._cond:
-            while True:
-                if self._closed:
-                    raise ServerBusy("the query service is shutting down")
-                if self._idle:
-                    self._busy += 1
-                    return self._idle.pop()
-                if self._busy < self.max_size:
-                    self._busy += 1
-                    break
-                if not self._cond.wait(timeout=max(0.0, deadline - time.monotonic())):
-                    raise ServerBusy(
-                        f"all {self.max_size} query workers stayed busy: try again shortly"
+            self._waiting += 1
+            try:
+                while True:
+                    if self._closed:
+                        raise ServerBusy("the query service is shutting down")
+                    if self._idle:
+                        self._busy += 1
+                        return self._idle.pop()
+                    if self._failing() and not self._starting:
+                        raise WorkerCrashed(
+                            f"the query workers cannot start ({self._failure}); "
+                            "the server log says more: try again later"
+                        )
+                    total = len(self._idle) + self._busy + self._starting
+                    if total < self.max_size and self._starting < self._waiting:
+                        self._start_one()
+                    limit = arrived + (
+                        max(timeout, self.start_limit) if self._starting else timeout
                     )
-        try:
-            return self._spawn()
-        except BaseException:
-            with self._cond:
-                self._busy -= 1
-                self._cond.notify()
-            raise
+                    remaining = limit - time.monotonic()
+                    if remaining <= 0:
+                        raise ServerBusy(
+                            "the query workers are still starting: try again in a moment"
+                            if self._starting
+                            else f"all {self.max_size} query workers stayed busy: try again shortly"
+                        )
+                    self._cond.wait(timeout=remaining)
+            finally:
+                self._waiting -= 1
 
     def _release(self, worker: _Worker, healthy: bool) -> None:
         keep = healthy and not worker.niced and not self._closed
@@ -139,41 +211,50 @@ class WorkerPool:
             self._cond.notify()
         if not keep:
             worker.kill()
-            threading.Thread(target=self._replenish, daemon=True).start()
+            self._replenish()
 
     def _replenish(self) -> None:
         """Keep ``size`` warm workers for ordinary queries: after a worker was ended, and
-        when one starts a long query (it no longer counts), start one in the background."""
+        when one starts a long query (it no longer counts), start one in the background;
+        it joins the idle ones when it is ready."""
         with self._cond:
-            ordinary = len(self._idle) + self._busy - self._niced
+            ordinary = len(self._idle) + self._busy + self._starting - self._niced
+            total = len(self._idle) + self._busy + self._starting
             if (
-                self._closed
-                or ordinary >= self.size
-                or self._busy + len(self._idle) >= self.max_size
+                not self._closed
+                and ordinary < self.size
+                and total < self.max_size
+                and not self._failing()
             ):
-                return
-        worker = self._spawn()
-        with self._cond:
-            if self._closed or len(self._idle) >= self.size:
-                keep = False
-            else:
-                self._idle.append(worker)
-                keep = True
-                self._cond.notify()
-        if not keep:
-            worker.kill()
+                self._start_one()
 
-    def stream(self, job: Job, timeout: float) -> Iterator[tuple[object, ...]]:
+    def stream(
+        self, job: Job, timeout: float, transfer_timeout: float | None = None
+    ) -> Generator[tuple[object, ...], None, None]:
         """Yield ("head", kind, media), ("chunk", bytes)…, then ("end", rows, truncated).
-        Raises QueryError, QueryTimeout or ServerBusy."""
+        Raises QueryError, QueryTimeout or ServerBusy.
+
+        ``timeout`` runs from the moment a ready worker takes the job until the first
+        body bytes arrive; from then on the answer may take until ``transfer_timeout``
+        (from the same moment) to arrive. A body cut after it started is closed with the
+        format's closing note where it has one, and otherwise broken off (raises)."""
+        worker = self._acquire(timeout)
         started = time.monotonic()
         deadline = started + timeout
-        worker = self._acquire(deadline)
+        transfer_deadline = started + max(timeout, transfer_timeout or timeout)
         healthy = False
+        body = complete = False
+        closing: bytes | None = None
         try:
             worker.conn.send(job)
             while True:
-                if not self._wait(worker, started, deadline):
+                if not self._wait(worker, started, transfer_deadline if body else deadline):
+                    if body:
+                        raise TransferCut(
+                            f"the answer was still being sent after the "
+                            f"{transfer_deadline - started:g} s transfer limit and was cut; "
+                            "ask for less (LIMIT, OFFSET) or use the data dumps"
+                        )
                     raise QueryTimeout(
                         f"the query ran longer than the {timeout:g} s limit and was stopped; "
                         "narrow it down (LIMIT, more specific patterns) or use the data dumps"
@@ -184,8 +265,11 @@ class WorkerPool:
                     raise WorkerCrashed(
                         "the query worker ended unexpectedly (out of memory?); try a smaller query"
                     ) from None
-                if raw[:1] == b"C":
-                    yield ("chunk", raw[1:])
+                if raw[:1] in (b"C", b"L"):
+                    body = True
+                    complete = raw[:1] == b"L"
+                    if len(raw) > 1:
+                        yield ("chunk", raw[1:])
                     continue
                 message = pickle.loads(raw)
                 if message[0] == "error":
@@ -195,7 +279,17 @@ class WorkerPool:
                     healthy = True  # before the yield: the caller may stop iterating here
                     yield message
                     return
-                yield message
+                if message[0] == "head":
+                    closing = message[3]
+                    yield message[:3]
+        except KgError:
+            if not body:
+                raise
+            if complete:  # every byte is out; only the end message is missing
+                return
+            if closing is None:
+                raise
+            yield ("chunk", closing)
         finally:
             self._release(worker, healthy)
 
@@ -217,14 +311,20 @@ class WorkerPool:
                 worker.niced = True
                 with self._cond:
                     self._niced += 1
-                threading.Thread(target=self._replenish, daemon=True).start()
+                self._replenish()
 
-    def start(self, job: Job, timeout: float, prefetch: int = 4 * 1024 * 1024) -> QueryRun:
+    def start(
+        self,
+        job: Job,
+        timeout: float,
+        prefetch: int = 4 * 1024 * 1024,
+        transfer_timeout: float | None = None,
+    ) -> QueryRun:
         """Run until the head and up to ``prefetch`` bytes of body (or the end) are known.
         Blocking: call it from a thread."""
-        messages = self.stream(job, timeout)
+        messages = self.stream(job, timeout, transfer_timeout)
         head = next(messages)
-        run = QueryRun(kind=str(head[1]), media_type=str(head[2]))
+        run = QueryRun(kind=str(head[1]), media_type=str(head[2]), close=messages.close)
         size = 0
         for message in messages:
             if message[0] == "chunk":

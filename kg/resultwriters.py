@@ -4,6 +4,18 @@ pyoxigraph serialises whole results; these write row by row to any ``write(bytes
 sink, stop cleanly at a row boundary when a cap is reached (the document stays valid),
 and report whether they truncated. SELECT/ASK: SPARQL JSON, XML, CSV, TSV.
 CONSTRUCT/DESCRIBE: every RDF syntax pyoxigraph writes.
+
+A truncated answer says so in its body wherever the format has room for a note: SPARQL
+JSON a ``"truncated": true`` member, SPARQL XML, RDF/XML, Turtle, TriG, N-Triples and
+N-Quads a comment. CSV, TSV and JSON-LD have no room: their HTTP headers say it, when the
+answer fitted in the part held before the headers went out.
+
+SPARQL JSON puts the member before ``results``, because pyoxigraph's parser (and so
+Oxigraph's SERVICE) refuses anything after the bindings: the writer holds the rows back
+(``hold`` bytes) until it knows the end. An answer larger than that is written results
+first, ``{"results": …, "head": …, "truncated": true}``, which parsers accept in any
+order (pyoxigraph then buffers it). Every ``write`` is whole rows, so a document cut after
+any write is closed by ``closing`` (the query workers rely on it).
 """
 
 from __future__ import annotations
@@ -55,6 +67,33 @@ BY_MEDIA = {f.media_type: f for f in FORMATS}
 class Outcome:
     rows: int = 0
     truncated: bool = False
+
+
+#: SPARQL JSON rows held back to put the truncation note before them (see the module's notes)
+HOLD = 4 * 1024 * 1024
+NOTE = (
+    "truncated: the answer has more than this server returns at once (row or byte cap, or "
+    "the transfer limit); page with LIMIT and OFFSET, or use the data dumps"
+)
+
+
+class _Tally:
+    """Passes writes to the sink, counting them and the bytes a writer holds back."""
+
+    def __init__(self, sink: Sink) -> None:
+        self.sink, self.total = sink, 0
+
+    def write(self, data: bytes) -> int:
+        self.sink.write(data)
+        self.total += len(data)
+        return len(data)
+
+    def flush(self) -> None:  # pyoxigraph's serialize flushes its output
+        pass
+
+
+def _within(budget: Budget, tally: _Tally, max_bytes: int | None) -> Budget:
+    return lambda: budget() and (max_bytes is None or tally.total < max_bytes)
 
 
 # --- terms ------------------------------------------------------------------------------
@@ -130,20 +169,39 @@ Budget = Callable[[], bool]  # True while the byte budget allows one more row
 
 
 def write_solutions(
-    solutions: QuerySolutions, fmt: Format, sink: Sink, max_rows: int, budget: Budget
+    solutions: QuerySolutions,
+    fmt: Format,
+    sink: Sink,
+    max_rows: int,
+    budget: Budget,
+    *,
+    max_bytes: int | None = None,
 ) -> Outcome:
+    """``budget`` is asked before each row; ``max_bytes``, when given, caps the bytes the
+    writer produced (held ones included) and lets SPARQL JSON hold rows back for its note."""
     names = [v.value for v in solutions.variables]
-    rows = _capped(solutions, max_rows, budget)
+    tally = _Tally(sink)
+    rows = _capped(solutions, max_rows, _within(budget, tally, max_bytes))
     if fmt.key == "json":
-        return _json_solutions(names, rows, sink)
+        return _json_solutions(names, rows, tally, HOLD if max_bytes is not None else 0)
     if fmt.key == "xml":
-        return _xml_solutions(names, rows, sink)
+        return _xml_solutions(names, rows, tally)
     if fmt.key == "csv":
-        return _lines(",".join(_csv_field(n) for n in names), rows, names, sink, _csv_field, ",")
+        return _lines(",".join(_csv_field(n) for n in names), rows, names, tally, _csv_field, ",")
     if fmt.key == "tsv":
         header = "\t".join(f"?{n}" for n in names)
-        return _lines(header, rows, names, sink, _tsv_field, "\t")
+        return _lines(header, rows, names, tally, _tsv_field, "\t")
     raise ValueError(f"{fmt.key} is not a format for SELECT results")
+
+
+def closing(fmt: Format, names: list[str]) -> bytes | None:
+    """What ends a SELECT document cut after any write, saying it was cut; None for the
+    formats that cannot say it (CSV, TSV): there the transfer is broken off instead."""
+    if fmt.key == "json":  # a cut document is always results first (see the notes)
+        return ('\n]},"head":{"vars":' + json.dumps(names) + '},"truncated":true}\n').encode()
+    if fmt.key == "xml":
+        return f"</results></sparql>\n<!-- {NOTE} -->\n".encode()
+    return None
 
 
 class _capped:
@@ -162,18 +220,39 @@ class _capped:
             yield row
 
 
-def _json_solutions(names: list[str], rows: _capped, sink: Sink) -> Outcome:
-    sink.write(('{"head":{"vars":' + json.dumps(names) + '},"results":{"bindings":[').encode())
+def _json_solutions(names: list[str], rows: _capped, sink: _Tally, hold: int) -> Outcome:
+    head = '"head":{"vars":' + json.dumps(names) + "}"
+    held: bytearray | None = bytearray() if hold > 0 else None
+    results_first = False
+    if held is None:
+        sink.write(("{" + head + ',"results":{"bindings":[').encode())
     sep = "\n"
     for row in rows:
         binding = {n: _json_term(row[n]) for n in names if row[n] is not None}  # type: ignore[index]
-        sink.write((sep + json.dumps(binding, ensure_ascii=False)).encode())
+        piece = (sep + json.dumps(binding, ensure_ascii=False)).encode()
         sep = ",\n"
-    sink.write(b"\n]}}\n")
+        if held is None:
+            sink.write(piece)
+            continue
+        held += piece
+        sink.total += len(piece)
+        if len(held) >= hold:  # too large to wait for the end: results first, head after
+            sink.total -= len(held)
+            sink.write(b'{"results":{"bindings":[' + bytes(held))
+            held, results_first = None, True
+    note = ',"truncated":true' if rows.outcome.truncated else ""
+    if held is not None:
+        sink.total -= len(held)
+        start = "{" + head + note + ',"results":{"bindings":['
+        sink.write(start.encode() + bytes(held) + b"\n]}}\n")
+    elif results_first:
+        sink.write(("\n]}," + head + note + "}\n").encode())
+    else:
+        sink.write(b"\n]}}\n")
     return rows.outcome
 
 
-def _xml_solutions(names: list[str], rows: _capped, sink: Sink) -> Outcome:
+def _xml_solutions(names: list[str], rows: _capped, sink: _Tally) -> Outcome:
     head = "".join(f"<variable name={quoteattr(n)}/>" for n in names)
     sink.write(
         (
@@ -188,9 +267,10 @@ def _xml_solutions(names: list[str], rows: _capped, sink: Sink) -> Outcome:
             if row[n] is not None  # type: ignore[index]
         )
         sink.write(f"<result>{cells}</result>\n".encode())
-    sink.write(b"</results></sparql>\n")
+    end = "</results></sparql>\n"
     if rows.outcome.truncated:
-        sink.write(b"<!-- truncated: the result has more rows than the server returns -->\n")
+        end += f"<!-- {NOTE} -->\n"
+    sink.write(end.encode())
     return rows.outcome
 
 
@@ -198,7 +278,7 @@ def _lines(
     header: str,
     rows: _capped,
     names: list[str],
-    sink: Sink,
+    sink: _Tally,
     field: Callable[[object], str],
     sep: str,
 ) -> Outcome:
@@ -235,14 +315,23 @@ def write_triples(
     max_rows: int,
     budget: Budget,
     prefixes: Mapping[str, str] | None = None,
+    *,
+    max_bytes: int | None = None,
 ) -> Outcome:
+    """A truncated answer ends with a comment in the syntaxes that have comments."""
     assert fmt.rdf is not None
-    capped = _capped(triples, max_rows, budget)
+    tally = _Tally(sink)
+    capped = _capped(triples, max_rows, _within(budget, tally, max_bytes))
     pretty = fmt.rdf in (RdfFormat.TURTLE, RdfFormat.TRIG, RdfFormat.RDF_XML)
     serialize(
         capped,  # type: ignore[arg-type]
-        sink,  # type: ignore[arg-type]
+        tally,  # type: ignore[arg-type]
         fmt.rdf,
         prefixes=dict(prefixes) if pretty and prefixes else None,
     )
+    if capped.outcome.truncated:
+        if fmt.rdf == RdfFormat.RDF_XML:
+            tally.write(f"\n<!-- {NOTE} -->\n".encode())
+        elif fmt.rdf != RdfFormat.JSON_LD:
+            tally.write(f"\n# {NOTE}\n".encode())
     return capped.outcome

@@ -42,6 +42,9 @@ class Settings:
     keep_stores: int = 1
     #: seconds a query may run before it is stopped [KG_QUERY_TIMEOUT]
     query_timeout: float = 10.0
+    #: seconds an answer may take to send once its first bytes are out; the answer is
+    #: then cut (closed with a note where the format allows one) [KG_TRANSFER_TIMEOUT]
+    transfer_timeout: float = 300.0
     #: rows (or triples) a query answer holds at most; more is truncated [KG_MAX_ROWS]
     max_rows: int = 10_000
     #: bytes a query answer holds at most; more is truncated [KG_MAX_RESPONSE_BYTES]
@@ -115,6 +118,7 @@ _ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "KG_WORKERS": ("workers", int),
     "KG_KEEP_STORES": ("keep_stores", int),
     "KG_QUERY_TIMEOUT": ("query_timeout", float),
+    "KG_TRANSFER_TIMEOUT": ("transfer_timeout", float),
     "KG_MAX_ROWS": ("max_rows", int),
     "KG_MAX_RESPONSE_BYTES": ("max_response_bytes", int),
     "KG_MAX_REQUEST_BYTES": ("max_request_bytes", int),

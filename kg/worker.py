@@ -1,9 +1,17 @@
 """A query worker process: evaluates one query at a time on its read-only store and streams
-the serialised result back in chunks. The parent can end it at any moment (time limit)."""
+the serialised result back in chunks. The parent can end it at any moment (time limit).
+
+Messages to the parent: ``("ready",)`` once the store is open; per job ``("head", kind,
+media type, closing)``, body chunks (``C`` + bytes, the last one ``L`` + bytes), then
+``("end", rows, truncated)`` or ``("error", type, message)``. A chunk is always whole
+writes of the result writer, so ``closing`` (bytes that end a document cut after any
+``C`` chunk, or None) applies wherever the parent has to stop; the bytes that complete the
+document only ever come in the ``L`` chunk."""
 
 from __future__ import annotations
 
 import contextlib
+import re
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -12,10 +20,21 @@ from pyoxigraph import QueryBoolean, QuerySolutions
 
 from kg.binding import from_ntriples
 from kg.errors import KgError
-from kg.resultwriters import BY_KEY, Outcome, write_boolean, write_solutions, write_triples
+from kg.resultwriters import (
+    BY_KEY,
+    Outcome,
+    closing,
+    write_boolean,
+    write_solutions,
+    write_triples,
+)
 from kg.store import EmbeddedStore
 
 CHUNK = 64 * 1024
+#: a query that may call another endpoint: its errors may carry that endpoint's answer
+_MAY_CALL_OUT = re.compile("service", re.IGNORECASE)
+#: the query parser's own messages, which never quote anything but the query
+_PARSER_MESSAGE = re.compile(r"error at \d+:\d+: expected [^\n]{0,500}")
 
 
 @dataclass(frozen=True)
@@ -34,7 +53,8 @@ class Job:
 
 
 class ChunkSink:
-    """Buffers writes and sends them to the parent in chunks of about 64 KiB."""
+    """Buffers writes and sends them to the parent in chunks of about 64 KiB, each made of
+    whole writes; the last write stays until ``finish`` sends it as the ``L`` chunk."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -42,16 +62,16 @@ class ChunkSink:
         self.written = 0
 
     def write(self, data: bytes) -> int:
-        self.buffer += data
-        self.written += len(data)
         if len(self.buffer) >= CHUNK:
-            self.flush()
-        return len(data)
-
-    def flush(self) -> None:
-        if self.buffer:
             self.conn.send_bytes(b"C" + bytes(self.buffer))
             self.buffer.clear()
+        self.buffer += data
+        self.written += len(data)
+        return len(data)
+
+    def finish(self) -> None:
+        self.conn.send_bytes(b"L" + bytes(self.buffer))
+        self.buffer.clear()
 
 
 def _run(store: EmbeddedStore, job: Job, conn: Connection) -> None:
@@ -70,18 +90,37 @@ def _run(store: EmbeddedStore, job: Job, conn: Connection) -> None:
     outcome: Outcome
     if isinstance(result, QueryBoolean):
         fmt = BY_KEY[job.solutions_format]
-        conn.send(("head", "boolean", fmt.media_type))
+        conn.send(("head", "boolean", fmt.media_type, None))
         outcome = write_boolean(bool(result), fmt, sink)
     elif isinstance(result, QuerySolutions):
         fmt = BY_KEY[job.solutions_format]
-        conn.send(("head", "solutions", fmt.media_type))
-        outcome = write_solutions(result, fmt, sink, job.max_rows, budget)
+        names = [v.value for v in result.variables]
+        conn.send(("head", "solutions", fmt.media_type, closing(fmt, names)))
+        outcome = write_solutions(result, fmt, sink, job.max_rows, budget, max_bytes=job.max_bytes)
     else:
         fmt = BY_KEY[job.graph_format]
-        conn.send(("head", "graph", fmt.media_type))
-        outcome = write_triples(result, fmt, sink, job.max_rows, budget, job.prefixes)
-    sink.flush()
+        conn.send(("head", "graph", fmt.media_type, None))
+        outcome = write_triples(
+            result, fmt, sink, job.max_rows, budget, job.prefixes, max_bytes=job.max_bytes
+        )
+    sink.finish()
     conn.send(("end", outcome.rows, outcome.truncated))
+
+
+def failure(err: Exception, text: str) -> str:
+    """The message an evaluation error is reported with. When the query may have called
+    another endpoint, only the query parser's own messages are passed on: anything else
+    may quote that endpoint's answer, which this server must not relay."""
+    message = str(err)
+    if not _MAY_CALL_OUT.search(text):
+        return message if isinstance(err, KgError) else f"{type(err).__name__}: {message}"
+    if _PARSER_MESSAGE.fullmatch(message):
+        return message
+    return (
+        f"the query failed while evaluating it ({type(err).__name__}); a SERVICE call or the "
+        "answer of the endpoint it called may be the cause, whose text is not shown here: "
+        "try the SERVICE part on that endpoint directly"
+    )
 
 
 def main(conn: Connection, warm: str | None = None) -> None:
@@ -92,6 +131,7 @@ def main(conn: Connection, warm: str | None = None) -> None:
     if warm is not None and Path(warm).is_dir():
         with contextlib.suppress(KgError):
             stores[warm] = EmbeddedStore.open(Path(warm), read_only=True)
+    conn.send(("ready",))
     while True:
         try:
             job = conn.recv()
@@ -105,6 +145,6 @@ def main(conn: Connection, warm: str | None = None) -> None:
                 stores[job.store_path] = EmbeddedStore.open(Path(job.store_path), read_only=True)
             _run(stores[job.store_path], job, conn)
         except KgError as err:
-            conn.send(("error", type(err).__name__, str(err)))
+            conn.send(("error", type(err).__name__, failure(err, job.text)))
         except Exception as err:  # evaluation errors: reported, the worker lives on
-            conn.send(("error", "QueryError", f"{type(err).__name__}: {err}"))
+            conn.send(("error", "QueryError", failure(err, job.text)))
