@@ -7,10 +7,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.templating import Jinja2Templates
 
 from endpoint import (
+    cors,
     editor,
     errors,
     kpi,
@@ -32,6 +32,9 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # the query workers start with the server, not with its first query: each opens the
+    # store before it takes a query, so no query's time limit pays for that
+    queries.start(app)
     yield
     queries.close(app)
 
@@ -55,10 +58,10 @@ def create_app(settings: Settings) -> FastAPI:
     # reads are open to browser clients everywhere (YASGUI elsewhere, other maps);
     # writes still need the token, which browsers do not send cross-site by themselves
     app.add_middleware(
-        CORSMiddleware,
+        cors.Cors,
         allow_origins=["*"],
-        allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
-        allow_headers=["Accept", "Content-Type", "Authorization"],
+        allow_methods=list(cors.METHODS),
+        allow_headers=list(cors.HEADERS),
         expose_headers=["X-SPARQL-Rows", "X-SPARQL-Truncated", "X-SPARQL-Max-Rows", "Link"],
     )
     app.include_router(sparql.router)

@@ -1,11 +1,25 @@
-"""The SPARQL 1.1 Service Description of /sparql, as RDF by content negotiation."""
+"""The SPARQL 1.1 Service Description of /sparql: RDF by content negotiation, and the
+figures a page for people shows (``endpoint/templates/service.html``).
+
+Counts are distinct triples, as in the VoID description and the dumps: a triple stated in
+two named graphs counts once in the default graph (their union) and once in each graph."""
 
 from __future__ import annotations
 
-from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, serialize
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions, RdfFormat, Triple, serialize
 
 from kg.settings import Settings
-from kg.store import GraphStore
+from kg.store import COUNT_QUADS, GraphStore
+from kg.void import DESCRIPTION_PATH
+
+#: Distinct triples of the union of all named graphs (the default graph).
+DISTINCT_TRIPLES = (
+    "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }"
+)
+RDFS_SEE_ALSO = "http://www.w3.org/2000/01/rdf-schema#seeAlso"
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS_NS = "http://www.w3.org/ns/formats/"
@@ -33,7 +47,38 @@ RDF_MEDIA = {
 }
 
 
-def description(settings: Settings, store: GraphStore, endpoint_url: str) -> list[Triple]:
+@dataclass(frozen=True)
+class Figures:
+    triples: int  # distinct triples in the default graph
+    graphs: dict[str, int]  # named graph -> triples
+
+
+def figures(store: GraphStore) -> Figures:
+    rows = store.query(DISTINCT_TRIPLES)
+    assert isinstance(rows, QuerySolutions)
+    triples = sum(int(row["n"].value) for row in rows)
+    per_graph = store.query(COUNT_QUADS)
+    assert isinstance(per_graph, QuerySolutions)
+    graphs = {row["g"].value: int(row["n"].value) for row in per_graph}
+    return Figures(triples, dict(sorted(graphs.items())))
+
+
+def void_url(endpoint_url: str) -> str:
+    return urljoin(endpoint_url, "/" + DESCRIPTION_PATH)
+
+
+@dataclass(frozen=True)
+class Description:
+    triples: list[Triple]
+    figures: Figures
+
+
+def describe(settings: Settings, store: GraphStore, endpoint_url: str) -> Description:
+    counted = figures(store)
+    return Description(description(settings, counted, endpoint_url), counted)
+
+
+def description(settings: Settings, counted: Figures, endpoint_url: str) -> list[Triple]:
     service = NamedNode(endpoint_url)
     out: list[Triple] = []
 
@@ -61,11 +106,15 @@ def description(settings: Settings, store: GraphStore, endpoint_url: str) -> lis
         Literal(
             "The default graph is the union of all named graphs; each source file is a named "
             f"graph. Queries stop after {settings.query_timeout:g} s and answer at most "
-            f"{settings.max_rows} rows.",
+            f"{settings.max_rows} rows; an answer takes at most "
+            f"{settings.transfer_timeout:g} s to send.",
             language="en",
         ),
     )
+    void = NamedNode(void_url(endpoint_url))
+    add(service, RDFS_SEE_ALSO, void)
     dataset = NamedNode(settings.base + "id/dataset/kg")
+    add(dataset, RDFS_SEE_ALSO, void)
     add(service, SD + "defaultDataset", dataset)
     add(dataset, str(RDF_TYPE.value), NamedNode(SD + "Dataset"))
     add(dataset, str(RDF_TYPE.value), NamedNode(VOID + "Dataset"))
@@ -73,8 +122,8 @@ def description(settings: Settings, store: GraphStore, endpoint_url: str) -> lis
     default = BlankNode("defaultGraph")
     add(dataset, SD + "defaultGraph", default)
     add(default, str(RDF_TYPE.value), NamedNode(SD + "Graph"))
-    add(default, VOID + "triples", Literal(store.triple_count()))
-    for graph in store.named_graphs():
+    add(default, VOID + "triples", Literal(counted.triples))
+    for graph, triples in counted.graphs.items():
         named = BlankNode()
         add(dataset, SD + "namedGraph", named)
         add(named, str(RDF_TYPE.value), NamedNode(SD + "NamedGraph"))
@@ -82,12 +131,18 @@ def description(settings: Settings, store: GraphStore, endpoint_url: str) -> lis
         inner = BlankNode()
         add(named, SD + "graph", inner)
         add(inner, str(RDF_TYPE.value), NamedNode(SD + "Graph"))
-        add(inner, VOID + "triples", Literal(store.triple_count(graph)))
+        add(inner, VOID + "triples", Literal(triples))
     return out
 
 
 def render(triples: list[Triple], media_type: str) -> bytes:
-    prefixes = {"sd": SD, "void": VOID, "formats": FORMATS_NS, "dct": DCT}
+    prefixes = {
+        "sd": SD,
+        "void": VOID,
+        "formats": FORMATS_NS,
+        "dct": DCT,
+        "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    }
     fmt = RDF_MEDIA[media_type]
     pretty = fmt in (RdfFormat.TURTLE, RdfFormat.RDF_XML)
     return serialize(triples, format=fmt, prefixes=prefixes if pretty else None) or b""

@@ -7,14 +7,17 @@ from __future__ import annotations
 import os
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pyoxigraph import NamedNode
+from starlette.concurrency import run_in_threadpool
 
 from endpoint import queries, service, writes
 from endpoint.conneg import choose
 from endpoint.errors import BadRequest, NotAcceptable
+from endpoint.i18n import context, vary
 from endpoint.params import read_body, read_params
 from kg.errors import NotFound
+from kg.resultwriters import BY_MEDIA, FORMATS
 from kg.settings import Settings
 
 router = APIRouter()
@@ -23,6 +26,14 @@ router = APIRouter()
 GRAPH_CONTENT = "CONSTRUCT WHERE { ?s ?p ?o }"
 
 
+def bodiless(response: Response) -> Response:
+    """The answer to HEAD: the status and headers (length included) of GET, no body."""
+    head = Response(status_code=response.status_code)
+    head.raw_headers = list(response.raw_headers)
+    return head
+
+
+@router.head("/sparql", include_in_schema=False)
 @router.post(
     "/sparql",
     operation_id="sparql_post",
@@ -43,7 +54,8 @@ async def sparql(request: Request) -> Response:
     if params.query is None:
         if request.method == "POST":
             raise BadRequest("no query: send it as the `query` parameter or the request body")
-        return service_description(request)
+        described = await service_description(request, params.format)
+        return bodiless(described) if request.method == "HEAD" else described
     default_graph, named_graphs = queries.dataset(params.default_graph_uri, params.named_graph_uri)
     return await queries.answer(
         request,
@@ -52,18 +64,13 @@ async def sparql(request: Request) -> Response:
         format_param=params.format,
         default_graph=default_graph,
         named_graphs=named_graphs,
+        body=request.method != "HEAD",
     )
 
 
-def service_description(request: Request) -> Response:
-    offered = [*service.RDF_MEDIA, queries.HTML]
-    media = choose(request.headers.get("accept"), offered)
-    if media is None:
-        raise NotAcceptable(f"the service description is available as {', '.join(offered)}")
-    if media == queries.HTML:
-        return RedirectResponse("/query", status_code=303)
+def _description(request: Request) -> service.Description:
+    """The service description of the serving store, computed once per build."""
     state = request.app.state
-    store = state.holder.get()
     url = str(request.url_for("sparql"))
     key = (
         os.readlink(state.settings.store_path) if state.settings.store_path.is_symlink() else "",
@@ -71,9 +78,63 @@ def service_description(request: Request) -> Response:
     )
     cache = state.service_cache
     if key not in cache:
+        fresh = service.describe(state.settings, state.holder.get(), url)
         cache.clear()
-        cache[key] = service.description(state.settings, store, url)
-    return Response(service.render(cache[key], media), media_type=media, headers={"Vary": "Accept"})
+        cache[key] = fresh
+    described: service.Description = cache[key]
+    return described
+
+
+async def service_description(request: Request, format_param: str | None) -> Response:
+    """RDF for machines; for people (text/html) a page in their language saying what the
+    endpoint offers, with links to the VoID description, the dumps and the editor."""
+    offered = [*service.RDF_MEDIA, queries.HTML]
+    if format_param:
+        wanted = BY_MEDIA.get(format_param) or next(
+            (f for f in FORMATS if f.key == format_param), None
+        )
+        media = queries.HTML if format_param in ("html", queries.HTML) else None
+        if wanted is not None and wanted.media_type in service.RDF_MEDIA:
+            media = wanted.media_type
+        if media is None:
+            keys = ", ".join(f.key for f in FORMATS if f.media_type in service.RDF_MEDIA)
+            raise NotAcceptable(
+                f"format={format_param}: the service description is available as {keys}, html"
+            )
+    else:
+        media = choose(request.headers.get("accept"), offered)
+    if media is None:
+        raise NotAcceptable(f"the service description is available as {', '.join(offered)}")
+    described = await run_in_threadpool(_description, request)
+    if media == queries.HTML:
+        return service_page(request, described)
+    body = service.render(described.triples, media)
+    return Response(body, media_type=media, headers={"Vary": "Accept"})
+
+
+def service_page(request: Request, described: service.Description) -> Response:
+    settings: Settings = request.app.state.settings
+    endpoint = str(request.url_for("sparql"))
+    data = {
+        "endpoint": endpoint,
+        "void_url": service.void_url(endpoint),
+        "triples": described.figures.triples,
+        "graphs": len(described.figures.graphs),
+        "solution_formats": [f for f in FORMATS if f.kind == "solutions"],
+        "graph_formats": [f for f in FORMATS if f.kind == "graph"],
+        "rdf_formats": [f for f in FORMATS if f.media_type in service.RDF_MEDIA],
+        "update": bool(settings.admin_token),
+        "allowed": settings.service_allow,
+        "timeout": settings.query_timeout,
+        "transfer": settings.transfer_timeout,
+        "max_rows": settings.max_rows,
+    }
+    return request.app.state.templates.TemplateResponse(
+        request,
+        "service.html",
+        context(request, **data),
+        headers={"Vary": vary("Accept"), "Link": f'<{data["void_url"]}>; rel="describedby"'},
+    )
 
 
 @router.delete("/store", operation_id="graph_store_delete", summary="Graph Store: drop a graph")
@@ -111,6 +172,10 @@ async def graph_store(request: Request) -> Response:
     )
     run = await queries.execute(request, job)
     headers = queries.limit_headers(run, job)
+    # a graph is served whole, within the transfer limit; large ones are better read
+    # from the dumps, which need no query
+    headers["Link"] = f'<{request.url_for("dumps_page")}>; rel="alternate"; title="data dumps"'
     if request.method == "HEAD":
-        return Response(status_code=200, media_type=choice.media_type, headers=headers)
+        run.close()
+        return queries.head_response(choice.media_type, headers)
     return queries.stream(run, choice.media_type, headers)
