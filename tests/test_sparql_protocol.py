@@ -3,9 +3,15 @@ the clients other tools use (SPARQLWrapper, rdflib's SPARQLStore, oxigraph SERVI
 
 from __future__ import annotations
 
+import contextlib
 import io
+import json
+import os
 import subprocess
+import threading
 import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import quote
 
 import httpx
@@ -46,6 +52,76 @@ def get(server: Server, query: str, **headers: str) -> httpx.Response:
 def direct(server: Server, query: str) -> object:
     store = EmbeddedStore.open(server.settings.store_path.resolve(), read_only=True)
     return store.query(query, prefixes=all_prefixes(server.settings.base))
+
+
+@contextlib.contextmanager
+def serving(server: Server, **env: str) -> Iterator[str]:
+    """Another `kg serve` on the session server's project and store, with other limits."""
+    port = free_port()
+    environ = {
+        **os.environ,
+        "KG_ROOT": str(server.settings.root),
+        "KG_VAR": str(server.settings.var),
+        "KG_PORT": str(port),
+        "KG_QUERY_WORKERS": "2",
+        **env,
+    }
+    log = open(server.settings.var.parent / f"server-{port}.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen([str(BIN / "kg"), "serve"], env=environ, stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(url + "/sparql")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(15)
+        log.close()
+
+
+class Listener:
+    """A real HTTP server on loopback that records every request it receives and answers
+    500 with a body that must never reach a client of ours."""
+
+    BODY = b"SECRET-BODY-OF-THE-REMOTE-ENDPOINT"
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        listener = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                listener.requests.append(f"{self.command} {self.path}")
+                self.send_response(500)
+                self.send_header("Content-Length", str(len(Listener.BODY)))
+                self.end_headers()
+                self.wfile.write(Listener.BODY)
+
+            do_GET = do_POST
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.http.server_address[1]}"
+        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.http.shutdown()
+        self.http.server_close()
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    started = Listener()
+    yield started
+    started.close()
+
+
+def count_of(response: httpx.Response) -> int:
+    assert response.status_code == 200, response.text
+    solutions = parse_query_results(response.content, QueryResultsFormat.JSON)
+    assert isinstance(solutions, QuerySolutions)
+    return int(next(solutions)["n"].value)
 
 
 def rows(solutions: QuerySolutions) -> list[tuple[object, ...]]:
@@ -186,6 +262,30 @@ def test_dataset_parameters(server: Server) -> None:
     ]
 
 
+def test_from_in_the_query_sets_the_default_graph(server: Server) -> None:
+    graph = server.settings.base + "graph/import/municipalities"
+    in_graph = count_of(
+        get(server, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+    )
+    everything = count_of(get(server, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"))
+    assert 0 < in_graph < everything
+    unknown = "SELECT (COUNT(*) AS ?n) FROM <http://example.org/no-such-graph> { ?s ?p ?o }"
+    assert count_of(get(server, unknown)) == 0
+    known = f"SELECT (COUNT(*) AS ?n) FROM <{graph}> WHERE {{ ?s ?p ?o }}"
+    assert count_of(get(server, known)) == in_graph
+    # FROM NAMED alone: the default graph is empty, the named graph is there
+    named = f"SELECT (COUNT(*) AS ?n) FROM NAMED <{graph}> {{ GRAPH ?g {{ ?s ?p ?o }} }}"
+    assert count_of(get(server, named)) == in_graph
+    only_named = f"SELECT (COUNT(*) AS ?n) FROM NAMED <{graph}> {{ ?s ?p ?o }}"
+    assert count_of(get(server, only_named)) == 0
+    # the protocol's dataset overrides the query's
+    overridden = httpx.get(
+        server.url + "/sparql",
+        params={"query": unknown, "default-graph-uri": graph},
+    )
+    assert count_of(overridden) == in_graph
+
+
 def test_service_description(server: Server) -> None:
     response = httpx.get(server.url + "/sparql", headers={"Accept": "text/turtle"})
     assert response.status_code == 200
@@ -202,8 +302,81 @@ def test_service_description(server: Server) -> None:
         f"<{sd}resultFormat>",
         "<http://www.w3.org/ns/formats/SPARQL_Results_CSV>",
     ) in triples
-    browser = httpx.get(server.url + "/sparql", headers={"Accept": "text/html"})
-    assert browser.status_code == 303 and browser.headers["location"] == "/query"
+    void = f"<{server.url}/.well-known/void>"
+    assert (endpoint, "<http://www.w3.org/2000/01/rdf-schema#seeAlso>", void) in triples
+
+
+def test_a_browser_gets_a_page_about_the_endpoint(server: Server) -> None:
+    page = httpx.get(server.url + "/sparql", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    html = page.text
+    assert f"<code>{server.url}/sparql</code>" in html
+    for link in (f'href="{server.url}/.well-known/void"', 'href="/dumps"', 'href="/query"'):
+        assert link in html, link
+    assert "application/sparql-results+json" in html and "text/turtle" in html
+    assert 'data-figure="triples"' in html and "union" in html
+    dutch = httpx.get(server.url + "/sparql?lang=nl", headers={"Accept": "text/html"})
+    assert "benoemde grafen" in dutch.text and 'lang="nl"' in dutch.text
+    french = httpx.get(
+        server.url + "/sparql", headers={"Accept": "text/html", "Accept-Language": "fr"}
+    )
+    assert "graphes nommés" in french.text
+    turtle = httpx.get(server.url + "/sparql?format=turtle", headers={"Accept": "text/html"})
+    assert turtle.headers["content-type"].startswith("text/turtle")
+
+
+def test_head_answers_like_get_without_a_body(server: Server) -> None:
+    described = httpx.head(server.url + "/sparql", headers={"Accept": "text/turtle"})
+    full = httpx.get(server.url + "/sparql", headers={"Accept": "text/turtle"})
+    assert described.status_code == 200 and described.content == b""
+    assert described.headers["content-type"] == full.headers["content-type"]
+    assert described.headers["content-length"] == str(len(full.content))
+    query = httpx.head(server.url + "/sparql", params={"query": MUNICIPALITIES})
+    assert query.status_code == 200 and query.content == b""
+    assert query.headers["content-type"].startswith("application/sparql-results+json")
+    assert query.headers["x-sparql-rows"] == "19"
+    bad = httpx.head(server.url + "/sparql", params={"query": "SELECT ?s WHERE {"})
+    assert bad.status_code == 400
+
+
+def test_the_default_graph_counts_distinct_triples_like_void_and_the_dumps(
+    server: Server,
+) -> None:
+    void_ns = "http://rdfs.org/ns/void#"
+    described = httpx.get(server.url + "/sparql", headers={"Accept": "text/turtle"})
+    sd = list(parse(described.content, RdfFormat.TURTLE))
+    default = next(
+        q.object
+        for q in sd
+        if q.predicate.value.endswith("#defaultGraph")  # type: ignore[union-attr]
+    )
+    sd_triples = next(
+        int(q.object.value)  # type: ignore[union-attr]
+        for q in sd
+        if q.subject == default and q.predicate.value == void_ns + "triples"
+    )
+    void = httpx.get(server.url + "/.well-known/void", headers={"Accept": "text/turtle"})
+    dataset = server.settings.base + "id/dataset/kg"
+    void_triples = next(
+        int(q.object.value)  # type: ignore[union-attr]
+        for q in parse(void.content, RdfFormat.TURTLE)
+        if q.subject.value == dataset and q.predicate.value == void_ns + "triples"  # type: ignore[union-attr]
+    )
+    distinct = "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }"
+    assert sd_triples == void_triples == count_of(get(server, distinct))
+
+
+def test_a_refused_cors_preflight_has_the_error_shape(server: Server) -> None:
+    refused = httpx.options(
+        server.url + "/sparql",
+        headers={
+            "Origin": "https://yasgui.example.org",
+            "Access-Control-Request-Method": "PUT",
+        },
+    )
+    assert refused.status_code == 400
+    error = refused.json()["error"]
+    assert error["type"] == "BadRequest" and "GET, POST" in error["message"]
 
 
 # --- errors ---------------------------------------------------------------------------
@@ -241,6 +414,53 @@ def test_request_errors(server: Server) -> None:
     assert unknown_route.status_code == 404 and unknown_route.json()["error"]["type"] == "NotFound"
 
 
+def service_spellings(target: str) -> list[str]:
+    host, _, path = target.rpartition("/")
+    return [
+        f"SELECT * WHERE {{ SERVICE<{target}> {{ ?s ?p ?o }} }}",
+        f"select * where {{ service <{target}> {{ ?s ?p ?o }} }}",
+        f"SELECT * {{ SERVICE SILENT <{target}> {{ ?s ?p ?o }} }}",
+        f"PREFIX ex: <{host}/> SELECT * {{ SERVICE ex:{path} {{ ?s ?p ?o }} }}",
+        f"BASE <{host}/a/b> SELECT * {{ SERVICE <../{path}> {{ ?s ?p ?o }} }}",
+        f"SELECT * {{ VALUES ?e {{ <{target}> }} SERVICE ?e {{ ?s ?p ?o }} }}",
+        f"SELECT * {{ #\r SERVICE <{target}> {{ ?s ?p ?o }} }}",
+        f"SELECT * {{ BIND(1 AS ?a) FILTER(?a<'>') SERVICE <{target}> {{ ?s ?p ?o }} #'\n}}",
+    ]
+
+
+def test_service_outside_the_allow_list_is_refused_before_evaluation(
+    server: Server, listener: Listener
+) -> None:
+    for query in service_spellings(listener.url + "/sparql"):
+        response = get(server, query)
+        assert response.status_code in (400,), (query, response.text)
+        error = response.json()["error"]
+        assert error["type"] == "QueryError", query
+        assert "KG_SERVICE_ALLOW" in error["message"] or "error at" in error["message"], query
+        assert Listener.BODY.decode() not in response.text
+    assert listener.requests == []
+
+
+def test_an_allowed_endpoint_is_called_and_its_answer_never_echoed(
+    server: Server, listener: Listener
+) -> None:
+    allowed = listener.url + "/allowed"
+    with serving(server, KG_SERVICE_ALLOW=allowed) as url:
+        for query in service_spellings(listener.url + "/other"):
+            refused = httpx.get(url + "/sparql", params={"query": query}, timeout=30)
+            assert refused.status_code == 400, (query, refused.text)
+        assert listener.requests == []
+        called = httpx.get(
+            url + "/sparql",
+            params={"query": f"SELECT * {{ SERVICE <{allowed}> {{ ?s ?p ?o }} }}"},
+            timeout=30,
+        )
+        assert listener.requests == ["POST /allowed"]
+        assert called.status_code == 400, called.text
+        assert Listener.BODY.decode() not in called.text
+        assert "SERVICE" in called.json()["error"]["message"]
+
+
 def test_cors_for_reads(server: Server) -> None:
     response = get(server, "ASK {}", Origin="https://yasgui.example.org")
     assert response.headers["access-control-allow-origin"] == "*"
@@ -270,6 +490,59 @@ def test_row_cap_is_stated(server: Server) -> None:
     assert "Truncated" in page.text
 
 
+def test_truncation_is_stated_in_the_body(server: Server) -> None:
+    everything = "SELECT * WHERE { ?s ?p ?o }"
+    body = get(server, everything).content
+    assert json.loads(body)["truncated"] is True
+    assert len(list(parse_query_results(body, QueryResultsFormat.JSON))) == 500
+    client = SPARQLWrapper(server.url + "/sparql")
+    client.setQuery(everything)
+    client.setReturnFormat(JSON)
+    assert len(client.query().convert()["results"]["bindings"]) == 500  # type: ignore[index]
+    xml = get(server, everything, Accept="application/sparql-results+xml").content
+    assert b"<!-- truncated" in xml
+    construct = get(server, "CONSTRUCT WHERE { ?s ?p ?o }", Accept="text/turtle").content
+    assert b"# truncated" in construct
+    assert len(list(parse(construct, RdfFormat.TURTLE))) == 500
+    small = get(server, MUNICIPALITIES).content
+    assert "truncated" not in json.loads(small)
+
+
+def test_a_large_answer_states_the_byte_cap_in_its_body(server: Server) -> None:
+    """Larger than the 4 MiB held before the headers go out: no X-SPARQL-Truncated, the
+    body says it (SPARQL JSON then comes results first, which parsers accept)."""
+    cap = 6 * 1024 * 1024
+    with serving(server, KG_MAX_RESPONSE_BYTES=str(cap), KG_MAX_ROWS="100000000") as url:
+        cross = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"
+        response = httpx.get(url + "/sparql", params={"query": cross}, timeout=60)
+        assert response.status_code == 200
+        assert "x-sparql-truncated" not in response.headers
+        assert cap <= len(response.content) < cap + 4096
+        assert json.loads(response.content)["truncated"] is True
+        parsed = parse_query_results(response.content, QueryResultsFormat.JSON)
+        assert len(list(parsed)) > 10_000  # type: ignore[arg-type]
+        csv = httpx.get(url + "/sparql", params={"query": cross, "format": "csv"}, timeout=60)
+        assert cap <= len(csv.content) < cap + 4096
+
+
+def test_the_media_type_is_the_one_of_the_answer(server: Server) -> None:
+    tricky = (
+        "PREFIX ask: <http://example.org/> CONSTRUCT { ?m ask:x 1 } WHERE { ?m a cci:Municipality }"
+    )
+    response = get(server, tricky)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/turtle")
+    assert len(list(parse(response.content, RdfFormat.TURTLE))) == 19
+    refused = get(server, tricky, Accept="application/sparql-results+json")
+    assert refused.status_code == 406 and refused.json()["error"]["type"] == "NotAcceptable"
+
+
+def test_a_graph_store_read_points_to_the_dumps(server: Server) -> None:
+    graph = server.settings.base + "graph/import/municipalities"
+    read = httpx.get(f"{server.url}/store", params={"graph": graph})
+    assert read.status_code == 200 and "/dumps>" in read.headers["link"]
+
+
 def query_workers() -> list[psutil.Process]:
     return [
         p
@@ -292,6 +565,49 @@ def test_time_limit_stops_the_query_and_frees_the_cpu(server: Server) -> None:
     assert all(b < 50 for b in busy), busy
     # and the endpoint still answers
     assert get(server, MUNICIPALITIES).status_code == 200
+
+
+def test_a_streamed_answer_is_not_cut_by_the_query_time_limit(server: Server) -> None:
+    """The time limit ends queries, not transfers: a slow reader gets its answer until the
+    transfer limit, and then a JSON document closed with the note; CSV is broken off."""
+    cross = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"
+    env = {
+        "KG_QUERY_TIMEOUT": "2",
+        "KG_TRANSFER_TIMEOUT": "5",
+        "KG_MAX_ROWS": "1000000000",
+        "KG_MAX_RESPONSE_BYTES": str(10**12),
+    }
+
+    def slowly(url: str, fmt: str) -> tuple[bytes, float]:
+        started = time.monotonic()
+        body = bytearray()
+        with httpx.stream(
+            "GET", url + "/sparql", params={"query": cross, "format": fmt}, timeout=30
+        ) as response:
+            assert response.status_code == 200
+            for chunk in response.iter_raw(64 * 1024):
+                body += chunk
+                time.sleep(0.05)
+        return bytes(body), time.monotonic() - started
+
+    with serving(server, **env) as url:
+        body, elapsed = slowly(url, "json")
+        assert elapsed > 4, elapsed  # past the query time limit
+        document = json.loads(body)
+        assert document["truncated"] is True and document["head"]["vars"]
+        assert len(list(parse_query_results(body, QueryResultsFormat.JSON))) > 1000  # type: ignore[arg-type]
+        with pytest.raises(httpx.RemoteProtocolError):
+            slowly(url, "csv")
+        assert httpx.get(url + "/sparql", params={"query": MUNICIPALITIES}).status_code == 200
+
+
+def test_worker_start_up_does_not_count_against_the_first_queries(server: Server) -> None:
+    """Starting a worker and opening the store takes longer than this limit; a trivial
+    query, once a ready worker has it, does not."""
+    with serving(server, KG_QUERY_TIMEOUT="0.2") as url:
+        for _ in range(3):
+            response = httpx.get(url + "/sparql", params={"query": "ASK {}"}, timeout=30)
+            assert response.status_code == 200, response.text
 
 
 def test_cheap_queries_answer_while_runaways_run(server: Server) -> None:
