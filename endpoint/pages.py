@@ -28,6 +28,7 @@ from markupsafe import Markup, escape
 from pyoxigraph import Literal, RdfFormat, serialize
 
 from endpoint.conneg import wanted as negotiate_media
+from endpoint.entity_network import neighbourhood_section
 from endpoint.errors import NotAcceptable, error_body
 from endpoint.i18n import context, page_language, strings, translate, vary
 from endpoint.routing import get_and_head
@@ -385,7 +386,7 @@ def dereference(path: str, request: Request) -> Response:
     if media == JSON:
         body = entity_json(view, page, url, concept)
         return JSONResponse(body, headers=headers)
-    data = {
+    data: dict[str, Any] = {
         "view": view,
         "concept": concept,
         "p": page,
@@ -397,6 +398,8 @@ def dereference(path: str, request: Request) -> Response:
         "rel_url": lambda group, n: _rel_url(page_path, group, n, lang, base),
         "kind_types": _kind_types(view, page),
     }
+    if concept is None:
+        data["neighbourhood"] = neighbourhood_section(store, base, lang, iri, view.relations)
     template = "concept.html" if concept else "entity.html"
     return request.app.state.templates.TemplateResponse(
         request, template, context(request, **data), headers=headers

@@ -16,7 +16,6 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 import uvicorn
-from fastapi.responses import HTMLResponse
 from fastapi.testclient import TestClient
 from pyoxigraph import NamedNode, QuerySolutions, RdfFormat, Store
 
@@ -631,23 +630,11 @@ def test_hostile_parameters_on_pages(client: TestClient, url: str, status: int) 
 
 # ---- in a real browser -----------------------------------------------------------------
 
-EMBED = """<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">
-<link rel="stylesheet" href="/static/app/views.css"></head><body>
-<div id="neighbourhood" data-src="/network/neighbourhood.json?iri={iri}&amp;hops=1&amp;lang=en"></div>
-<script src="/static/lib/cytoscape/cytoscape.min.js"></script>
-<script src="/static/app/network.js"></script></body></html>"""
-
 
 @pytest.fixture(scope="module")
 def live_url(built: Settings) -> Iterator[str]:
-    """The real app under uvicorn on a free loopback port, in a thread of this process,
-    with a page that embeds a neighbourhood as the entity pages do."""
+    """The real app under uvicorn on a free loopback port, in a thread of this process."""
     app = create_app(built)
-
-    @app.get("/test/embed", response_class=HTMLResponse)
-    def embed() -> str:
-        return EMBED.format(iri=quote(HUB, safe=""))
-
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -865,13 +852,66 @@ def test_network_is_drawn_by_cytoscape(live_url: str) -> None:
             assert "hub.brussels" in info.inner_text()
             assert info.locator('a[href="/id/organisation/hub-brussels?lang=en"]').count() == 1
 
-            # the neighbourhood as the entity pages embed it
-            page.goto(live_url + "/test/embed")
-            page.wait_for_selector("#neighbourhood[data-ready=true]", timeout=30_000)
-            direct = httpx_json(live_url + f"/network/neighbourhood.json?iri={quote(HUB)}&hops=1")
-            assert page.evaluate("() => window.cy.nodes().length") == len(direct["nodes"])
+        finally:
+            browser.close()
+    watch.check()
+
+
+def test_entity_page_draws_its_neighbourhood(live_url: str) -> None:
+    """The real entity page: its neighbourhood drawn by Cytoscape.js from
+    /network/neighbourhood.json, redrawn when the hops or the relation types change."""
+    from playwright.sync_api import sync_playwright
+
+    def expected(query: str) -> tuple[int, int]:
+        data = httpx_json(live_url + f"/network/neighbourhood.json?iri={quote(HUB)}&{query}")
+        return len(data["nodes"]), len(data["edges"])
+
+    def drawn(page: Any) -> tuple[int, int]:
+        page.wait_for_selector("#neighbourhood[data-ready=true]", timeout=30_000)
+        counts = page.evaluate("() => [window.cy.nodes().length, window.cy.edges().length]")
+        return counts[0], counts[1]
+
+    watch = Watch()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1200})
+            watch.attach(page)
+            page.goto(live_url + "/id/organisation/hub-brussels?lang=en")
+            assert page.locator("h1").inner_text() == "hub.brussels"
+            one = expected("hops=1")
+            assert drawn(page) == one and one[0] > 3
+            assert page.locator("#neighbourhood canvas").count() > 0
             assert page.evaluate("iri => window.cy.getElementById(iri).data('distance')", HUB) == 0
+            section = page.locator("#network-neighbourhood")
+            assert section.locator(".network-legend li").count() >= 2
+            section.scroll_into_view_if_needed()
+            ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "neighbourhood.png"))
+
+            # two hops: more of the ecosystem
+            section.locator("input[name=hops][value='2']").check()
+            two = expected("hops=2")
+            assert drawn(page) == two and two[0] > one[0]
+            # one relation type only (the first offered: one of hub.brussels's own)
+            section.locator("summary").click()
+            first = section.locator("input[name=rel]").first
+            rel = first.get_attribute("value")
+            first.check()
+            assert drawn(page) == expected(f"hops=2&rel={rel}")
+            assert drawn(page)[0] < two[0]
+            link = section.locator("a[data-network-link]")
+            assert link.get_attribute("href") == (
+                f"/network?lang=en&iri={quote(HUB, safe='')}&hops=2&rel={rel}"
+            )
+            page.screenshot(path=str(ARTIFACTS / "neighbourhood-filtered.png"))
+            # tapping a node links to its page and its own neighbourhood
+            page.evaluate("iri => window.cy.getElementById(iri).emit('tap')", HUB)
+            assert "hub.brussels" in section.locator(".network-info").inner_text()
+
+            # every script from this server's static routes, none from a CDN
+            scripts = page.locator("script[src]").evaluate_all("els => els.map(e => e.src)")
+            assert all(urlsplit(src).path.startswith("/static/") for src in scripts), scripts
         finally:
             browser.close()
     watch.check()

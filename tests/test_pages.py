@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 import uvicorn
@@ -272,6 +272,42 @@ def test_page_shows_place_coordinates_and_map(client: TestClient) -> None:
     assert body["municipality"]["iri"] == BRUSSELS
     # a page without coordinates loads no map
     assert "leaflet" not in client.get(path_of(HUB)).text
+
+
+def test_entity_page_offers_its_network_neighbourhood(client: TestClient) -> None:
+    page = client.get(path_of(HUB), params={"lang": "en"}).text
+    iri = quote(HUB, safe="")
+    # the drawing (hidden until network.js draws it) and its data
+    assert re.search(
+        rf'<div id="neighbourhood" class="network-graph" hidden\s+data-src="/network/'
+        rf'neighbourhood.json\?iri={re.escape(iri)}&amp;hops=1&amp;lang=en"',
+        page,
+    )
+    # without JavaScript: a plain link to the network view, and the form goes there too
+    assert f'<a href="/network?iri={iri}&amp;lang=en" data-network-link="neighbourhood">' in page
+    form = re.search(r'<form[^>]*data-network-form="neighbourhood".*?</form>', page, re.S)
+    assert form and 'action="/network" method="get"' in form.group()
+    assert f'name="iri" value="{HUB}"' in form.group()
+    assert (
+        'name="hops" value="1" checked' in form.group() and 'name="hops" value="2"' in form.group()
+    )
+    # every relation type can be chosen, its own first with their counts
+    rel = re.findall(r'name="rel" value="([^"]+)"', form.group())
+    assert {"co-leads", "founded-by", "member-of"} <= set(rel)
+    assert rel.index("founded-by") < rel.index("member-of")
+    assert re.search(r'value="founded-by">\s*<span>founded by</span> <span class="count">2', page)
+    # scripts from this server only
+    assert '<script src="/static/lib/cytoscape/cytoscape.min.js" defer></script>' in page
+    assert '<script src="/static/app/network.js" defer></script>' in page
+    assert not re.search(r'<script[^>]+src="(?!/static/)', page)
+    target = client.get("/network", params={"iri": HUB, "hops": "2", "rel": rel[0], "lang": "en"})
+    assert target.status_code == 200 and "network-edges" in target.text
+    # an entity without relations has nothing to draw
+    place = client.get(path_of(PLACE), params={"lang": "en"}).text
+    assert 'id="neighbourhood"' not in place and "cytoscape" not in place
+    # in the three languages
+    for lang, title in (("fr", "Voisinage dans le réseau"), ("nl", "Omgeving in het netwerk")):
+        assert title in client.get(path_of(HUB), params={"lang": lang}).text
 
 
 def test_schema_org_json_ld_is_json(client: TestClient) -> None:
@@ -782,5 +818,17 @@ def test_entity_page_without_javascript(live_url: str) -> None:
             page.locator(".pager a[rel=next]").first.click()
             assert "page=2" in page.url
             assert "2 sur" in page.locator(".pager").first.inner_text()
+            # the neighbourhood: no drawing, a link and a form to the network view instead
+            page.goto(live_url + path_of(HUB) + "?lang=en")
+            assert page.locator("#neighbourhood").is_hidden()
+            page.locator("a[data-network-link=neighbourhood]").click()
+            page.wait_for_url("**/network?iri=*")
+            assert page.locator("table.network-edges tbody tr").count() > 3
+            page.go_back()
+            section = page.locator("#network-neighbourhood")
+            section.locator("input[name=hops][value='2']").check()
+            section.locator("button[type=submit]").click()
+            page.wait_for_url("**/network?*hops=2*")
+            assert "hub.brussels" in page.locator("h1").inner_text()
         finally:
             browser.close()

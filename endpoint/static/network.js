@@ -2,7 +2,10 @@
    "neighbourhood") and a data-src attribute naming a JSON answer of /network.json or
    /network/neighbourhood.json ({nodes, edges, truncated, ...} as Cytoscape elements).
    Optional attributes give the interface text: data-open, data-explore, data-loading,
-   data-empty, data-truncated, data-lang. Without JavaScript the page shows its table. */
+   data-empty, data-truncated, data-lang. A form with data-network-form="<the drawing's id>"
+   (the neighbourhood section of entity pages) redraws it with the form's parameters (hops,
+   relation types) as they change, and a link with data-network-link="<id>" follows them.
+   Without JavaScript the page shows its table, and such a form is a GET to /network. */
 (function () {
   "use strict";
   if (typeof cytoscape === "undefined") return;
@@ -31,9 +34,13 @@
     return typeof href === "string" && href.charAt(0) === "/" && href.charAt(1) !== "/";
   }
 
+  /* the legend or status line under a drawing: made once, found again on a redraw */
   function after(container, className) {
     var next = container.nextElementSibling;
-    if (next && next.classList.contains(className)) return next;
+    while (next && (next.classList.contains("network-legend") || next.classList.contains("network-status"))) {
+      if (next.classList.contains(className)) return next;
+      next = next.nextElementSibling;
+    }
     var created = document.createElement(className === "network-legend" ? "ul" : "p");
     created.className = className;
     container.parentNode.insertBefore(created, container.nextSibling);
@@ -133,14 +140,32 @@
     rings.forEach(function (pair) { pair[0].data.ring = ring - pair[1]; });
   }
 
+  var drawings = 0;
+
+  /* forget the drawing a container holds (before it is drawn again) */
+  function clear(container) {
+    var old = container.kgCy;
+    if (!old) return;
+    container.kgCy = null;
+    window.cyGraphs = (window.cyGraphs || []).filter(function (g) { return g !== old; });
+    if (window.cy === old) window.cy = null;
+    info(container, null);
+    old.destroy();
+  }
+
   function draw(container) {
     var src = container.getAttribute("data-src");
     if (!localPath(src)) return;
+    drawings += 1;
+    var drawing = drawings;
+    container.kgDrawing = drawing;
+    container.dataset.ready = "loading";
     container.hidden = false;
     container.classList.add("network-graph");
     var status = after(container, "network-status");
     status.className = "network-status muted";
     status.textContent = text(container, "loading", "Loading…");
+    status.hidden = false;
 
     fetch(src, { headers: { Accept: "application/json" } })
       .then(function (response) {
@@ -148,7 +173,10 @@
         return response.json();
       })
       .then(function (data) {
+        if (container.kgDrawing !== drawing) return; // a newer drawing was asked for
+        clear(container);
         if (!data.nodes || !data.nodes.length) {
+          after(container, "network-legend").textContent = "";
           container.hidden = true;
           status.textContent = text(container, "empty", "No relations.");
           container.dataset.ready = "empty";
@@ -244,16 +272,39 @@
         }
         status.textContent = note;
         status.hidden = !note;
-        container.dataset.ready = "true";
+        container.kgCy = cy;
         window.cyGraphs = (window.cyGraphs || []).concat([cy]);
         if (!window.cy) window.cy = cy;
+        container.dataset.ready = "true";
       })
       .catch(function (error) {
+        if (container.kgDrawing !== drawing) return;
+        status.hidden = false;
         status.textContent = String(error && error.message ? error.message : error);
         container.dataset.ready = "error";
       });
   }
 
+  /* a form that sets a drawing's parameters: the drawing's JSON, and the link to the
+     /network page, take the form's fields (iri, hops, rel, lang) */
+  function follow(form) {
+    var id = form.getAttribute("data-network-form");
+    var container = document.getElementById(id);
+    if (!container || !localPath(container.getAttribute("data-src"))) return;
+    var path = container.getAttribute("data-src").split("?")[0];
+    var link = document.querySelector('a[data-network-link="' + id + '"]');
+    function update(event) {
+      if (event) event.preventDefault();
+      var query = new URLSearchParams(new FormData(form)).toString();
+      container.setAttribute("data-src", path + "?" + query);
+      if (link) link.href = form.getAttribute("action") + "?" + query;
+      draw(container);
+    }
+    form.addEventListener("submit", update);
+    form.addEventListener("change", update);
+  }
+
   var containers = document.querySelectorAll(".network-graph[data-src], #neighbourhood[data-src]");
   Array.prototype.forEach.call(containers, draw);
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-network-form]"), follow);
 })();
