@@ -27,7 +27,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from endpoint.i18n import context, page_language, translate
+from endpoint.i18n import context, page_language, translate, vary
 from kg import kpi
 from kg.kpi import KpiResult, KpiRow, Observation
 from kg.settings import Settings
@@ -489,7 +489,12 @@ def kpi_page(request: Request) -> Response:
         request,
         "kpi.html",
         context(request, board=data, charts=script_json(chart_data(data))),
-        headers={"Link": '</kpi.json>; rel="alternate"; type="application/json"'},
+        headers={
+            "Link": '</kpi.json>; rel="alternate"; type="application/json", '
+            '</kpi/observations.csv>; rel="alternate"; type="text/csv", '
+            '</kpi/observations.ttl>; rel="alternate"; type="text/turtle"',
+            "Vary": vary(),
+        },
     )
 
 
@@ -497,7 +502,7 @@ def kpi_page(request: Request) -> Response:
 def kpi_json(request: Request) -> JSONResponse:
     """The dashboard's data: for each KPI its query, rows, values (with the previous
     snapshot's value and the change) and trend, labels in ``lang``."""
-    return JSONResponse(dashboard(request, page_language(request)))
+    return JSONResponse(dashboard(request, page_language(request)), headers={"Vary": vary()})
 
 
 @router.get("/kpi/observations.csv", summary="Every KPI observation (CSV)")

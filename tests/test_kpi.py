@@ -1040,6 +1040,10 @@ def test_dashboard_page_shows_every_kpi_with_links_and_changes(
     response = client.get("/kpi?lang=fr")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
+    # its data twins, and a cache must tell readers of different languages apart
+    assert "Accept-Language" in response.headers["vary"]
+    assert 'type="text/csv"' in response.headers["link"]
+    assert "Accept-Language" in client.get("/kpi.json").headers["vary"]
     page = response.text
     queries = kpi.kpi_queries(history_project)
     for query in queries:
