@@ -560,6 +560,7 @@ def _observation_json(obs: Observation, page: Page) -> dict[str, Any]:
         "iri": obs.iri,
         "measure": _ref_json(obs.measure, page),
         "subject": _ref_json(obs.subject, page),
+        "via": _ref_json(obs.via, page),
         "value": obs.value,
         "unit": obs.unit,
         "lower_bound": obs.lower_bound,

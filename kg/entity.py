@@ -176,9 +176,10 @@ GRAPH_OF = "urn:x-kg:graph"
 
 #: Figures about the entity (W3C Data Cube observations with cci:subject = entity).
 OBSERVATIONS = """
-SELECT ?e ?obs ?measure ?value ?unit ?lower ?period ?periodLabel ?area ?desc ?g WHERE {
+SELECT ?e ?obs ?measure ?via ?value ?unit ?lower ?period ?periodLabel ?area ?desc ?g WHERE {
   GRAPH ?g { ?obs cci:subject ?e }
   OPTIONAL { ?obs qb:measureType ?measure }
+  OPTIONAL { ?obs cci:viaRelationType ?via }
   OPTIONAL { ?obs cci:obsValue ?value }
   OPTIONAL { ?obs cci:unit ?unit }
   OPTIONAL { ?obs cci:isLowerBound ?lower }
@@ -477,6 +478,8 @@ class Observation:
     period_label: dict[str, str] = field(default_factory=dict)
     area: str | None = None
     subject: Ref | None = None
+    #: the relation type a per-type measure counts (cci:viaRelationType), e.g. member of
+    via: Ref | None = None
     description: dict[str, str] = field(default_factory=dict)
     graphs: list[str] = field(default_factory=list)
 
@@ -1167,6 +1170,9 @@ def _observation_rows(rows: list[Any], collect: _Collector) -> list[Observation]
             item.subject = collect.ref(subject.value)
         if isinstance(row["measure"], NamedNode):
             item.measure = collect.ref(row["measure"].value)
+        via = row["via"]  # None when the query does not project it
+        if isinstance(via, NamedNode):
+            item.via = collect.ref(via.value)
         if isinstance(row["value"], Literal):
             item.value = row["value"].value
         if isinstance(row["unit"], NamedNode):

@@ -832,3 +832,25 @@ def test_entity_page_without_javascript(live_url: str) -> None:
             assert "hub.brussels" in page.locator("h1").inner_text()
         finally:
             browser.close()
+
+
+def test_per_relation_type_figures_name_their_relation_type(client: TestClient) -> None:
+    """The build's in-degree per relation type (network metrics) says which relation it
+    counts: the platform's 26 members, not a bare "in-degree" twice."""
+    platform = BASE + "id/organisation/flanders-creative-industries-platform"
+    body = client.get(path_of(platform), params={"lang": "en", "format": "json"}).json()
+    per_type = {
+        o["via"]["iri"].rsplit("/", 1)[-1]: o["value"]
+        for o in body["observations"]
+        if o["measure"]["iri"] == BASE + "ontology#inDegree" and o["via"]
+    }
+    members = client.get(
+        "/sparql",
+        params={
+            "query": f"SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE {{ reltype:member-of cci:directProperty ?p . ?m ?p <{platform}> }}"
+        },
+        headers={"Accept": "application/sparql-results+json"},
+    ).json()["results"]["bindings"][0]["n"]["value"]
+    assert per_type["member-of"] == members and int(members) > 10
+    page = client.get(path_of(platform), params={"lang": "en"}).text
+    assert re.search(r"in-degree by relation type</a> \(<a [^>]*>member of</a>\)", page)
