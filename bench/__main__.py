@@ -253,9 +253,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--pyshacl-cap",
         type=float,
-        default=1200,
+        default=600,
         help="seconds pyshacl may take on M and L before it is ended and the ratio reported "
-        "as a lower bound (default 1200; 0: no cap)",
+        "as a lower bound (default 600; 0: no cap)",
     )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
