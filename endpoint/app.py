@@ -12,13 +12,17 @@ from fastapi.templating import Jinja2Templates
 from endpoint import (
     cors,
     editor,
+    entitypage,
     errors,
+    homepage,
     kpi,
+    listings,
     mapview,
-    pages,
+    ontologypage,
     queries,
     saved_api,
     search,
+    sitemap,
     sparql,
     static,
     void,
@@ -72,6 +76,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(search.router)
     app.include_router(mapview.router)
     app.include_router(kpi.router)
-    # last: the home page and /id/{path}, under which every entity IRI dereferences
-    app.include_router(pages.router)
+    app.include_router(ontologypage.router)
+    app.include_router(listings.router)
+    app.include_router(homepage.router)
+    app.include_router(sitemap.router)
+    # last: /id/{path:path}, under which every entity IRI dereferences, catches all below it
+    app.include_router(entitypage.router)
     return app

@@ -17,10 +17,10 @@ from urllib.parse import urlencode
 from endpoint.i18n import translate
 from endpoint.mapview import KINDS
 from kg import graphview
-from kg.entity import RelationGroup
 from kg.geo import cached
 from kg.labels import pick_with_language
 from kg.store import GraphStore
+from kg.viewmodel import RelationGroup
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
-"""The linked-data pages (endpoint/pages.py, kg/entity.py): dereferencing with content
-negotiation, the entity, concept, ontology and listing pages, the home page and the
-sitemap; in process over the real build, then in a real headless Chromium."""
+"""The linked-data pages (endpoint/entitypage.py and the other page routes,
+kg/entityview.py and the other page views): dereferencing with content negotiation,
+the entity, concept, ontology and listing pages, the home page and the sitemap; in
+process over the real build, then in a real headless Chromium."""
 
 from __future__ import annotations
 
@@ -20,9 +21,12 @@ from pyoxigraph import RdfFormat, parse
 
 from endpoint.app import create_app
 from kg import build
-from kg import entity as kg_entity
+from kg.describe import describe
+from kg.entityview import entity_view
 from kg.settings import Settings
 from kg.store import GraphStore
+from kg.viewmodel import LIST_PAGE
+from kg.vocabcache import remember, vocabulary
 from tests.conftest import ROOT, free_port, wait_http
 
 BASE = Settings().base
@@ -81,7 +85,7 @@ def json_ld(page: str) -> Any:
 
 @pytest.mark.parametrize("iri", [HUB, ALL_CCI])
 def test_every_rdf_format_gives_back_what_describe_says(client: TestClient, iri: str) -> None:
-    expected = {str(t) for t in kg_entity.describe(store_of(client), iri, BASE)}
+    expected = {str(t) for t in describe(store_of(client), iri, BASE)}
     assert len(expected) > 10
     for media, fmt in RDF_MEDIA.items():
         response = client.get(path_of(iri), headers={"Accept": media})
@@ -94,7 +98,7 @@ def test_every_rdf_format_gives_back_what_describe_says(client: TestClient, iri:
 
 
 def test_describe_holds_the_entity_its_neighbours_and_their_labels(client: TestClient) -> None:
-    found = kg_entity.describe(store_of(client), HUB, BASE)
+    found = describe(store_of(client), HUB, BASE)
     text = "\n".join(str(t) for t in found)
     cci = BASE + "ontology#"
     # what it says, what points to it, the neighbours' labels, its reified relationships
@@ -132,7 +136,7 @@ def test_negotiation_follows_q_values_and_aliases(client: TestClient) -> None:
 
 
 def test_suffix_urls_name_one_format(client: TestClient) -> None:
-    expected = {str(t) for t in kg_entity.describe(store_of(client), HUB, BASE)}
+    expected = {str(t) for t in describe(store_of(client), HUB, BASE)}
     for ext, media in SUFFIX.items():
         response = client.get(f"{path_of(HUB)}.{ext}", headers={"Accept": "text/html"})
         assert response.status_code == 200, ext
@@ -334,7 +338,7 @@ def test_large_groups_are_paged(client: TestClient) -> None:
     first = client.get(path, params={"format": "json", "lang": "fr"}).json()
     group = next(g for g in first["relations"] if g["curie"] == "cci:municipality")
     assert group["direction"] == "in" and group["count"] > 100 and group["pages"] > 2
-    assert len(group["items"]) == kg_entity.LIST_PAGE and group["page"] == 1
+    assert len(group["items"]) == LIST_PAGE and group["page"] == 1
     assert "rel=%5Ecci%3Amunicipality&page=2" in group["next"]
     second = client.get(group["next"] + "&format=json").json()
     group2 = next(g for g in second["relations"] if g["curie"] == "cci:municipality")
@@ -352,7 +356,7 @@ def test_large_groups_are_paged(client: TestClient) -> None:
 
 def test_an_entity_page_costs_a_handful_of_queries(client: TestClient) -> None:
     store = store_of(client)
-    kg_entity.vocabulary(store, BASE)  # read once per store, not per page
+    vocabulary(store, BASE)  # read once per store, not per page
     calls: list[str] = []
 
     class Counting:
@@ -364,10 +368,10 @@ def test_an_entity_page_costs_a_handful_of_queries(client: TestClient) -> None:
             return getattr(store, name)
 
     counting: Any = Counting()
-    kg_entity._remember(counting, "vocabulary", kg_entity.vocabulary(store, BASE))
+    remember(counting, "vocabulary", vocabulary(store, BASE))
     for iri in (HUB, LUSTRERIE, PLACE, BRUSSELS):
         calls.clear()
-        kg_entity.entity_view(counting, iri, BASE, lang="nl")
+        entity_view(counting, iri, BASE, lang="nl")
         assert len(calls) <= 8, (iri, len(calls))
 
 
