@@ -7,14 +7,12 @@ import html
 import json
 import re
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import markupsafe
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from endpoint import editor
@@ -22,21 +20,8 @@ from endpoint.app import create_app
 from kg import saved
 from kg.namespaces import all_prefixes
 from kg.settings import Settings
-from tests.conftest import ROOT, free_port, wait_http
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = ROOT / "test-artifacts"
-LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
+from tests.browser import ARTIFACTS, CHROMIUM_ARGS, LOOPBACK, chromium_path, serve
+from tests.conftest import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -184,28 +169,8 @@ def test_the_lock_file_pins_yasgui_exactly() -> None:
 @pytest.fixture(scope="module")
 def live_url(built: Settings) -> Iterator[str]:
     """The real app under uvicorn on a free loopback port, in a thread of this process."""
-    port = free_port()
-    config = uvicorn.Config(create_app(built), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(url + "/query")
+    with serve(create_app(built), "/query") as url:
         yield url
-    finally:
-        server.should_exit = True
-        thread.join(10)
-
-
-def chromium_path() -> str:
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(
-            f"Debian's chromium is not installed ({CHROMIUM} is missing): "
-            "run `apt-get install chromium` (as root; .ci/run does it)",
-            pytrace=False,
-        )
-    return CHROMIUM
 
 
 def test_editor_runs_the_default_query_in_chromium(live_url: str) -> None:

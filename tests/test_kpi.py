@@ -15,7 +15,6 @@ import json
 import math
 import re
 import shutil
-import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -23,7 +22,6 @@ from typing import Any
 
 import networkx as nx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from pyoxigraph import NamedNode, QuerySolutions, RdfFormat, parse
 
@@ -35,24 +33,13 @@ from kg.provenance import check_sources_cited
 from kg.settings import Settings
 from kg.sources import graph_iri
 from kg.store import EmbeddedStore, open_store
-from tests.conftest import ROOT, free_port, wait_http
+from tests.browser import ARTIFACTS, CHROMIUM_ARGS, chromium_path, serve
+from tests.conftest import ROOT
 
 BASE = DEFAULT_BASE
 NS = all_prefixes(BASE)
 CCI = NS["cci"]
 NUTS_BE100 = "http://data.europa.eu/nuts/code/BE100"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = ROOT / "test-artifacts"
 
 # ---- the hand-built graph ------------------------------------------------------------------
 
@@ -1234,27 +1221,15 @@ def test_observations_download_as_csv_and_turtle(
 
 @pytest.fixture(scope="module")
 def live_url(history_project: Settings) -> Iterator[str]:
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(history_project), host="127.0.0.1", port=port, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(url + "/kpi.json")
+    """The real app under uvicorn on a free loopback port, in a thread of this process."""
+    with serve(create_app(history_project), "/kpi.json") as url:
         yield url
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def test_dashboard_draws_its_charts_in_chromium(live_url: str) -> None:
     from playwright.sync_api import ConsoleMessage, sync_playwright
 
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"Debian's chromium is not installed ({CHROMIUM})", pytrace=False)
+    executable = chromium_path()
     problems: list[str] = []
 
     def on_console(message: ConsoleMessage) -> None:
@@ -1262,7 +1237,7 @@ def test_dashboard_draws_its_charts_in_chromium(live_url: str) -> None:
             problems.append(f"console error: {message.text}")
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1400})
             page.on("console", on_console)

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from pyoxigraph import NamedNode, QuerySolutions, RdfFormat, Store
 
@@ -26,7 +24,8 @@ from kg.labels import pick
 from kg.namespaces import all_prefixes
 from kg.settings import Settings
 from kg.store import EmbeddedStore
-from tests.conftest import ROOT, free_port, wait_http
+from tests.browser import ARTIFACTS, CHROMIUM_ARGS, LOOPBACK, chromium_path, serve
+from tests.conftest import ROOT
 
 BASE = Settings().base
 NS = all_prefixes(BASE)
@@ -38,19 +37,6 @@ RELATION_TYPES_FILE = ROOT / "ontology" / "schemes" / "relation-types.ttl"
 BRUSSELS = (4.2, 50.75, 4.5, 50.95)
 PROLOGUE = "".join(f"PREFIX {k}: <{v}>\n" for k, v in NS.items())
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = ROOT / "test-artifacts"
-LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
 TILE_HOST = "tile.openstreetmap.org"
 
 
@@ -634,24 +620,8 @@ def test_hostile_parameters_on_pages(client: TestClient, url: str, status: int) 
 @pytest.fixture(scope="module")
 def live_url(built: Settings) -> Iterator[str]:
     """The real app under uvicorn on a free loopback port, in a thread of this process."""
-    app = create_app(built)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(url + "/map/boundaries.geojson")
+    with serve(create_app(built), "/map/boundaries.geojson") as url:
         yield url
-    finally:
-        server.should_exit = True
-        thread.join(10)
-
-
-def chromium_path() -> str:
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"Debian's chromium is not installed ({CHROMIUM} is missing)", pytrace=False)
-    return CHROMIUM
 
 
 class Watch:

@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from pyoxigraph import RdfFormat, parse
 
@@ -27,7 +24,8 @@ from kg.settings import Settings
 from kg.store import GraphStore
 from kg.viewmodel import LIST_PAGE
 from kg.vocabcache import remember, vocabulary
-from tests.conftest import ROOT, free_port, wait_http
+from tests.browser import ARTIFACTS, CHROMIUM_ARGS, LOOPBACK, chromium_path, serve
+from tests.conftest import ROOT
 
 BASE = Settings().base
 HUB = BASE + "id/organisation/hub-brussels"
@@ -591,19 +589,6 @@ def test_the_home_page_shows_the_newest_entries(hostile: TestClient) -> None:
 
 # ---- in a real browser -----------------------------------------------------------------
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = ROOT / "test-artifacts"
-LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
 #: Map tiles may be requested (they are allowed to fail); the test answers them itself.
 TILE_HOSTS = {"tile.openstreetmap.org"}
 
@@ -633,28 +618,8 @@ TILE = grey_tile()
 @pytest.fixture(scope="module")
 def live_url(built: Settings) -> Iterator[str]:
     """The real app under uvicorn on a free loopback port, in a thread of this process."""
-    port = free_port()
-    config = uvicorn.Config(create_app(built), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(url + "/robots.txt")
+    with serve(create_app(built), "/robots.txt") as url:
         yield url
-    finally:
-        server.should_exit = True
-        thread.join(10)
-
-
-def chromium_path() -> str:
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(
-            f"Debian's chromium is not installed ({CHROMIUM} is missing): "
-            "run `apt-get install chromium` (as root; .ci/run does it)",
-            pytrace=False,
-        )
-    return CHROMIUM
 
 
 def test_browsing_to_an_organisation_and_a_place_in_chromium(live_url: str) -> None:

@@ -10,7 +10,6 @@ import io
 import json
 import math
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -34,7 +33,8 @@ from kg.namespaces import all_prefixes
 from kg.saved import QueryFileError, SavedQuery
 from kg.settings import Settings
 from kg.store import GraphStore, open_store
-from tests.conftest import ROOT, free_port, wait_http
+from tests.browser import CHROMIUM_ARGS, chromium_path, serve
+from tests.conftest import ROOT
 
 FILES = sorted((ROOT / "queries").glob("*.rq"))
 PREFIXES = all_prefixes(Settings().base)
@@ -954,26 +954,13 @@ def test_the_page_asks_for_required_parameters_before_running(client: TestClient
 
 @pytest.fixture(scope="module")
 def live_url(built: Settings) -> Iterator[str]:
-    import uvicorn
-
-    port = free_port()
-    config = uvicorn.Config(create_app(built), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(url + "/queries")
+    """The real app under uvicorn on a free loopback port, in a thread of this process."""
+    with serve(create_app(built), "/queries") as url:
         yield url
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def test_chart_form_and_editor_link_in_chromium(live_url: str, built: Settings) -> None:
     from playwright.sync_api import ConsoleMessage, Request, sync_playwright
-
-    from tests.test_editor import CHROMIUM_ARGS, chromium_path
 
     executable = chromium_path()
     problems: list[str] = []

@@ -1,0 +1,61 @@
+"""What the tests that need a real server or a real browser share: the app served by
+uvicorn on a free loopback port (in a thread of the test process), and Debian's Chromium
+for Playwright, started the way this machine's closed network needs."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from tests.conftest import ROOT, free_port, wait_http
+
+CHROMIUM = "/usr/bin/chromium"
+#: without the background-networking flags Chromium keeps calling Google's hosts
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: screenshots kept as test artefacts (git-ignored)
+ARTIFACTS = ROOT / "test-artifacts"
+LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
+
+
+@contextmanager
+def serve(app: FastAPI, probe: str = "/robots.txt") -> Iterator[str]:
+    """``app`` under uvicorn on a free loopback port until the block ends; yields its URL
+    once ``probe`` answers."""
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(url + probe)
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def chromium_path() -> str:
+    """Debian's Chromium, or a failure that says how to install it."""
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(
+            f"Debian's chromium is not installed ({CHROMIUM} is missing): "
+            "run `apt-get install chromium` (as root; .ci/run does it)",
+            pytrace=False,
+        )
+    return CHROMIUM
