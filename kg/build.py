@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, QuerySolutions, RdfFormat
 
-from kg import derived
+from kg import derived, shapesparql
 from kg.changes import apply as apply_change
 from kg.changes import list_changes
 from kg.changes import record as record_change
@@ -33,7 +33,7 @@ from kg.report import Issue, Report
 from kg.settings import Settings
 from kg.sources import Source, discover, extra_source
 from kg.store import EmbeddedStore, GraphStore
-from kg.validation import BackgroundValidation, shapes_ntriples
+from kg.validation import MAX_RESULTS, BackgroundValidation, shapes_ntriples
 from kg.vocabulary import check_vocabulary
 
 Progress = Callable[[str], None]
@@ -189,7 +189,8 @@ def _run(
             s.graph: normalise(s, norm_dir / f"{i:03d}.nt", settings.base)
             for i, s in enumerate(sources)
         }
-        shapes_nt = shapes_ntriples(shapes, files)
+        # the SHACL-SPARQL constraints run in Oxigraph once the store is loaded
+        shapes_nt, constraints = shapesparql.split(shapes_ntriples(shapes, files))
         union = workdir / "union.nt"
         _concat([files[s.graph] for s in data], union)
     changes = list_changes(settings)
@@ -218,7 +219,10 @@ def _run(
             vocab_issues = check_vocabulary(store, ontology, data_labels, settings.base)
             cited = {s.graph: s.label for s in data if s.kind in CITED_KINDS}
             vocab_issues += check_sources_cited(store, cited)
-        shacl_issues = validation.result()
+        with timer.step("constraints"):
+            data_graphs = sorted(set(store.named_graphs()) - {s.graph for s in shapes})
+            sparql_issues = shapesparql.check(store, constraints, data_graphs, MAX_RESULTS)
+        shacl_issues = validation.result() + sparql_issues
     except BaseException:
         if validation is not None:
             validation.cancel()

@@ -12,7 +12,7 @@ A shape without a target (``shx:SectorConceptShape`` …) is only ever checked t
 targeted shape that points to it with ``sh:node``: its examples go through that shape, and
 the violation is reported under it.
 
-The examples run through the project's fast validator (``kg.validation.run_shacl``) and,
+The examples run through the project's fast validator (``kg.validation.validate_file``) and,
 as the reference, through pyshacl; both must report the same (focus node, shape) pairs.
 """
 
@@ -30,7 +30,7 @@ from pyoxigraph import RdfFormat, Store, parse, serialize
 from kg.report import Issue
 from kg.settings import Settings
 from kg.sources import discover
-from kg.validation import run_shacl, shapes_ntriples
+from kg.validation import shapes_ntriples, validate_file
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = Path(__file__).resolve().parent / "shape_examples"
@@ -140,7 +140,7 @@ def to_ntriples(example: Path, tmp_path: Path) -> Path:
 
 
 def fast_validate(example: Path, tmp_path: Path) -> list[Issue]:
-    return run_shacl(shapes_nt(), str(to_ntriples(example, tmp_path)))
+    return validate_file(shapes_nt(), to_ntriples(example, tmp_path))
 
 
 def describe(issues: list[Issue]) -> str:
@@ -293,7 +293,7 @@ def reference_validate(nt: Path) -> set[tuple[str, str]]:
 @pytest.mark.parametrize("example", ALL, ids=example_id)
 def test_pyshacl_agrees(example: Path, tmp_path: Path) -> None:
     nt = to_ntriples(example, tmp_path)
-    fast = {(term(i.entity), term(i.shape or "")) for i in run_shacl(shapes_nt(), str(nt))}
+    fast = {(term(i.entity), term(i.shape or "")) for i in validate_file(shapes_nt(), nt)}
     reference = reference_validate(nt)
     assert fast == reference, (
         f"{example_id(example)}: only the fast validator: {sorted(fast - reference)}; "
