@@ -27,11 +27,19 @@ def build(var_dir: str, *files: str) -> dict[str, object]:
     )
     seconds = time.perf_counter() - start
     marks.append((start + seconds, "end"))
-    # sub-steps announced as "derived: NAME…" last until the next message
+    # derived sub-steps are announced "derived: NAME…" and "derived: NAME done" (two lanes
+    # run side by side, so a step lasts from its own start to its own end)
+    started = {
+        m.removeprefix("derived: ").removesuffix("…"): t
+        for t, m in marks
+        if m.startswith("derived: ") and m.endswith("…")
+    }
     derived = {
-        m.removeprefix("derived: ").rstrip("…"): round(marks[i + 1][0] - t, 3)
-        for i, (t, m) in enumerate(marks[:-1])
+        name: round(t - started[name], 3)
+        for t, m in marks
         if m.startswith("derived: ")
+        and m.endswith(" done")
+        and (name := m.removeprefix("derived: ").removesuffix(" done")) in started
     }
     return {
         "seconds": round(seconds, 3),

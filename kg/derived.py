@@ -6,11 +6,14 @@ and the serving store stays as it was.
 Each step gets the settings, the new store and the build directory (``var/stores/<id>/``)
 and writes its files there; what a step adds to the store goes into its own named graph
 under ``{base}graph/derived/``. Data steps run first, so that the dumps, the VoID counts
-and the indexes include what they add."""
+and the indexes include what they add. The file steps only read the store; they run in two
+lanes (threads: pyoxigraph does its dumping and query evaluation without the GIL), the
+dumps in one and the indexes in the other, which takes about a third off on two cores."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from kg.settings import Settings
@@ -26,21 +29,24 @@ def data_steps() -> list[tuple[str, Step]]:
     return [("network metrics", network.network_metrics)]
 
 
-def file_steps() -> list[tuple[str, Step]]:
-    """Steps that write files beside the store, read by the server."""
+def file_lanes() -> list[list[tuple[str, Step]]]:
+    """Steps that write files beside the store, read by the server, in lanes that may run
+    side by side (each lane in order)."""
     from kg import geo, graphview, search, void
 
     return [
-        ("dumps and VoID", void.derive),
-        ("search index", search.build_index),
-        ("map index", geo.derive),
-        ("network index", graphview.derive),
+        [("dumps and VoID", void.derive)],
+        [
+            ("search index", search.build_index),
+            ("map index", geo.derive),
+            ("network index", graphview.derive),
+        ],
     ]
 
 
 def steps() -> list[tuple[str, Step]]:
-    """Every step in the order it runs (later ones may use what earlier ones wrote)."""
-    return data_steps() + file_steps()
+    """Every step (data steps first, then each lane's)."""
+    return data_steps() + [step for lane in file_lanes() for step in lane]
 
 
 def run(
@@ -51,6 +57,20 @@ def run(
     *,
     only_data: bool = False,
 ) -> None:
-    for name, step in data_steps() if only_data else steps():
+    for name, step in data_steps():
         progress(f"derived: {name}…")
         step(settings, store, build_dir)
+        progress(f"derived: {name} done")
+    if only_data:
+        return
+
+    def lane(items: list[tuple[str, Step]]) -> None:
+        for name, step in items:
+            progress(f"derived: {name}…")
+            step(settings, store, build_dir)
+            progress(f"derived: {name} done")
+
+    lanes = file_lanes()
+    with ThreadPoolExecutor(max_workers=len(lanes), thread_name_prefix="derived") as pool:
+        for future in [pool.submit(lane, items) for items in lanes]:
+            future.result()  # the first failure fails the build

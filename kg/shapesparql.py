@@ -174,15 +174,14 @@ def _plain(term: object) -> str | None:
 
 
 def check(
-    store: EmbeddedStore,
-    constraints: Sequence[SparqlConstraint],
-    data_graphs: Sequence[str],
-    max_results: int,
+    store: EmbeddedStore, constraints: Sequence[SparqlConstraint], max_results: int
 ) -> list[Issue]:
-    """Run each constraint on the union of ``data_graphs``; one Issue per solution."""
+    """Run each constraint on the store's union graph, which must hold the data graphs
+    and nothing else (naming the graphs instead makes Oxigraph look in each one: five
+    times slower on M); one Issue per solution."""
     issues: list[Issue] = []
     for constraint in constraints:
-        rows = store.query(constraint.query, default_graph=list(data_graphs))
+        rows = store.query(constraint.query)
         assert isinstance(rows, QuerySolutions)
         for row in rows:
             this = row["this"]

@@ -72,7 +72,7 @@ def validate_file(shapes_nt: bytes, data_path: Path, max_results: int = MAX_RESU
     if constraints:
         store = EmbeddedStore.open(None)
         store.load(data_path, RdfFormat.N_TRIPLES, DATA_GRAPH)
-        issues += shapesparql.check(store, constraints, [DATA_GRAPH], max_results - len(issues))
+        issues += shapesparql.check(store, constraints, max_results - len(issues))
     return issues[:max_results]
 
 

@@ -238,3 +238,37 @@ def test_build_publishes_to_a_remote_store(project_copy: Settings, oxigraph_serv
     )
     assert isinstance(rows, QuerySolutions)
     assert int(next(iter(rows))["n"].value) == 19
+
+
+def test_a_failing_derived_step_fails_the_build_and_leaves_the_store_serving(
+    project_copy: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The derived outputs run in two lanes side by side: a failure in either fails the
+    build, after the other lane finished, and nothing is swapped in."""
+    from kg import derived, geo
+
+    build.run(project_copy)
+    target = serving_target(project_copy)
+    ran: list[str] = []
+
+    def broken(settings: Settings, store: object, build_dir: Path) -> None:
+        ran.append("map")
+        raise RuntimeError("the map index could not be written")
+
+    lanes = derived.file_lanes()
+    assert any(step is geo.derive for lane in lanes for _, step in lane)
+
+    def spy(step: derived.Step, name: str) -> derived.Step:
+        def run(settings: Settings, store: object, build_dir: Path) -> None:
+            step(settings, store, build_dir)  # type: ignore[arg-type]
+            ran.append(name)
+
+        return run
+
+    patched = [[(n, broken if s is geo.derive else spy(s, n)) for n, s in lane] for lane in lanes]
+    monkeypatch.setattr(derived, "file_lanes", lambda: patched)
+    with pytest.raises(RuntimeError, match="map index could not be written"):
+        build.run(project_copy)
+    assert "map" in ran and "dumps and VoID" in ran  # the other lane ran to its end
+    assert serving_target(project_copy) == target
+    assert not list(project_copy.stores_dir.glob("*.partial"))
