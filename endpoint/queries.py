@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from endpoint.conneg import choose
 from endpoint.errors import BadRequest, NotAcceptable
 from kg.executor import QueryRun, WorkerPool
-from kg.queryform import Analysis, analyse, refuse_services
+from kg.queryform import analyse, refuse_services
 from kg.resultwriters import BY_KEY, BY_MEDIA, FORMATS, Format
 from kg.settings import Settings
 from kg.worker import Job
@@ -153,6 +153,10 @@ def stream(run: QueryRun, media_type: str, headers: dict[str, str]) -> Response:
     return StreamingResponse(body, media_type=media_type, headers=headers)
 
 
+#: query texts shorter than this are read in the event loop (bytes)
+INLINE_ANALYSIS = 8 * 1024
+
+
 async def answer(
     request: Request,
     text: str,
@@ -167,7 +171,12 @@ async def answer(
     same status and headers)."""
     state = request.app.state
     settings: Settings = state.settings
-    analysis: Analysis = await run_in_threadpool(analyse, text, state.prefixes)
+    # reading a query is microseconds for a usual one, less than a hop to a thread costs;
+    # only a long text goes to a thread so as not to hold up the event loop
+    if len(text) < INLINE_ANALYSIS:
+        analysis = analyse(text, state.prefixes)
+    else:
+        analysis = await run_in_threadpool(analyse, text, state.prefixes)
     refuse_services(analysis, settings.service_allow)  # before anything is evaluated
     choice = negotiate(analysis.form, accept, format_param)
     job = job_for(settings, analysis.text, choice, state.prefixes, default_graph, named_graphs)
