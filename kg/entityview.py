@@ -111,6 +111,19 @@ WHERE {{
   ?r ?p ?o .
 }}
 """
+#: The same, starting from the entity's own relationships: cheaper unless the entity has
+#: very many (a hub), while a neighbour may have thousands (the other plan's cost).
+RELATIONSHIPS_OF_ENTITY = """
+CONSTRUCT {{ ?r ?p ?o . ?r <urn:x-kg:graph> ?g }}
+WHERE {{
+  {{ GRAPH ?g {{ ?r cci:relSubject {e} }} ?r cci:relObject ?other . VALUES ?other {{ {others} }} }}
+  UNION
+  {{ GRAPH ?g {{ ?r cci:relObject {e} }} ?r cci:relSubject ?other . VALUES ?other {{ {others} }} }}
+  ?r ?p ?o .
+}}
+"""
+#: Up to this many relations, the relationships are looked up from the entity's side.
+FROM_ENTITY_UP_TO = 2_000
 GRAPH_OF = "urn:x-kg:graph"
 
 #: Figures about the entity (W3C Data Cube observations with cci:subject = entity).
@@ -455,8 +468,10 @@ def _attach_details(
         return
     c = cci(base)
     described: dict[str, dict[str, list[Any]]] = {}
+    degree = sum(group.count for group in view.relations)
+    plan = RELATIONSHIPS_OF_ENTITY if degree <= FROM_ENTITY_UP_TO else RELATIONSHIPS
     for chunk in chunks(others, 200):
-        sparql = RELATIONSHIPS.format(others=iri_values(chunk), e=str(node))
+        sparql = plan.format(others=iri_values(chunk), e=str(node))
         for t in construct_triples(store, sparql, base):
             entry = described.setdefault(node_key(t.subject), {})
             entry.setdefault(t.predicate.value, []).append(t.object)
