@@ -1268,3 +1268,22 @@ def test_dashboard_draws_its_charts_in_chromium(live_url: str) -> None:
         finally:
             browser.close()
     assert not problems, problems
+
+
+def test_betweenness_from_igraph_is_networkx_betweenness() -> None:
+    # a random graph with several components and isolates: igraph's exact values are
+    # networkx's normalised ones, node for node
+    graph = nx.gnm_random_graph(80, 160, seed=7)
+    graph.add_nodes_from(range(80, 84))
+    exact = network.betweenness_centrality(graph, None, network.SEED)
+    reference = nx.betweenness_centrality(graph, normalized=True)
+    assert exact.keys() == reference.keys()
+    for node, value in reference.items():
+        assert math.isclose(exact[node], value, abs_tol=1e-12), node
+    # every node as a source is the exact computation; half of them estimate the total
+    assert network.betweenness_centrality(graph, 84, network.SEED) == exact
+    half = network.betweenness_centrality(graph, 42, network.SEED)
+    assert half != exact
+    assert math.isclose(sum(half.values()), sum(exact.values()), rel_tol=0.25)
+    tiny = nx.path_graph(2)
+    assert network.betweenness_centrality(tiny, None, network.SEED) == {0: 0.0, 1: 0.0}
