@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -57,6 +58,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.prefixes = all_prefixes(settings.base)
     app.state.templates = Jinja2Templates(directory=TEMPLATES)  # autoescapes .html
     app.state.service_cache = {}
+    app.state.service_lock = threading.Lock()
     queries.init(app)
     errors.install(app)
     # reads are open to browser clients everywhere (YASGUI elsewhere, other maps);

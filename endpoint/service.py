@@ -2,18 +2,32 @@
 figures a page for people shows (``endpoint/templates/service.html``).
 
 Counts are distinct triples, as in the VoID description and the dumps: a triple stated in
-two named graphs counts once in the default graph (their union) and once in each graph."""
+two named graphs counts once in the default graph (their union) and once in each graph.
+They come from the VoID description the build wrote beside the serving store: counting
+distinct triples takes half a minute at M, which no request should wait for (nor the two
+cores spend while other requests wait). Only a store without one (a remote store, or one
+built by hand) is counted, once per build."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urljoin
 
-from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions, RdfFormat, Triple, serialize
+from pyoxigraph import (
+    BlankNode,
+    Literal,
+    NamedNode,
+    QuerySolutions,
+    RdfFormat,
+    Triple,
+    parse,
+    serialize,
+)
 
 from kg.settings import Settings
 from kg.store import COUNT_QUADS, GraphStore
-from kg.void import DESCRIPTION_PATH
+from kg.void import DESCRIPTION_PATH, dataset_iri
 
 #: Distinct triples of the union of all named graphs (the default graph).
 DISTINCT_TRIPLES = (
@@ -63,6 +77,32 @@ def figures(store: GraphStore) -> Figures:
     return Figures(triples, dict(sorted(graphs.items())))
 
 
+def figures_from_void(path: Path, base: str) -> Figures | None:
+    """The counts of a VoID description written by the build (``kg.void``): the dataset's
+    ``void:triples`` and each named graph's (its ``void:subset`` that are not linksets).
+    None when there is no such file or it gives no total."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    dataset = dataset_iri(base)
+    counts: dict[str, int] = {}
+    subsets: set[str] = set()
+    linksets: set[str] = set()
+    for t in parse(data, RdfFormat.TURTLE, base_iri=path.as_uri()):
+        p, o = t.predicate.value, t.object
+        if p == VOID + "triples" and isinstance(o, Literal):
+            counts[t.subject.value] = int(o.value)
+        elif p == VOID + "subset" and t.subject.value == dataset:
+            subsets.add(o.value)
+        elif p == RDF_TYPE.value and o.value == VOID + "Linkset":
+            linksets.add(t.subject.value)
+    if dataset not in counts:
+        return None
+    graphs = {g: counts[g] for g in subsets - linksets if g in counts}
+    return Figures(counts[dataset], dict(sorted(graphs.items())))
+
+
 def void_url(endpoint_url: str) -> str:
     return urljoin(endpoint_url, "/" + DESCRIPTION_PATH)
 
@@ -73,8 +113,13 @@ class Description:
     figures: Figures
 
 
-def describe(settings: Settings, store: GraphStore, endpoint_url: str) -> Description:
-    counted = figures(store)
+def describe(
+    settings: Settings, store: GraphStore, endpoint_url: str, void_file: Path | None = None
+) -> Description:
+    """The description, with the counts of ``void_file`` when it has them, else counted."""
+    counted = figures_from_void(void_file, settings.base) if void_file else None
+    if counted is None:
+        counted = figures(store)
     return Description(description(settings, counted, endpoint_url), counted)
 
 

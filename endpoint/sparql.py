@@ -16,9 +16,11 @@ from endpoint.conneg import choose
 from endpoint.errors import BadRequest, NotAcceptable
 from endpoint.i18n import context, vary
 from endpoint.params import read_body, read_params
+from endpoint.void import dumps_dir
 from kg.errors import NotFound
 from kg.resultwriters import BY_MEDIA, FORMATS
 from kg.settings import Settings
+from kg.void import FILE_NAME as VOID_FILE
 
 router = APIRouter()
 
@@ -77,11 +79,15 @@ def _description(request: Request) -> service.Description:
         url,
     )
     cache = state.service_cache
-    if key not in cache:
-        fresh = service.describe(state.settings, state.holder.get(), url)
-        cache.clear()
-        cache[key] = fresh
-    described: service.Description = cache[key]
+    # one request describes, the others wait for it: counting (only without the build's
+    # VoID file) must not run once per waiting client
+    with state.service_lock:
+        if key not in cache:
+            void_file = dumps_dir(state.settings) / VOID_FILE
+            fresh = service.describe(state.settings, state.holder.get(), url, void_file)
+            cache.clear()
+            cache[key] = fresh
+        described: service.Description = cache[key]
     return described
 
 

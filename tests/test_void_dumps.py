@@ -522,3 +522,24 @@ def test_a_tampered_list_is_escaped_and_cannot_reach_outside(tmp_path: Path) -> 
     assert "<i>x" not in page and "&lt;i&gt;x.ttl" in page
     assert client.get("/dumps/..%2Fsecret.txt").status_code == 404
     assert client.get("/dumps/%3Ci%3Ex.ttl").status_code == 200
+
+
+def test_the_service_description_takes_its_counts_from_the_builds_void(
+    built: Settings, tmp_path: Path
+) -> None:
+    # what the build wrote is what counting the serving store gives, graph by graph
+    from endpoint import service
+
+    store = open_store(built)
+    void_file = endpoint.void.dumps_dir(built) / FILE_NAME
+    from_void = service.figures_from_void(void_file, built.base)
+    assert from_void is not None
+    assert from_void == service.figures(store)
+    assert from_void.triples > 0 and len(from_void.graphs) > 5
+    # no file, or one without the dataset's total: counted instead
+    assert service.figures_from_void(tmp_path / "none.ttl", built.base) is None
+    other = tmp_path / "other.ttl"
+    other.write_text("<http://example.org/d> <http://rdfs.org/ns/void#triples> 3 .\n")
+    assert service.figures_from_void(other, built.base) is None
+    described = service.describe(built, store, "http://127.0.0.1/sparql", other)
+    assert described.figures == from_void
