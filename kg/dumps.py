@@ -143,6 +143,12 @@ def _io(sink: object) -> IO[bytes]:
     return cast(IO[bytes], sink)
 
 
+def _gzip(out: _Digest) -> gzip.GzipFile:
+    """A gzip stream into ``out``, with no file name and time 0 in its header: the same
+    content gives the same bytes."""
+    return gzip.GzipFile(filename="", mode="wb", fileobj=out, compresslevel=GZIP_LEVEL, mtime=0)
+
+
 def _write(path: Path, compress: bool, produce: Callable[[_Writable], int]) -> tuple[int, str, int]:
     """Write ``path`` through a temporary file; return (bytes, sha256, statements)."""
     tmp = path.with_name(path.name + ".tmp")
@@ -150,10 +156,7 @@ def _write(path: Path, compress: bool, produce: Callable[[_Writable], int]) -> t
         with open(tmp, "wb") as raw:
             digest = _Digest(raw)
             if compress:
-                # no file name and time 0 in the header: same content, same bytes
-                with gzip.GzipFile(
-                    filename="", mode="wb", fileobj=digest, compresslevel=GZIP_LEVEL, mtime=0
-                ) as zipped:
+                with _gzip(digest) as zipped:
                     count = produce(zipped)
             else:
                 count = produce(digest)
@@ -261,14 +264,7 @@ def _both_from_graphs(store: EmbeddedStore, out_dir: Path) -> list[tuple[str, in
     try:
         with open(tmps[0], "wb") as raw_q, open(tmps[1], "wb") as raw_t:
             digests = [_Digest(raw_q), _Digest(raw_t)]
-            with (
-                gzip.GzipFile(
-                    filename="", mode="wb", fileobj=digests[0], compresslevel=GZIP_LEVEL, mtime=0
-                ) as zq,
-                gzip.GzipFile(
-                    filename="", mode="wb", fileobj=digests[1], compresslevel=GZIP_LEVEL, mtime=0
-                ) as zt,
-            ):
+            with _gzip(digests[0]) as zq, _gzip(digests[1]) as zt:
                 lines = _GraphLines(zq, zt)
                 for graph in store.named_graphs():
                     lines.start(graph)

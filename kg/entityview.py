@@ -126,12 +126,9 @@ WHERE {{
 FROM_ENTITY_UP_TO = 2_000
 GRAPH_OF = "urn:x-kg:graph"
 
-#: Figures about the entity (W3C Data Cube observations with cci:subject = entity).
-OBSERVATIONS = """
-SELECT ?e ?obs ?measure ?via ?value ?unit ?lower ?period ?periodLabel ?area ?desc ?g WHERE {
-  GRAPH ?g { ?obs cci:subject ?e }
-  OPTIONAL { ?obs qb:measureType ?measure }
-  OPTIONAL { ?obs cci:viaRelationType ?via }
+#: What ``observation_rows`` reads of each ``?obs`` besides its measure: the end of the
+#: WHERE clause of every query it is given.
+OBSERVATION_DETAILS = """
   OPTIONAL { ?obs cci:obsValue ?value }
   OPTIONAL { ?obs cci:unit ?unit }
   OPTIONAL { ?obs cci:isLowerBound ?lower }
@@ -141,6 +138,16 @@ SELECT ?e ?obs ?measure ?via ?value ?unit ?lower ?period ?periodLabel ?area ?des
   OPTIONAL { ?obs dct:description ?desc }
 }
 """
+
+#: Figures about the entity (W3C Data Cube observations with cci:subject = entity).
+OBSERVATIONS = (
+    """
+SELECT ?e ?obs ?measure ?via ?value ?unit ?lower ?period ?periodLabel ?area ?desc ?g WHERE {
+  GRAPH ?g { ?obs cci:subject ?e }
+  OPTIONAL { ?obs qb:measureType ?measure }
+  OPTIONAL { ?obs cci:viaRelationType ?via }"""
+    + OBSERVATION_DETAILS
+)
 
 
 def _prop_sets(base: str) -> dict[str, set[str]]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from pyoxigraph import NamedNode
 
-from kg.entityview import observation_rows
+from kg.entityview import OBSERVATION_DETAILS, observation_rows
 from kg.graphsources import graph_sources
 from kg.nodelabels import Collector
 from kg.store import GraphStore
@@ -33,22 +33,16 @@ SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE { ?x cci:municipality ?m . ?m a cci:Muni
 COUNT_SOURCES = "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { GRAPH ?g { ?g dct:source ?d } }"
 
 #: Figures about sectors (observations whose subject is a concept), for the home page.
-SECTOR_FIGURES = """
+SECTOR_FIGURES = (
+    """
 SELECT ?obs ?subject ?measure ?value ?unit ?lower ?period ?periodLabel ?area ?desc ?g WHERE {
   GRAPH ?g { ?obs a qb:Observation ; cci:subject ?subject }
   ?subject a skos:Concept .
   # published figures only: not the project's own indicators and network metrics
   FILTER NOT EXISTS { ?obs qb:dataSet ?own FILTER(?own IN (ds:kpi, ds:network-metrics)) }
-  OPTIONAL { ?obs qb:measureType ?measure }
-  OPTIONAL { ?obs cci:obsValue ?value }
-  OPTIONAL { ?obs cci:unit ?unit }
-  OPTIONAL { ?obs cci:isLowerBound ?lower }
-  OPTIONAL { ?obs cci:refPeriod ?period }
-  OPTIONAL { ?obs cci:refPeriodLabel ?periodLabel }
-  OPTIONAL { ?obs cci:refArea ?area }
-  OPTIONAL { ?obs dct:description ?desc }
-}
-"""
+  OPTIONAL { ?obs qb:measureType ?measure }"""
+    + OBSERVATION_DETAILS
+)
 
 #: Entities of one graph (the home page's newest entries), main classes only. No ORDER
 #: BY: a large graph (an import) is not sorted whole for eight names.
