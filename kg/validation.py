@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import os
 import signal
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -80,11 +81,14 @@ def validate_file(shapes_nt: bytes, data_path: Path, max_results: int = MAX_RESU
 DATA_GRAPH = "urn:x-kg:data"
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int) -> None:
     """Linux: end this worker if the build that started it is killed (no orphan left
-    validating for nobody)."""
+    validating for nobody). A build killed while the worker was still starting is gone
+    before the signal could be asked for: then the worker ends at once."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 PR_SET_PDEATHSIG = 1
@@ -95,7 +99,10 @@ class BackgroundValidation:
 
     def __init__(self, shapes_nt: bytes, data_path: Path) -> None:
         self._pool = ProcessPoolExecutor(
-            max_workers=1, mp_context=get_context("spawn"), initializer=_die_with_parent
+            max_workers=1,
+            mp_context=get_context("spawn"),
+            initializer=_die_with_parent,
+            initargs=(os.getpid(),),
         )
         self._future: Future[list[Issue]] = self._pool.submit(run_shacl, shapes_nt, str(data_path))
 

@@ -138,6 +138,21 @@ def test_rebuild_of_unchanged_sources_gives_the_same_graph(project_copy: Setting
     assert set(a) == set(b)
 
 
+def processes_with(variable: str) -> list[int]:
+    """Linux: the processes whose environment holds ``variable`` (NAME=value)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue  # ended meanwhile, or not ours to read
+        if variable.encode() in environ:
+            found.append(int(entry.name))
+    return found
+
+
 def test_a_killed_build_leaves_the_previous_store_serving(project_copy: Settings) -> None:
     build.run(project_copy)
     target, count = serving_target(project_copy), quad_count(project_copy)
@@ -162,6 +177,13 @@ def test_a_killed_build_leaves_the_previous_store_serving(project_copy: Settings
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert serving_target(project_copy) == target
+    # nor does it leave its background validator (or anything it started) running
+    deadline = time.monotonic() + 20
+    while left_behind := processes_with(f"KG_VAR={project_copy.var}"):
+        assert time.monotonic() < deadline, (
+            f"still running after the build was killed: {left_behind}"
+        )
+        time.sleep(0.2)
     assert quad_count(project_copy) == count
     # the next build cleans up what the killed one left
     build.run(project_copy)
