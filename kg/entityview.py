@@ -126,10 +126,9 @@ WHERE {{
 FROM_ENTITY_UP_TO = 2_000
 GRAPH_OF = "urn:x-kg:graph"
 
-#: What ``observation_rows`` reads of each ``?obs`` besides its measure: the end of the
-#: WHERE clause of every query it is given.
+#: What ``observation_rows`` reads of each ``?obs`` besides its measure and value: the end
+#: of the WHERE clause of every query it is given.
 OBSERVATION_DETAILS = """
-  OPTIONAL { ?obs cci:obsValue ?value }
   OPTIONAL { ?obs cci:unit ?unit }
   OPTIONAL { ?obs cci:isLowerBound ?lower }
   OPTIONAL { ?obs cci:refPeriod ?period }
@@ -139,12 +138,24 @@ OBSERVATION_DETAILS = """
 }
 """
 
-#: Figures about the entity (W3C Data Cube observations with cci:subject = entity).
+#: Figures about the entity (W3C Data Cube observations with cci:subject = entity): with the
+#: measure dimension, the measure it names and the value under cci:obsValue (as the curated
+#: figures give it); without (kg/network.py's per-organisation datasets), a row per measure
+#: property it gives a value under. Looped from the observation: 2.4 ms at M for the
+#: organisation with the most.
 OBSERVATIONS = (
     """
 SELECT ?e ?obs ?measure ?via ?value ?unit ?lower ?period ?periodLabel ?area ?desc ?g WHERE {
   GRAPH ?g { ?obs cci:subject ?e }
-  OPTIONAL { ?obs qb:measureType ?measure }
+  OPTIONAL { ?obs qb:measureType ?named }
+  OPTIONAL { ?obs cci:obsValue ?namedValue }
+  OPTIONAL {
+    FILTER(!BOUND(?named))
+    ?obs ?measured ?measuredValue .
+    ?measured a qb:MeasureProperty .
+  }
+  BIND(COALESCE(?named, ?measured) AS ?measure)
+  BIND(COALESCE(?namedValue, ?measuredValue) AS ?value)
   OPTIONAL { ?obs cci:viaRelationType ?via }"""
     + OBSERVATION_DETAILS
 )
@@ -569,19 +580,23 @@ def _identifier(triples: list[Triple], graphs: list[str], base: str) -> list[Ide
 
 
 def observation_rows(rows: list[Any], collect: Collector) -> list[Observation]:
-    found: dict[str, Observation] = {}
+    """One figure per observation and measure (an observation without the measure dimension
+    gives several), in the order of their IRIs."""
+    found: dict[tuple[str, str], Observation] = {}
     for row in rows:
         obs = row["obs"]
         if not isinstance(obs, NamedNode):
             continue
-        item = found.get(obs.value)
+        measure = row["measure"]
+        key = (obs.value, measure.value if isinstance(measure, NamedNode) else "")
+        item = found.get(key)
         if item is None:
-            item = found[obs.value] = Observation(obs.value)
+            item = found[key] = Observation(obs.value)
+            if isinstance(measure, NamedNode):
+                item.measure = collect.ref(measure.value)
         subject = row["subject"]  # None when the query does not project it
         if isinstance(subject, NamedNode):
             item.subject = collect.ref(subject.value)
-        if isinstance(row["measure"], NamedNode):
-            item.measure = collect.ref(row["measure"].value)
         via = row["via"]  # None when the query does not project it
         if isinstance(via, NamedNode):
             item.via = collect.ref(via.value)
@@ -601,7 +616,7 @@ def observation_rows(rows: list[Any], collect: Collector) -> list[Observation]:
             item.description[lang_of(row["desc"])] = row["desc"].value
         if row["g"] is not None:
             item.graphs = sorted_graphs([*item.graphs, row["g"].value])
-    return sorted(found.values(), key=lambda o: o.iri)
+    return [found[key] for key in sorted(found)]
 
 
 def _observations(

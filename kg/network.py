@@ -14,27 +14,32 @@ organisation on a relation type counts the distinct organisations pointing to it
 What SPARQL does badly at scale is done here, in one pass over the relations: betweenness,
 components and density (no SPARQL at all), and the degree, the per-type degrees and the
 cross-sector share, which need a type check at both ends of every relation (seconds per
-query on 22,000 organisations, measured in bench/kpi.py). The results are ``qb:Observation``
-of dataset ``{base}id/dataset/network-metrics`` in graph ``{base}graph/derived/network-metrics``,
-each with ``cci:refPeriod`` (the build's day), ``cci:refArea`` (NUTS BE100), ``cci:subject``,
-``qb:measureType`` and the value twice, under the measure (``cci:degree 3``: Data Cube IC-15)
-and under ``cci:obsValue`` (which the queries read):
+query on 22,000 organisations, measured in bench/kpi.py). The results are W3C Data Cube
+observations in graph ``{base}graph/derived/network-metrics``, each with ``cci:refPeriod``
+(the build's day), ``cci:refArea`` (NUTS BE100) and ``cci:subject``, in three datasets
+``{base}id/dataset/…``:
 
-* per organisation (``cci:subject`` the organisation): ``cci:degree``, ``cci:betweenness``,
-  ``cci:componentSize``;
-* per relation type (``cci:subject`` the ``reltype:`` concept): ``cci:numberOfRelations``,
-  ``cci:averageDegree``, ``cci:maximumInDegree``;
-* for the whole network (``cci:subject sector:all-cci``, ``cci:refArea`` NUTS BE100):
+* ``network-metrics``, with the measure dimension ``qb:measureType`` and the value twice,
+  under the measure (``cci:density 0.01``: Data Cube IC-15) and under ``cci:obsValue`` (as
+  the curated figures give it): for the whole network (``cci:subject sector:all-cci``)
   ``cci:numberOfOrganisations``, ``cci:numberOfRelations``, ``cci:averageDegree``,
   ``cci:density``, ``cci:numberOfComponents``, ``cci:numberOfIsolates``,
   ``cci:shareOfIsolates``, ``cci:largestComponentShare``, ``cci:crossSectorShare``,
-  ``cci:eiIndex``;
-* in dataset ``{base}id/dataset/network-in-degree``, per organisation and relation type
-  (``cci:subject`` the organisation, ``cci:viaRelationType`` the type), ``cci:inDegree``, only
-  where it is not 0 (the reach of a network on memberOf, a funder's portfolio on fundedBy).
+  ``cci:eiIndex``; per relation type (``cci:subject`` the ``reltype:`` concept)
+  ``cci:numberOfRelations``, ``cci:averageDegree``, ``cci:maximumInDegree``;
+* ``organisation-network-metrics``, one observation per organisation with its three
+  measures (no measure dimension): ``cci:degree``, ``cci:betweenness``,
+  ``cci:componentSize``;
+* ``network-in-degree``, per organisation and relation type (``cci:viaRelationType``), its
+  one measure ``cci:inDegree``, only where it is not 0 (the reach of a network on memberOf,
+  a funder's portfolio on fundedBy).
 
-Each dataset links to its ``qb:DataStructureDefinition`` (``cci:networkMetricsStructure``,
-``cci:networkInDegreeStructure``, ontology/measures.ttl).
+The two per-organisation datasets are most of the graph (600,000 statements at
+M), so their observations carry nothing twice: 8 and 7 statements each, against 24 and 9
+with one observation per measure and the value under ``cci:obsValue`` as well; writing them
+is most of this step's time.
+
+Each dataset links to its ``qb:DataStructureDefinition`` (``STRUCTURES``, ontology/measures.ttl).
 
 Betweenness is exact while ``n·(n+m)`` stays under ``BETWEENNESS_WORK``; above, it is
 estimated from ``k`` source organisations drawn with a fixed seed (Brandes' pivots), ``k``
@@ -94,18 +99,43 @@ def graph_iri(base: str) -> str:
     return f"{base}graph/derived/network-metrics"
 
 
-def dataset_iri(base: str) -> str:
-    return f"{base}id/dataset/network-metrics"
-
-
-def in_degree_dataset_iri(base: str) -> str:
-    return f"{base}id/dataset/network-in-degree"
-
-
 #: the data structure definitions (ontology/measures.ttl), by dataset
 STRUCTURES = {
     "network-metrics": "networkMetricsStructure",
+    "organisation-network-metrics": "organisationNetworkMetricsStructure",
     "network-in-degree": "networkInDegreeStructure",
+}
+#: each dataset's labels (fr, nl, en) and description ({how}: how betweenness was computed)
+DESCRIPTIONS = {
+    "network-metrics": (
+        (
+            "Mesures du réseau des organisations",
+            "Netwerkmaten van de organisaties",
+            "Network metrics of the organisations",
+        ),
+        "Computed by each build from the relations between organisations (kg/network.py): "
+        "the whole network, and each relation type.",
+    ),
+    "organisation-network-metrics": (
+        (
+            "Mesures de réseau par organisation",
+            "Netwerkmaten per organisatie",
+            "Network metrics by organisation",
+        ),
+        "Computed by each build with networkx and igraph from the relations between "
+        "organisations (kg/network.py): each organisation's degree, betweenness and the size "
+        "of its component; betweenness {how}.",
+    ),
+    "network-in-degree": (
+        (
+            "Degrés entrants des organisations par type de relation",
+            "Ingraden van de organisaties per relatietype",
+            "In-degrees of the organisations by relation type",
+        ),
+        "Computed by each build from the relations between organisations (kg/network.py): "
+        "for each organisation and relation type, how many other organisations point to it "
+        "by that type; only the organisations some relation of the type points to.",
+    ),
 }
 
 
@@ -288,106 +318,90 @@ def slug(iri: str, base: str) -> str:
 def quads(metrics: Metrics, base: str, period: date) -> list[Quad]:
     """The metrics as observations (and their datasets) in the network-metrics graph."""
     graph = NamedNode(graph_iri(base))
-    dataset = NamedNode(dataset_iri(base))
-    in_degree_dataset = NamedNode(in_degree_dataset_iri(base))
     cci = base + "ontology#"
     dct, skos = REUSED_PREFIXES["dct"], REUSED_PREFIXES["skos"]
     day = Literal(period.isoformat(), datatype=NamedNode(XSD + "date"))
     area = NamedNode(NUTS_BE100)
     everything = NamedNode(base + "id/concept/sector/all-cci")
+    # the terms every observation repeats, made once (a million of them at M otherwise)
+    is_observation = NamedNode(QB + "Observation")
+    in_dataset, measure_type = NamedNode(QB + "dataSet"), NamedNode(QB + "measureType")
+    about, via = NamedNode(cci + "subject"), NamedNode(cci + "viaRelationType")
+    obs_value = NamedNode(cci + "obsValue")
+    ref_period, ref_area = NamedNode(cci + "refPeriod"), NamedNode(cci + "refArea")
     out: list[Quad] = []
+    append = out.append
 
     def add(s: NamedNode, p: str, o: NamedNode | Literal) -> None:
-        out.append(Quad(s, NamedNode(p), o, graph))
+        append(Quad(s, NamedNode(p), o, graph))
 
     def observation(
-        iri: str,
-        subject: NamedNode,
-        measure: str,
-        value: float,
-        into: NamedNode = dataset,
-        relation_type: str | None = None,
+        obs: NamedNode, into: NamedNode, subject: NamedNode, values: dict[str, float]
     ) -> None:
-        obs = NamedNode(iri)
-        number = decimal(value)
-        out.append(Quad(obs, RDF_TYPE, NamedNode(QB + "Observation"), graph))
-        add(obs, QB + "dataSet", into)
-        add(obs, QB + "measureType", NamedNode(cci + measure))
-        add(obs, cci + "subject", subject)
-        if relation_type is not None:
-            add(obs, cci + "viaRelationType", NamedNode(relation_type))
-        add(obs, cci + measure, number)  # the value under its measure (Data Cube IC-15)
-        add(obs, cci + "obsValue", number)
-        add(obs, cci + "refPeriod", day)
-        add(obs, cci + "refArea", area)
+        """One observation without a measure dimension: a value under each measure."""
+        append(Quad(obs, RDF_TYPE, is_observation, graph))
+        append(Quad(obs, in_dataset, into, graph))
+        append(Quad(obs, about, subject, graph))
+        for measure, value in values.items():
+            append(Quad(obs, NamedNode(cci + measure), decimal(value), graph))
+        append(Quad(obs, ref_period, day, graph))
+        append(Quad(obs, ref_area, area, graph))
+
+    def summary(iri: str, subject: NamedNode, measure: str, value: float) -> None:
+        """One observation of ds:network-metrics, which has the measure dimension."""
+        obs, number = NamedNode(iri), decimal(value)
+        observation(obs, datasets["network-metrics"], subject, {measure: value})
+        append(Quad(obs, measure_type, NamedNode(cci + measure), graph))
+        append(Quad(obs, obs_value, number, graph))
 
     def describe(node: NamedNode, structure: str, labels: tuple[str, str, str], text: str) -> None:
-        out.append(Quad(node, RDF_TYPE, NamedNode(QB + "DataSet"), graph))
+        append(Quad(node, RDF_TYPE, NamedNode(QB + "DataSet"), graph))
         add(node, QB + "structure", NamedNode(cci + structure))
         add(node, dct + "issued", day)
         for label, lang in zip(labels, ("fr", "nl", "en"), strict=True):
             add(node, skos + "prefLabel", Literal(label, language=lang))
         add(node, dct + "description", Literal(text, language="en"))
+        # like every graph, this one says where its statements come from: the computation
+        add(graph, dct + "source", node)
 
-    # like every graph, this one says where its statements come from: the computation
-    add(graph, dct + "source", dataset)
+    datasets = {name: NamedNode(f"{base}id/dataset/{name}") for name in STRUCTURES}
     n = int(metrics.network.get("numberOfOrganisations", 0))
     how = (
         "exact"
         if metrics.pivots >= n
         else f"estimated from {metrics.pivots} of {n} organisations as sources (seed {SEED})"
     )
-    describe(
-        dataset,
-        STRUCTURES["network-metrics"],
-        (
-            "Mesures du réseau des organisations",
-            "Netwerkmaten van de organisaties",
-            "Network metrics of the organisations",
-        ),
-        "Computed by each build with networkx and igraph from the relations between organisations "
-        f"(kg/network.py); betweenness {how}.",
-    )
-    describe(
-        in_degree_dataset,
-        STRUCTURES["network-in-degree"],
-        (
-            "Degrés entrants des organisations par type de relation",
-            "Ingraden van de organisaties per relatietype",
-            "In-degrees of the organisations by relation type",
-        ),
-        "Computed by each build from the relations between organisations (kg/network.py): "
-        "for each organisation and relation type, how many other organisations point to it "
-        "by that type; only the organisations some relation of the type points to.",
-    )
+    for name, (labels, text) in DESCRIPTIONS.items():
+        describe(datasets[name], STRUCTURES[name], labels, text.format(how=how))
+
     prefix = f"{base}id/observation/network-metrics/"
-    for node in sorted(metrics.degree):
-        subject, local = NamedNode(node), slug(node, base)
-        for measure, value in (
-            ("degree", metrics.degree[node]),
-            ("betweenness", metrics.betweenness.get(node, 0.0)),
-            ("componentSize", metrics.component_size[node]),
-        ):
-            observation(f"{prefix}{kebab(measure)}/{local}", subject, measure, value)
     for measure, value in metrics.network.items():
-        observation(f"{prefix}{kebab(measure)}/all", everything, measure, value)
+        summary(f"{prefix}{kebab(measure)}/all", everything, measure, value)
     for relation_type, values in metrics.by_type.items():
         local = relation_type.rstrip("/").rsplit("/", 1)[-1]
         for measure, value in values.items():
-            observation(
+            summary(
                 f"{prefix}{kebab(measure)}/type-{local}", NamedNode(relation_type), measure, value
             )
+    by_organisation = datasets["organisation-network-metrics"]
+    for node in sorted(metrics.degree):
+        observation(
+            NamedNode(f"{prefix}organisation/{slug(node, base)}"),
+            by_organisation,
+            NamedNode(node),
+            {
+                "degree": metrics.degree[node],
+                "betweenness": metrics.betweenness.get(node, 0.0),
+                "componentSize": metrics.component_size[node],
+            },
+        )
+    in_degree = datasets["network-in-degree"]
     for relation_type, counts in metrics.in_degree.items():
-        kind = relation_type.rstrip("/").rsplit("/", 1)[-1]
+        kind, type_node = relation_type.rstrip("/").rsplit("/", 1)[-1], NamedNode(relation_type)
         for node, count in counts.items():
-            observation(
-                f"{prefix}in-degree/{kind}/{slug(node, base)}",
-                NamedNode(node),
-                "inDegree",
-                count,
-                in_degree_dataset,
-                relation_type,
-            )
+            obs = NamedNode(f"{prefix}in-degree/{kind}/{slug(node, base)}")
+            observation(obs, in_degree, NamedNode(node), {"inDegree": count})
+            append(Quad(obs, via, type_node, graph))
     return out
 
 

@@ -507,10 +507,17 @@ def test_published_sector_figures(store: EmbeddedStore) -> None:
 
 
 def stored_metrics(store: EmbeddedStore) -> dict[str, dict[str, float]]:
+    """Subject -> measure -> value, from both datasets: the one with the measure dimension
+    (value under cci:obsValue and under the measure) and the per-organisation one (a value
+    under each measure)."""
     rows = store.query(
         f"""SELECT ?s ?m ?v WHERE {{ GRAPH <{network.graph_iri(BASE)}> {{
-             ?o qb:dataSet ds:network-metrics ; cci:subject ?s ; qb:measureType ?m ;
-             cci:obsValue ?v }} }}""",
+             {{ ?o qb:dataSet ds:network-metrics ; cci:subject ?s ; qb:measureType ?m ;
+                   cci:obsValue ?v ; ?m ?v }}
+             UNION
+             {{ VALUES ?m {{ cci:degree cci:betweenness cci:componentSize }}
+                ?o qb:dataSet ds:organisation-network-metrics ; cci:subject ?s ; ?m ?v }}
+           }} }}""",
         prefixes=NS,
     )
     assert isinstance(rows, QuerySolutions)
@@ -543,7 +550,8 @@ def test_network_metrics_match_networkx(store: EmbeddedStore) -> None:
         NS["reltype"] + r for r in concepts(store, "relation-types")
     } == set(ORGS.values())
     rows = store.query(
-        "ASK { ds:network-metrics a qb:DataSet ; dct:description ?d FILTER(CONTAINS(?d, 'exact')) }",
+        "ASK { ds:organisation-network-metrics a qb:DataSet ; dct:description ?d "
+        "FILTER(CONTAINS(?d, 'betweenness exact')) }",
         prefixes=NS,
     )
     assert rows
@@ -556,11 +564,35 @@ def test_network_metrics_replace_the_previous_ones(store: EmbeddedStore, tmp_pat
     network.network_metrics(SETTINGS, store, build_dir)
     assert store.triple_count(network.graph_iri(BASE)) == before  # same, the day aside
     rows = store.query(
-        "SELECT DISTINCT ?d WHERE { ?o qb:dataSet ds:network-metrics ; cci:refPeriod ?d }",
+        f"SELECT DISTINCT ?d WHERE {{ GRAPH <{network.graph_iri(BASE)}> {{ ?o cci:refPeriod ?d }} }}",
         prefixes=NS,
     )
     assert isinstance(rows, QuerySolutions)
     assert [r["d"].value for r in rows] == ["2026-11-23"]
+
+
+def test_per_organisation_observations_state_nothing_twice(store: EmbeddedStore) -> None:
+    # the two datasets that grow with the organisations (a million statements at M when
+    # each measure was an observation of its own, with its value twice)
+    rows = store.query(
+        f"""SELECT ?dataset ?o (COUNT(*) AS ?n) WHERE {{ GRAPH <{network.graph_iri(BASE)}> {{
+             ?o qb:dataSet ?dataset ; ?p ?v
+             FILTER(?dataset IN (ds:organisation-network-metrics, ds:network-in-degree)) }} }}
+           GROUP BY ?dataset ?o""",
+        prefixes=NS,
+    )
+    assert isinstance(rows, QuerySolutions)
+    sizes: dict[str, set[int]] = {}
+    for r in rows:
+        sizes.setdefault(local(r["dataset"].value), set()).add(int(r["n"].value))
+    # type, data set, subject, period, area and the three measures; the in-degree, its
+    # relation type instead of two of the measures
+    assert sizes == {"organisation-network-metrics": {8}, "network-in-degree": {7}}
+    assert not store.query(
+        f"ASK {{ GRAPH <{network.graph_iri(BASE)}> {{ ?o qb:dataSet ?d ; qb:measureType ?m "
+        "FILTER(?d IN (ds:organisation-network-metrics, ds:network-in-degree)) } }",
+        prefixes=NS,
+    )
 
 
 def test_large_networks_sample_betweenness_with_a_fixed_seed() -> None:
@@ -582,8 +614,8 @@ def test_large_networks_sample_betweenness_with_a_fixed_seed() -> None:
 def test_in_degree_by_relation_type_per_organisation(store: EmbeddedStore) -> None:
     rows = store.query(
         f"""SELECT ?s ?t ?v WHERE {{ GRAPH <{network.graph_iri(BASE)}> {{
-             ?o qb:dataSet ds:network-in-degree ; qb:measureType cci:inDegree ;
-             cci:subject ?s ; cci:viaRelationType ?t ; cci:inDegree ?v ; cci:obsValue ?v }} }}""",
+             ?o qb:dataSet ds:network-in-degree ; cci:subject ?s ; cci:viaRelationType ?t ;
+                 cci:inDegree ?v }} }}""",
         prefixes=NS,
     )
     assert isinstance(rows, QuerySolutions)
@@ -743,16 +775,18 @@ INTEGRITY = {
       FILTER(?allEqual)
       {
         SELECT (MIN(?equal) AS ?allEqual) WHERE {
-          # only pairs with the same measure and a subject in common (dimensions of every
-          # structure here): any other pair differs in a dimension, so the answer is the
-          # spec's, in seconds rather than minutes
+          # only pairs with a subject in common and the same measure dimension, if any
+          # (dimensions of every structure here): any other pair differs in a dimension, so
+          # the answer is the spec's, in seconds rather than minutes
           {
             SELECT DISTINCT ?obs1 ?obs2 ?dataset WHERE {
               GRAPH <TARGET> {
-                ?obs1 qb:dataSet ?dataset ; qb:measureType ?m ; cci:subject ?s .
-                ?obs2 qb:dataSet ?dataset ; qb:measureType ?m ; cci:subject ?s .
+                ?obs1 qb:dataSet ?dataset ; cci:subject ?s .
+                ?obs2 qb:dataSet ?dataset ; cci:subject ?s .
+                OPTIONAL { ?obs1 qb:measureType ?m1 }
+                OPTIONAL { ?obs2 qb:measureType ?m2 }
               }
-              FILTER(?obs1 != ?obs2)
+              FILTER(?obs1 != ?obs2 && (!BOUND(?m1) && !BOUND(?m2) || ?m1 = ?m2))
             }
           }
           ?dataset qb:structure/qb:component/qb:componentProperty ?dim .
@@ -771,10 +805,12 @@ INTEGRITY = {
       {
         SELECT DISTINCT ?obs1 ?obs2 ?dataset WHERE {
           GRAPH <TARGET> {
-            ?obs1 qb:dataSet ?dataset ; qb:measureType ?m ; cci:subject ?s .
-            ?obs2 qb:dataSet ?dataset ; qb:measureType ?m ; cci:subject ?s .
+            ?obs1 qb:dataSet ?dataset ; cci:subject ?s .
+            ?obs2 qb:dataSet ?dataset ; cci:subject ?s .
+            OPTIONAL { ?obs1 qb:measureType ?m1 }
+            OPTIONAL { ?obs2 qb:measureType ?m2 }
           }
-          FILTER(STR(?obs1) < STR(?obs2))
+          FILTER(STR(?obs1) < STR(?obs2) && (!BOUND(?m1) && !BOUND(?m2) || ?m1 = ?m2))
         }
       }
       FILTER NOT EXISTS {
