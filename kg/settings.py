@@ -53,6 +53,9 @@ class Settings:
     max_request_bytes: int = 1024 * 1024
     #: query worker processes kept warm (more are started under load) [KG_QUERY_WORKERS]
     query_workers: int = 4
+    #: processes computing the KPIs (dashboard, snapshot) on an embedded store; 0: one per
+    #: core, 1: in the calling process [KG_KPI_WORKERS]
+    kpi_workers: int = 0
     #: token that administrators send as `Authorization: Bearer …` to write [KG_ADMIN_TOKEN]
     admin_token: str | None = None
     #: endpoints SPARQL SERVICE may call, comma-separated; none by default [KG_SERVICE_ALLOW]
@@ -123,6 +126,7 @@ _ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "KG_MAX_RESPONSE_BYTES": ("max_response_bytes", int),
     "KG_MAX_REQUEST_BYTES": ("max_request_bytes", int),
     "KG_QUERY_WORKERS": ("query_workers", int),
+    "KG_KPI_WORKERS": ("kpi_workers", int),
     "KG_ADMIN_TOKEN": ("admin_token", str),
     "KG_SERVICE_ALLOW": ("service_allow", _list),
     "KG_TILE_URL": ("tile_url", str),

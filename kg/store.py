@@ -73,9 +73,10 @@ COUNT_QUADS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP 
 class EmbeddedStore:
     """An on-disk (or, with ``path=None``, in-memory) pyoxigraph store."""
 
-    def __init__(self, store: Store, path: Path | None) -> None:
+    def __init__(self, store: Store, path: Path | None, *, read_only: bool = False) -> None:
         self.raw = store
         self.path = path
+        self.read_only = read_only
 
     @classmethod
     def open(cls, path: Path | None, *, read_only: bool = False) -> EmbeddedStore:
@@ -83,7 +84,7 @@ class EmbeddedStore:
             if path is None:
                 return cls(Store(), None)
             if read_only:
-                return cls(Store.read_only(str(path)), path)
+                return cls(Store.read_only(str(path)), path, read_only=True)
             path.mkdir(parents=True, exist_ok=True)
             return cls(Store(str(path)), path)
         except OSError as err:

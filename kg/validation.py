@@ -5,10 +5,7 @@ objects still missing their file, which the build fills in from the named graphs
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import os
-import signal
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
@@ -18,6 +15,7 @@ import shacl
 from pyoxigraph import Quad, RdfFormat, parse, serialize
 
 from kg.normalise import syntax_error
+from kg.processes import die_with_parent
 from kg.report import Issue
 from kg.sources import Source
 
@@ -81,19 +79,6 @@ def validate_file(shapes_nt: bytes, data_path: Path, max_results: int = MAX_RESU
 DATA_GRAPH = "urn:x-kg:data"
 
 
-def _die_with_parent(parent: int) -> None:
-    """Linux: end this worker if the build that started it is killed (no orphan left
-    validating for nobody). A build killed while the worker was still starting is gone
-    before the signal could be asked for: then the worker ends at once."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:
-        os._exit(1)
-
-
-PR_SET_PDEATHSIG = 1
-
-
 class BackgroundValidation:
     """SHACL in a separate process, so that it runs beside the store load on another core."""
 
@@ -101,7 +86,7 @@ class BackgroundValidation:
         self._pool = ProcessPoolExecutor(
             max_workers=1,
             mp_context=get_context("spawn"),
-            initializer=_die_with_parent,
+            initializer=die_with_parent,
             initargs=(os.getpid(),),
         )
         self._future: Future[list[Issue]] = self._pool.submit(run_shacl, shapes_nt, str(data_path))

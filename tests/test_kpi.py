@@ -16,6 +16,7 @@ import math
 import re
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -646,6 +647,46 @@ def test_top_organisations_by_in_degree_on_a_relation_type(
     assert isinstance(rows, QuerySolutions)
     got = [(local(r["organisation"].value), int(float(r["inDegree"].value))) for r in rows]
     assert got == expected
+
+
+# ---- computed in worker processes ------------------------------------------------------
+
+
+def on_disk(store: EmbeddedStore, path: Path) -> EmbeddedStore:
+    copy = EmbeddedStore.open(path)
+    copy.raw.bulk_extend(store.raw.quads_for_pattern(None, None, None, None))
+    copy.flush()
+    return copy
+
+
+def comparable(results: list[KpiResult]) -> list[tuple[Any, ...]]:
+    return [(r.kpi, r.error, r.columns, r.measures, r.rows) for r in results]
+
+
+def test_kpis_in_worker_processes_are_those_of_one_process(
+    store: EmbeddedStore, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    disk = on_disk(store, tmp_path / "store")
+    alone = kpi.compute(replace(SETTINGS, kpi_workers=1), store)
+    with caplog.at_level("WARNING", logger="kg.kpi"):
+        shared = kpi.compute(replace(SETTINGS, kpi_workers=2), disk)
+    assert "KPI worker processes failed" not in caplog.text  # the workers did it
+    assert [r.kpi for r in shared] == [q.kpi for q in kpi.kpi_queries(SETTINGS)]  # in order
+    assert all(r.error is None for r in shared)
+    assert comparable(shared) == comparable(alone)
+    assert any(r.rows for r in shared)
+
+
+def test_kpis_are_computed_here_when_the_workers_cannot_open_the_store(
+    store: EmbeddedStore, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # the store's data, but a directory no worker can open a store from
+    (tmp_path / "not-a-store").write_text("not a RocksDB directory")
+    odd = EmbeddedStore(store.raw, tmp_path / "not-a-store")
+    with caplog.at_level("WARNING", logger="kg.kpi"):
+        results = kpi.compute(replace(SETTINGS, kpi_workers=2), odd)
+    assert "KPI worker processes failed" in caplog.text
+    assert comparable(results) == comparable(kpi.compute(replace(SETTINGS, kpi_workers=1), store))
 
 
 # ---- snapshots -----------------------------------------------------------------------------
