@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import math
+import random
 import re
 import shutil
 from collections.abc import Iterator
@@ -40,6 +41,7 @@ from tests.conftest import ROOT
 BASE = DEFAULT_BASE
 NS = all_prefixes(BASE)
 CCI = NS["cci"]
+QB, XSD = NS["qb"], NS["xsd"]
 NUTS_BE100 = "http://data.europa.eu/nuts/code/BE100"
 
 # ---- the hand-built graph ------------------------------------------------------------------
@@ -375,6 +377,33 @@ def test_most_connected_organisations(store: EmbeddedStore) -> None:
         ("d", 2),
     ]
     assert result.rows[0].label == "Hub A"  # the query's default language, French
+
+
+def test_most_connected_organisations_past_twenty_with_ties_at_the_cutoff() -> None:
+    # 30 organisations (synthetic, for this test): degrees 5 (x10), 3 (x15), 1 (x5). The top
+    # 20 are the ten 5s and the first ten 3s by IRI; the query finds the 20th degree first
+    degrees = [5] * 10 + [3] * 15 + [1] * 5
+    order = list(range(30))
+    random.Random(7).shuffle(order)  # IRIs in no order of degree
+    lines = []
+    for i, degree in zip(order, degrees, strict=True):
+        org, obs = f"<{BASE}id/organisation/t{i:02d}>", f"<urn:x:obs{i}>"
+        lines.append(
+            f"{obs} <{QB}dataSet> <{BASE}id/dataset/organisation-network-metrics> ; "
+            f'<{CCI}subject> {org} ; <{CCI}degree> "{degree}"^^<{XSD}decimal> .'
+        )
+    made = EmbeddedStore.open(None)
+    made.raw.load("\n".join(lines).encode(), format=RdfFormat.TURTLE, to_graph=NamedNode("urn:x:g"))
+    got = [
+        (local(r.subjects[0]), r.values[CCI + "degree"])
+        for r in run(made, "most-connected-organisations").rows
+    ]
+    expected = sorted(
+        ((f"t{i:02d}", d) for i, d in zip(order, degrees, strict=True)),
+        key=lambda pair: (-pair[1], pair[0]),
+    )[:20]
+    assert got == expected
+    assert [d for _, d in got].count(3) == 10
 
 
 def test_cross_sector_links_and_ei_index(store: EmbeddedStore) -> None:
