@@ -14,6 +14,24 @@ import time
 from pathlib import Path
 
 
+def derived_steps(marks: list[tuple[float, str]]) -> dict[str, float]:
+    """Seconds of each derived step, from the build's progress messages and when they came:
+    a step is announced "derived: NAME…" and "derived: NAME done" (two lanes run side by
+    side, so a step lasts from its own start to its own end)."""
+    started = {
+        m.removeprefix("derived: ").removesuffix("…"): t
+        for t, m in marks
+        if m.startswith("derived: ") and m.endswith("…")
+    }
+    return {
+        name: round(t - started[name], 3)
+        for t, m in marks
+        if m.startswith("derived: ")
+        and m.endswith(" done")
+        and (name := m.removeprefix("derived: ").removesuffix(" done")) in started
+    }
+
+
 def build(var_dir: str, *files: str) -> dict[str, object]:
     from kg import build
     from kg.settings import Settings
@@ -26,25 +44,10 @@ def build(var_dir: str, *files: str) -> dict[str, object]:
         progress=lambda message: marks.append((time.perf_counter(), message)),
     )
     seconds = time.perf_counter() - start
-    marks.append((start + seconds, "end"))
-    # derived sub-steps are announced "derived: NAME…" and "derived: NAME done" (two lanes
-    # run side by side, so a step lasts from its own start to its own end)
-    started = {
-        m.removeprefix("derived: ").removesuffix("…"): t
-        for t, m in marks
-        if m.startswith("derived: ") and m.endswith("…")
-    }
-    derived = {
-        name: round(t - started[name], 3)
-        for t, m in marks
-        if m.startswith("derived: ")
-        and m.endswith(" done")
-        and (name := m.removeprefix("derived: ").removesuffix(" done")) in started
-    }
     return {
         "seconds": round(seconds, 3),
         "timings": result.timings,
-        "derived_steps": derived,
+        "derived_steps": derived_steps(marks),
         "triples": result.triples,
         "triples_per_second": round(result.triples / seconds),
     }
