@@ -323,7 +323,7 @@ def quads(metrics: Metrics, base: str, period: date) -> list[Quad]:
     day = Literal(period.isoformat(), datatype=NamedNode(XSD + "date"))
     area = NamedNode(NUTS_BE100)
     everything = NamedNode(base + "id/concept/sector/all-cci")
-    # the terms every observation repeats, made once (a million of them at M otherwise)
+    # the terms every observation repeats, made once (600,000 statements at M)
     is_observation = NamedNode(QB + "Observation")
     in_dataset, measure_type = NamedNode(QB + "dataSet"), NamedNode(QB + "measureType")
     about, via = NamedNode(cci + "subject"), NamedNode(cci + "viaRelationType")
