@@ -827,3 +827,28 @@ def test_per_relation_type_figures_name_their_relation_type(client: TestClient) 
     assert per_type["member-of"] == members and int(members) > 10
     page = client.get(path_of(platform), params={"lang": "en"}).text
     assert re.search(r"in-degree by relation type</a> \(<a [^>]*>member of</a>\)", page)
+
+
+def test_an_organisation_page_shows_its_three_network_measures(client: TestClient) -> None:
+    """The build gives each organisation one observation with three measures (no
+    qb:measureType): the page shows a figure for each, with the value the store holds."""
+    body = client.get(path_of(HUB), params={"lang": "en", "format": "json"}).json()
+    shown = {
+        o["measure"]["iri"].rsplit("#", 1)[-1]: o["value"]
+        for o in body["observations"]
+        if "/network-metrics/organisation/" in o["iri"]
+    }
+    stored = client.get(
+        "/sparql",
+        params={
+            "query": "SELECT ?m ?v WHERE { ?o qb:dataSet ds:organisation-network-metrics ; "
+            f"cci:subject <{HUB}> ; ?m ?v . ?m a qb:MeasureProperty }}"
+        },
+        headers={"Accept": "application/sparql-results+json"},
+    ).json()["results"]["bindings"]
+    assert shown == {b["m"]["value"].rsplit("#", 1)[-1]: b["v"]["value"] for b in stored}
+    assert set(shown) == {"degree", "betweenness", "componentSize"}
+    assert int(shown["degree"]) > 0
+    page = client.get(path_of(HUB), params={"lang": "en"}).text
+    for label in ("degree", "betweenness centrality", "component size"):
+        assert f">{label}</a>" in page, label
