@@ -27,6 +27,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, BinaryIO, Protocol, cast
@@ -149,21 +150,34 @@ def _gzip(out: _Digest) -> gzip.GzipFile:
     return gzip.GzipFile(filename="", mode="wb", fileobj=out, compresslevel=GZIP_LEVEL, mtime=0)
 
 
-def _write(path: Path, compress: bool, produce: Callable[[_Writable], int]) -> tuple[int, str, int]:
-    """Write ``path`` through a temporary file; return (bytes, sha256, statements)."""
+@contextmanager
+def _output(path: Path, compress: bool) -> Iterator[tuple[_Writable, _Digest]]:
+    """A stream into ``path`` (gzipped or not) through a temporary file, which replaces
+    ``path`` when the block ends and is removed if it fails; and the digest of the bytes
+    written, whole once the block has ended."""
     tmp = path.with_name(path.name + ".tmp")
     try:
         with open(tmp, "wb") as raw:
             digest = _Digest(raw)
             if compress:
                 with _gzip(digest) as zipped:
-                    count = produce(zipped)
+                    yield zipped, digest
             else:
-                count = produce(digest)
+                yield digest, digest
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+#: what writing a dump gives: bytes, SHA-256 (hex), statements
+Written = tuple[int, str, int]
+
+
+def _write(path: Path, compress: bool, produce: Callable[[_Writable], int]) -> Written:
+    """Write ``path`` with ``produce`` (which returns the statements it wrote)."""
+    with _output(path, compress) as (out, digest):
+        count = produce(out)
     return digest.size, digest.hash.hexdigest(), count
 
 
@@ -255,32 +269,23 @@ def _default_graph_empty(store: EmbeddedStore) -> bool:
     return next(iter(store.raw.quads_for_pattern(None, None, None, DefaultGraph())), None) is None
 
 
-def _both_from_graphs(store: EmbeddedStore, out_dir: Path) -> list[tuple[str, int, str, int]]:
+def _both_from_graphs(store: EmbeddedStore, out_dir: Path) -> dict[str, Written]:
     """The N-Quads and N-Triples dumps in one pass over the store, graph by graph (reading
     the store's terms is what costs: about 20 s a pass at M, where a second pass and a
-    SELECT DISTINCT over the union took 60 s). Returns (name, bytes, sha256, statements)."""
-    targets = [out_dir / NQUADS, out_dir / NTRIPLES]
-    tmps = [t.with_name(t.name + ".tmp") for t in targets]
-    try:
-        with open(tmps[0], "wb") as raw_q, open(tmps[1], "wb") as raw_t:
-            digests = [_Digest(raw_q), _Digest(raw_t)]
-            with _gzip(digests[0]) as zq, _gzip(digests[1]) as zt:
-                lines = _GraphLines(zq, zt)
-                for graph in store.named_graphs():
-                    lines.start(graph)
-                    store.raw.dump(_io(lines), RdfFormat.N_TRIPLES, from_graph=NamedNode(graph))
-                    lines.flush()
-        for tmp, target in zip(tmps, targets, strict=True):
-            os.replace(tmp, target)
-    except BaseException:
-        for tmp in tmps:
-            tmp.unlink(missing_ok=True)
-        raise
-    counts = [lines.quad_count, lines.triple_count]
-    return [
-        (t.name, d.size, d.hash.hexdigest(), n)
-        for t, d, n in zip(targets, digests, counts, strict=True)
-    ]
+    SELECT DISTINCT over the union took 60 s), by file name."""
+    with (
+        _output(out_dir / NQUADS, True) as (quads, quads_digest),
+        _output(out_dir / NTRIPLES, True) as (union, union_digest),
+    ):
+        lines = _GraphLines(quads, union)
+        for graph in store.named_graphs():
+            lines.start(graph)
+            store.raw.dump(_io(lines), RdfFormat.N_TRIPLES, from_graph=NamedNode(graph))
+            lines.flush()
+    return {
+        NQUADS: (quads_digest.size, quads_digest.hash.hexdigest(), lines.quad_count),
+        NTRIPLES: (union_digest.size, union_digest.hash.hexdigest(), lines.triple_count),
+    }
 
 
 def write_dumps(
@@ -288,11 +293,12 @@ def write_dumps(
 ) -> list[Dump]:
     """Write the three dumps and ``dumps.json`` into ``out_dir``; return what was written."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    dumps = []
-    if isinstance(store, EmbeddedStore) and _default_graph_empty(store):
-        for name, size, sha256, count in _both_from_graphs(store, out_dir):
-            fmt = RdfFormat.N_QUADS if name == NQUADS else RdfFormat.N_TRIPLES
-            dumps.append(Dump(name, fmt.media_type, "gzip", size, sha256, count))
+    # the embedded store's fast path writes the two gzipped dumps at once
+    done = (
+        _both_from_graphs(store, out_dir)
+        if isinstance(store, EmbeddedStore) and _default_graph_empty(store)
+        else {}
+    )
     plan: list[tuple[str, RdfFormat, bool, Callable[[_Writable], int]]] = [
         (NQUADS, RdfFormat.N_QUADS, True, lambda out: _quads_to(store, out)),
         (NTRIPLES, RdfFormat.N_TRIPLES, True, lambda out: _union_to(store, out)),
@@ -303,11 +309,12 @@ def write_dumps(
             lambda out: _turtle_to(out_dir / NTRIPLES, out, all_prefixes(base)),
         ),
     ]
-    done = {d.name for d in dumps}
+    dumps = []
     for name, fmt, compress, produce in plan:
         if name in done:
-            continue
-        size, sha256, count = _write(out_dir / name, compress, produce)
+            size, sha256, count = done[name]
+        else:
+            size, sha256, count = _write(out_dir / name, compress, produce)
         compression = "gzip" if compress else None
         dumps.append(Dump(name, fmt.media_type, compression, size, sha256, count))
     manifest = {"build": build_id, "dumps": [d.to_json() for d in dumps]}
