@@ -203,6 +203,16 @@ def main() -> None:
 
     ox = start_oxigraph()
     results: dict[str, Any] = {"size": args.size, "duration_s": args.duration, "runs": []}
+
+    def oxigraph_running() -> None:
+        """Seen here: under load the reference fails to start threads (EAGAIN, ENOMEM) and
+        exits. Start it again, and count it."""
+        nonlocal ox
+        if ox.poll() is not None:
+            ox = start_oxigraph()
+            wait(f"http://127.0.0.1:{ox_port}/query")
+            results["oxigraph_restarts"] = results.get("oxigraph_restarts", 0) + 1
+
     accept = "application/sparql-results+json"
     try:
         wait(f"http://127.0.0.1:{ours_port}/sparql")
@@ -219,12 +229,8 @@ def main() -> None:
                 row: dict[str, Any] = {"query": name, "concurrency": conc}
                 failed = ""
                 for server, base in servers.items():
-                    if server == "oxigraph" and ox.poll() is not None:
-                        # seen here: under load it fails to start threads (EAGAIN,
-                        # ENOMEM) and exits; start it again, and say so
-                        ox = start_oxigraph()
-                        wait(f"http://127.0.0.1:{ox_port}/query")
-                        results["oxigraph_restarts"] = results.get("oxigraph_restarts", 0) + 1
+                    if server == "oxigraph":
+                        oxigraph_running()
                     try:
                         warm(base + quote(query), accept)
                         row[server] = wrk(base + quote(query), conc, args.duration, accept)
@@ -251,10 +257,8 @@ def main() -> None:
             "\ncheap lookup p99 at concurrency 4, alone and beside 4 clients sending runaway queries"
         )
         for server, base in servers.items():
-            if server == "oxigraph" and ox.poll() is not None:
-                ox = start_oxigraph()
-                wait(f"http://127.0.0.1:{ox_port}/query")
-                results["oxigraph_restarts"] = results.get("oxigraph_restarts", 0) + 1
+            if server == "oxigraph":
+                oxigraph_running()
             stop = threading.Event()
             try:
                 alone = wrk(base + quote(CHEAP), 4, args.duration, accept)
