@@ -2,9 +2,12 @@
 time limit passes, so a runaway query gives its CPU and memory back.
 
 pyoxigraph cannot cancel a running query, and a thread cannot be killed, so the hard limit
-needs a process. Workers are kept warm in a pool; a query that runs past ``nice_after``
-seconds has its worker's priority lowered, so cheap queries on other workers keep the CPU
-while runaways wait for their end; a lowered worker is retired after its query.
+needs a process. Workers are kept warm in a pool; a query that has used ``nice_after``
+seconds of CPU has its worker's priority lowered, so cheap queries on other workers keep
+the CPU while runaways wait for their end. CPU time, not time waited: under load a cheap
+query waits for a core, and lowering it then would only slow the queue down. After its
+query a lowered worker gets its priority back where the system allows it (root, or a
+``RLIMIT_NICE`` that permits it) and is retired otherwise.
 """
 
 from __future__ import annotations
@@ -28,6 +31,20 @@ _CTX.set_forkserver_preload(["kg.worker"])
 #: workers in a row that failed to start before requests are refused instead of retried
 MAX_START_FAILURES = 3
 RETRY_START_AFTER = 10.0  # seconds
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(pid: int | None) -> float | None:
+    """CPU time (user and system) process ``pid`` has used so far, from ``/proc``; None
+    where that cannot be read (no ``/proc``, the process is gone)."""
+    if pid is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICKS
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 class QueryTimeout(KgError):
@@ -51,12 +68,25 @@ class _Worker:
     process: BaseProcess
     conn: Connection
     niced: bool = False
+    #: CPU seconds the worker had used when it last reported (idle, it uses none)
+    cpu: float = 0.0
 
     def kill(self) -> None:
         if self.process.is_alive():
             self.process.kill()
         self.process.join(5)
         self.conn.close()
+
+
+def _restore_priority(worker: _Worker) -> bool:
+    """Give a lowered worker its normal priority back; False where the system refuses."""
+    if worker.process.pid is None:  # never started; 0 would mean this process
+        return False
+    try:
+        os.setpriority(os.PRIO_PROCESS, worker.process.pid, 0)
+    except OSError:
+        return False
+    return True
 
 
 @dataclass
@@ -125,7 +155,9 @@ class WorkerPool:
         try:
             worker = self._spawn()
             if worker.conn.poll(self.start_limit):
-                ready = worker.conn.recv() == ("ready",)
+                message = worker.conn.recv()
+                ready = isinstance(message, tuple) and message[:1] == ("ready",)
+                worker.cpu = float(message[1])
         except Exception as err:  # reported to the requests that wait, never a spawn loop
             failure = f"{type(err).__name__}: {err}".splitlines()[0]
         with self._cond:
@@ -196,11 +228,13 @@ class WorkerPool:
                 self._waiting -= 1
 
     def _release(self, worker: _Worker, healthy: bool) -> None:
-        keep = healthy and not worker.niced and not self._closed
+        restored = healthy and worker.niced and _restore_priority(worker)
+        keep = healthy and (restored or not worker.niced) and not self._closed
         with self._cond:
             self._busy -= 1
             if worker.niced:
                 self._niced -= 1
+                worker.niced = False
             # workers started under load stay warm (up to max_size): starting one costs
             # tens of milliseconds, keeping one costs a store handle
             if keep and len(self._idle) < self.max_size:
@@ -272,6 +306,9 @@ class WorkerPool:
                         yield ("chunk", raw[1:])
                     continue
                 message = pickle.loads(raw)
+                if message[0] in ("error", "end"):
+                    worker.cpu = float(message[-1])
+                    message = message[:-1]
                 if message[0] == "error":
                     healthy = True
                     raise QueryError(message[2])
@@ -294,24 +331,33 @@ class WorkerPool:
             self._release(worker, healthy)
 
     def _wait(self, worker: _Worker, started: float, deadline: float) -> bool:
-        """Wait for the worker's next message; lower its priority once it runs long."""
+        """Wait for the worker's next message; lower its priority once its query has used
+        ``nice_after`` seconds of CPU (of time waited, where CPU time cannot be read)."""
         while True:
             now = time.monotonic()
             if now >= deadline:
                 return False
-            if not worker.niced and now - started < self.nice_after:
-                step = min(deadline, started + self.nice_after) - now
-            else:
-                step = deadline - now
+            step = deadline - now
+            if not worker.niced:
+                used = now - started  # a query evaluates on one core: CPU time <= this
+                if used >= self.nice_after:
+                    cpu = cpu_seconds(worker.process.pid)
+                    used = used if cpu is None else cpu - worker.cpu
+                if used >= self.nice_after:
+                    self._lower(worker)
+                    continue
+                step = min(step, max(self.nice_after - used, 0.01))
             if worker.conn.poll(step):
                 return True
-            if not worker.niced and time.monotonic() - started >= self.nice_after:
-                with contextlib.suppress(OSError):
-                    os.setpriority(os.PRIO_PROCESS, worker.process.pid or 0, 15)
-                worker.niced = True
-                with self._cond:
-                    self._niced += 1
-                self._replenish()
+
+    def _lower(self, worker: _Worker) -> None:
+        if worker.process.pid is not None:  # 0 would lower this process
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, worker.process.pid, 15)
+        worker.niced = True
+        with self._cond:
+            self._niced += 1
+        self._replenish()
 
     def start(
         self,

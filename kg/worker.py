@@ -1,17 +1,19 @@
 """A query worker process: evaluates one query at a time on its read-only store and streams
 the serialised result back in chunks. The parent can end it at any moment (time limit).
 
-Messages to the parent: ``("ready",)`` once the store is open; per job ``("head", kind,
+Messages to the parent: ``("ready", cpu)`` once the store is open; per job ``("head", kind,
 media type, closing)``, body chunks (``C`` + bytes, the last one ``L`` + bytes), then
-``("end", rows, truncated)`` or ``("error", type, message)``. A chunk is always whole
-writes of the result writer, so ``closing`` (bytes that end a document cut after any
-``C`` chunk, or None) applies wherever the parent has to stop; the bytes that complete the
-document only ever come in the ``L`` chunk."""
+``("end", rows, truncated, cpu)`` or ``("error", type, message, cpu)``, where ``cpu`` is
+the CPU time the worker has used so far (the parent's baseline for the next query). A
+chunk is always whole writes of the result writer, so ``closing`` (bytes that end a
+document cut after any ``C`` chunk, or None) applies wherever the parent has to stop; the
+bytes that complete the document only ever come in the ``L`` chunk."""
 
 from __future__ import annotations
 
 import contextlib
 import re
+import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -104,7 +106,7 @@ def _run(store: EmbeddedStore, job: Job, conn: Connection) -> None:
             result, fmt, sink, job.max_rows, budget, job.prefixes, max_bytes=job.max_bytes
         )
     sink.finish()
-    conn.send(("end", outcome.rows, outcome.truncated))
+    conn.send(("end", outcome.rows, outcome.truncated, time.process_time()))
 
 
 def failure(err: Exception, text: str) -> str:
@@ -131,7 +133,7 @@ def main(conn: Connection, warm: str | None = None) -> None:
     if warm is not None and Path(warm).is_dir():
         with contextlib.suppress(KgError):
             stores[warm] = EmbeddedStore.open(Path(warm), read_only=True)
-    conn.send(("ready",))
+    conn.send(("ready", time.process_time()))
     while True:
         try:
             job = conn.recv()
@@ -145,6 +147,6 @@ def main(conn: Connection, warm: str | None = None) -> None:
                 stores[job.store_path] = EmbeddedStore.open(Path(job.store_path), read_only=True)
             _run(stores[job.store_path], job, conn)
         except KgError as err:
-            conn.send(("error", type(err).__name__, failure(err, job.text)))
+            conn.send(("error", type(err).__name__, failure(err, job.text), time.process_time()))
         except Exception as err:  # evaluation errors: reported, the worker lives on
-            conn.send(("error", "QueryError", failure(err, job.text)))
+            conn.send(("error", "QueryError", failure(err, job.text), time.process_time()))
