@@ -174,11 +174,16 @@ def main() -> None:
     settings = m_store(args.size, args.reuse_store)
     store_dir = settings.store_path.resolve()
     ours_port, ox_port = free_port(), free_port()
+    # served as under load: a server process per core (the reference runs a thread per
+    # request on every core), and no line logged per request (neither does the reference;
+    # a proxy in front would log them)
     env = {
         **os.environ,
         "KG_VAR": str(settings.var),
         "KG_PORT": str(ours_port),
         "KG_QUERY_TIMEOUT": "10",
+        "KG_WORKERS": str(os.cpu_count() or 1),
+        "KG_ACCESS_LOG": "0",
     }
     ours = subprocess.Popen(
         [str(BIN / "kg"), "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

@@ -42,7 +42,7 @@ def pool(app: FastAPI) -> WorkerPool:
             state.pool = WorkerPool(
                 settings.query_workers,
                 max_size=4 * settings.query_workers,
-                warm=lambda: str(settings.store_path.resolve()),
+                warm=lambda: str(settings.serving_store()),
             )
         return state.pool
 
@@ -107,7 +107,7 @@ def job_for(
 ) -> Job:
     fmt = choice.format.key
     return Job(
-        store_path=str(settings.store_path.resolve()),
+        store_path=str(settings.serving_store()),
         text=text,
         solutions_format=fmt if choice.format.kind == "solutions" else "json",
         graph_format=fmt if choice.format.kind == "graph" else "turtle",

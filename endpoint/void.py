@@ -44,7 +44,7 @@ BY_EXTENSION = {ext: media for media, (_, ext) in VOID_FORMATS.items()}
 
 def dumps_dir(settings: Settings) -> Path:
     """The build directory of the serving store, ``var/stores/<id>/dumps``."""
-    return settings.store_path.resolve().parent / DUMPS_DIR
+    return settings.serving_store().parent / DUMPS_DIR
 
 
 def _alternates(request: Request) -> str:

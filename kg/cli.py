@@ -234,11 +234,17 @@ def serve(
             host=settings.host,
             port=settings.port,
             workers=settings.workers,
+            access_log=settings.access_log,
         )
         return
     from endpoint.app import create_app
 
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        access_log=settings.access_log,
+    )
 
 
 if __name__ == "__main__":

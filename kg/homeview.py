@@ -136,7 +136,7 @@ def newest_graphs(settings: Any) -> list[tuple[str, str | None]]:
         when = change.when
         stamp = datetime.fromisoformat(when).timestamp()
         found.append((stamp, change.graph(settings.base), when))
-    manifest = settings.store_path.resolve().parent / "manifest.json"
+    manifest = settings.serving_store().parent / "manifest.json"
     try:
         graphs = json.loads(manifest.read_text(encoding="utf-8")).get("graphs", {})
     except (OSError, ValueError):

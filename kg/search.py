@@ -41,7 +41,7 @@ from pyoxigraph import Literal, QuerySolutions
 from kg.errors import StoreError
 from kg.labels import LANGUAGES, pick, pick_with_language
 from kg.namespaces import REUSED_PREFIXES, all_prefixes
-from kg.settings import Settings
+from kg.settings import Settings, link_target
 from kg.store import GraphStore
 
 INDEX_FILE = "search.sqlite"
@@ -862,6 +862,6 @@ def autocomplete(
 
 
 def index_path_for(store_path: Path) -> Path:
-    """The index of the store a ``var/store`` symlink points at (re-resolved each call, so
+    """The index of the store a ``var/store`` symlink points at (read again each call, so
     that a swapped-in build is picked up)."""
-    return store_path.resolve().parent / INDEX_FILE
+    return link_target(store_path).parent / INDEX_FILE

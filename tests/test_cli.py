@@ -10,8 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
+
 from kg.settings import Settings
-from tests.conftest import BIN
+from tests.conftest import BIN, free_port, wait_http
 
 
 def kg(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
@@ -113,6 +115,30 @@ def test_bad_settings_exit_2(project_copy: Settings) -> None:
         [sys.executable, "-m", "kg.cli", "stats"], env=env, capture_output=True, text=True
     )
     assert done.returncode == 2 and "KG_PORT has an invalid value 'eighty'" in done.stderr
+
+
+def test_the_access_log_can_be_turned_off(built: Settings, tmp_path: Path) -> None:
+    """`kg serve` logs a line per request unless KG_ACCESS_LOG says not to; a value that is
+    no yes or no stops it with the variable's name."""
+    logged = {}
+    for setting in ("1", "0"):
+        port = free_port()
+        env = {**os.environ, "KG_VAR": str(built.var), "KG_PORT": str(port)}
+        env["KG_ACCESS_LOG"] = setting
+        log_path = tmp_path / f"serve-{setting}.log"
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen([str(BIN / "kg"), "serve"], env=env, stdout=log, stderr=log)
+            try:
+                wait_http(f"http://127.0.0.1:{port}/sparql")
+                assert httpx.get(f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D").is_success
+            finally:
+                proc.terminate()
+                proc.wait(15)
+        logged[setting] = "GET /sparql?query=ASK" in log_path.read_text()
+    assert logged == {"1": True, "0": False}
+    env = {**os.environ, "KG_VAR": str(built.var), "KG_ACCESS_LOG": "maybe"}
+    done = subprocess.run([str(BIN / "kg"), "serve"], env=env, capture_output=True, text=True)
+    assert done.returncode == 2 and "KG_ACCESS_LOG has an invalid value 'maybe'" in done.stderr
 
 
 def test_saved_query_parameters_from_the_command_line(project_copy: Settings) -> None:

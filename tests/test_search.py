@@ -495,10 +495,10 @@ def test_index_follows_the_serving_store(tmp_path: Path) -> None:
         (tmp_path / "stores" / build / "store").mkdir(parents=True)
     link = tmp_path / "store"
     link.symlink_to("stores/a/store")
-    assert index_path_for(link) == (tmp_path / "stores" / "a" / INDEX_FILE).resolve()
+    assert index_path_for(link).resolve() == (tmp_path / "stores" / "a" / INDEX_FILE).resolve()
     link.unlink()
     link.symlink_to("stores/b/store")
-    assert index_path_for(link) == (tmp_path / "stores" / "b" / INDEX_FILE).resolve()
+    assert index_path_for(link).resolve() == (tmp_path / "stores" / "b" / INDEX_FILE).resolve()
 
 
 def test_missing_index_is_a_503(tmp_path: Path) -> None:
