@@ -39,10 +39,12 @@ def pool(app: FastAPI) -> WorkerPool:
     with state.pool_lock:
         if state.pool is None:
             settings: Settings = state.settings
+            slots = settings.query_workers * settings.query_threads
             state.pool = WorkerPool(
-                settings.query_workers,
-                max_size=4 * settings.query_workers,
+                slots,
+                max_size=4 * slots,
                 warm=lambda: str(settings.serving_store()),
+                threads=settings.query_threads,
             )
         return state.pool
 

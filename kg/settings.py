@@ -54,8 +54,12 @@ class Settings:
     max_response_bytes: int = 100 * 1024 * 1024
     #: bytes a request body (query, update, upload) may have; more is refused [KG_MAX_REQUEST_BYTES]
     max_request_bytes: int = 1024 * 1024
-    #: query worker processes kept warm (more are started under load) [KG_QUERY_WORKERS]
-    query_workers: int = 4
+    #: query worker processes kept warm (up to four times as many are started under
+    #: load) [KG_QUERY_WORKERS]
+    query_workers: int = 2
+    #: queries each worker process evaluates at once, one per thread, sharing its store
+    #: and caches [KG_QUERY_THREADS]
+    query_threads: int = 8
     #: processes computing the KPIs (dashboard, snapshot) on an embedded store; 0: one per
     #: core, 1: in the calling process [KG_KPI_WORKERS]
     kpi_workers: int = 0
@@ -153,6 +157,7 @@ _ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "KG_MAX_RESPONSE_BYTES": ("max_response_bytes", int),
     "KG_MAX_REQUEST_BYTES": ("max_request_bytes", int),
     "KG_QUERY_WORKERS": ("query_workers", int),
+    "KG_QUERY_THREADS": ("query_threads", int),
     "KG_KPI_WORKERS": ("kpi_workers", int),
     "KG_ADMIN_TOKEN": ("admin_token", str),
     "KG_SERVICE_ALLOW": ("service_allow", _list),

@@ -1,18 +1,21 @@
-"""A query worker process: evaluates one query at a time on its read-only store and streams
-the serialised result back in chunks. The parent can end it at any moment (time limit).
+"""A query worker process: evaluates queries on its read-only store, one per thread (a
+*slot*, each with its own connection to the parent), and streams each serialised result
+back in chunks. The parent can end the process at any moment (time limit).
 
-Messages to the parent: ``("ready", cpu)`` once the store is open; per job ``("head", kind,
-media type, closing)``, body chunks (``C`` + bytes, the last one ``L`` + bytes), then
-``("end", rows, truncated, cpu)`` or ``("error", type, message, cpu)``, where ``cpu`` is
-the CPU time the worker has used so far (the parent's baseline for the next query). A
-chunk is always whole writes of the result writer, so ``closing`` (bytes that end a
-document cut after any ``C`` chunk, or None) applies wherever the parent has to stop; the
-bytes that complete the document only ever come in the ``L`` chunk."""
+Messages to the parent, per slot: ``("ready", cpu, thread id)`` once the store is open;
+per job ``("head", kind, media type, closing)``, body chunks (``C`` + bytes, the last one
+``L`` + bytes), then ``("end", rows, truncated, cpu)`` or ``("error", type, message,
+cpu)``, where ``cpu`` is the CPU time the slot's thread has used so far (the parent's
+baseline for the next query). A chunk is always whole writes of the result writer, so
+``closing`` (bytes that end a document cut after any ``C`` chunk, or None) applies
+wherever the parent has to stop; the bytes that complete the document only ever come in
+the ``L`` chunk."""
 
 from __future__ import annotations
 
 import contextlib
 import re
+import threading
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -106,7 +109,7 @@ def _run(store: EmbeddedStore, job: Job, conn: Connection) -> None:
             result, fmt, sink, job.max_rows, budget, job.prefixes, max_bytes=job.max_bytes
         )
     sink.finish()
-    conn.send(("end", outcome.rows, outcome.truncated, time.process_time()))
+    conn.send(("end", outcome.rows, outcome.truncated, time.thread_time()))
 
 
 def failure(err: Exception, text: str) -> str:
@@ -125,28 +128,54 @@ def failure(err: Exception, text: str) -> str:
     )
 
 
-def main(conn: Connection, warm: str | None = None) -> None:
-    """Serve jobs until the parent closes the connection or sends None. ``warm``: a store
-    to open before the first job (opening a large store takes a while; a request should
-    not wait for it)."""
-    stores: dict[str, EmbeddedStore] = {}
-    if warm is not None and Path(warm).is_dir():
-        with contextlib.suppress(KgError):
-            stores[warm] = EmbeddedStore.open(Path(warm), read_only=True)
-    conn.send(("ready", time.process_time()))
+class _Stores:
+    """The store each job names, opened once and shared by the slots; a job naming another
+    store (a new build was swapped in) drops the old handle."""
+
+    def __init__(self, warm: str | None) -> None:
+        self._lock = threading.Lock()
+        self._open: dict[str, EmbeddedStore] = {}
+        if warm is not None and Path(warm).is_dir():
+            with contextlib.suppress(KgError):
+                self._open[warm] = EmbeddedStore.open(Path(warm), read_only=True)
+
+    def get(self, path: str) -> EmbeddedStore:
+        with self._lock:
+            store = self._open.get(path)
+            if store is None:
+                self._open.clear()  # queries still on the old one keep their reference
+                store = self._open[path] = EmbeddedStore.open(Path(path), read_only=True)
+            return store
+
+
+def _serve(conn: Connection, stores: _Stores) -> None:
+    """One slot: serve jobs until the parent closes the connection or sends None."""
+    conn.send(("ready", time.thread_time(), threading.get_native_id()))
     while True:
         try:
             job = conn.recv()
-        except EOFError:
+        except (EOFError, OSError):
             return
         if job is None:
             return
         try:
-            if job.store_path not in stores:
-                stores.clear()  # a new build was swapped in: drop the old handle
-                stores[job.store_path] = EmbeddedStore.open(Path(job.store_path), read_only=True)
-            _run(stores[job.store_path], job, conn)
+            _run(stores.get(job.store_path), job, conn)
         except KgError as err:
-            conn.send(("error", type(err).__name__, failure(err, job.text), time.process_time()))
-        except Exception as err:  # evaluation errors: reported, the worker lives on
-            conn.send(("error", "QueryError", failure(err, job.text), time.process_time()))
+            conn.send(("error", type(err).__name__, failure(err, job.text), time.thread_time()))
+        except Exception as err:  # evaluation errors: reported, the slot lives on
+            conn.send(("error", "QueryError", failure(err, job.text), time.thread_time()))
+
+
+def main(conns: list[Connection], warm: str | None = None) -> None:
+    """Serve each connection in a thread of its own until the parent closes them all.
+    ``warm``: a store to open before the first job (opening a large store takes a while;
+    a request should not wait for it)."""
+    stores = _Stores(warm)
+    slots = [
+        threading.Thread(target=_serve, args=(conn, stores), name=f"kg-slot-{i}", daemon=True)
+        for i, conn in enumerate(conns)
+    ]
+    for slot in slots:
+        slot.start()
+    for slot in slots:
+        slot.join()

@@ -1,6 +1,7 @@
-"""The query worker pool on its own, on an on-disk store: when a query's worker has its
-priority lowered (CPU the query used, not time it waited) and what happens to that worker
-afterwards."""
+"""The query worker pool on its own, on an on-disk store: when a query's thread has its
+priority lowered (CPU the query used, not time it waited), what happens to it afterwards,
+and how a process that evaluates several queries at once ends when one of them is
+stopped."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from pyoxigraph import Literal, NamedNode, Quad
 
-from kg.executor import QueryTimeout, WorkerPool, cpu_seconds
+from kg.executor import QueryTimeout, WorkerCrashed, WorkerPool, cpu_seconds
 from kg.store import EmbeddedStore
 from kg.worker import Job
 
@@ -22,6 +23,8 @@ from kg.worker import Job
 #: a query that runs until it is stopped
 TRIPLES = 3000
 ABOUT_A_SECOND = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"
+#: a third of that
+SHORTER = "SELECT (COUNT(*) AS ?n) WHERE { { SELECT ?a WHERE { ?a ?b ?c } LIMIT 1000 } ?d ?e ?f }"
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
@@ -46,8 +49,15 @@ def store_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture
 def pool(store_dir: str, request: pytest.FixtureRequest) -> Iterator[WorkerPool]:
-    nice_after = getattr(request, "param", 0.3)
-    started = WorkerPool(size=1, max_size=2, nice_after=nice_after, warm=lambda: store_dir)
+    """``request.param``: (nice_after, threads per process)."""
+    nice_after, threads = getattr(request, "param", (0.3, 1))
+    started = WorkerPool(
+        size=threads,
+        max_size=2 * threads,
+        nice_after=nice_after,
+        warm=lambda: store_dir,
+        threads=threads,
+    )
     assert started.wait_ready(60)
     yield started
     started.close()
@@ -59,7 +69,7 @@ def job(store_dir: str, text: str) -> Job:
     )
 
 
-def wait_for(predicate, timeout: float = 10.0) -> bool:  # type: ignore[no-untyped-def]
+def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -88,7 +98,7 @@ def test_a_query_waiting_for_the_cpu_keeps_its_priority_until_it_has_used_it(
     """A stopped worker (as a starved one) uses no CPU: after twice ``nice_after`` of
     waiting its priority is unchanged. Once it runs again and its query has used
     ``nice_after`` seconds of CPU, it is lowered; the time limit still ends it."""
-    (pid,) = pool.pids
+    ((pid, tid),) = pool.idle_threads
     outcome: list[BaseException | None] = []
 
     def run() -> None:
@@ -105,10 +115,10 @@ def test_a_query_waiting_for_the_cpu_keeps_its_priority_until_it_has_used_it(
     os.kill(pid, signal.SIGSTOP)
     try:
         time.sleep(2 * 0.3 + 0.3)
-        assert os.getpriority(os.PRIO_PROCESS, pid) == 0
+        assert os.getpriority(os.PRIO_PROCESS, tid) == 0
     finally:
         os.kill(pid, signal.SIGCONT)
-    assert wait_for(lambda: os.getpriority(os.PRIO_PROCESS, pid) == 15, timeout=4.0)
+    assert wait_for(lambda: os.getpriority(os.PRIO_PROCESS, tid) == 15, timeout=4.0)
     runner.join(15)
     assert len(outcome) == 1 and isinstance(outcome[0], QueryTimeout)
 
@@ -127,18 +137,97 @@ def _may_raise_priority_back() -> bool:
         child.wait()
 
 
-@pytest.mark.parametrize("pool", [0.1], indirect=True)
+@pytest.mark.parametrize("pool", [(0.1, 1)], indirect=True)
 def test_a_lowered_worker_that_finished_gets_its_priority_back_or_is_retired(
     pool: WorkerPool, store_dir: str
 ) -> None:
-    (pid,) = pool.pids
+    ((pid, tid),) = pool.idle_threads
     messages = list(pool.stream(job(store_dir, ABOUT_A_SECOND), timeout=30.0))
     assert messages[-1][0] == "end"
-    body = b"".join(m[1] for m in messages if m[0] == "chunk")  # type: ignore[misc]
-    assert str(TRIPLES * TRIPLES).encode() in body
+    assert str(TRIPLES * TRIPLES).encode() in body(messages)
     assert wait_for(lambda: bool(pool.pids))
     if _may_raise_priority_back():
-        assert pid in pool.pids
-        assert os.getpriority(os.PRIO_PROCESS, pid) == 0
+        assert (pid, tid) in pool.idle_threads
+        assert os.getpriority(os.PRIO_PROCESS, tid) == 0
     else:  # it would stay lowered: another worker takes its place
         assert pid not in pool.pids
+
+
+def body(messages: list[tuple[object, ...]]) -> bytes:
+    return b"".join(m[1] for m in messages if m[0] == "chunk")  # type: ignore[misc]
+
+
+def run_in_thread(
+    pool: WorkerPool, store_dir: str, text: str, timeout: float
+) -> tuple[threading.Thread, list[object]]:
+    """Stream a query in a thread; the list gets its messages, or the exception raised."""
+    outcome: list[object] = []
+
+    def run() -> None:
+        try:
+            outcome.append(list(pool.stream(job(store_dir, text), timeout=timeout)))
+        except Exception as err:
+            outcome.append(err)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, outcome
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat", "rb") as stat:  # a dead child not yet reaped
+        return stat.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+
+
+@pytest.mark.parametrize("pool", [(0.2, 2)], indirect=True)
+def test_queries_beside_a_stopped_one_finish_before_their_process_ends(
+    pool: WorkerPool, store_dir: str
+) -> None:
+    """Two slots of one process: the first query is stopped at its limit, the one beside it
+    finishes within the grace and gets its whole answer; then the process ends and a fresh
+    one takes its place."""
+    (pid,) = pool.pids
+    runaway, stopped = run_in_thread(pool, store_dir, RUNAWAY, timeout=1.0)
+    time.sleep(0.5)
+    beside, finished = run_in_thread(pool, store_dir, SHORTER, timeout=30.0)
+    runaway.join(10)
+    beside.join(30)
+    assert isinstance(stopped[0], QueryTimeout)
+    messages = finished[0]
+    assert isinstance(messages, list) and messages[-1][0] == "end"
+    assert str(1000 * TRIPLES).encode() in body(messages)
+    assert wait_for(lambda: not alive(pid))
+    assert wait_for(lambda: bool(pool.pids) and pid not in pool.pids)
+
+
+@pytest.mark.parametrize("pool", [(0.2, 2)], indirect=True)
+def test_a_query_still_running_at_the_grace_is_cut_with_a_reason(
+    pool: WorkerPool, store_dir: str
+) -> None:
+    (pid,) = pool.pids
+    first, stopped = run_in_thread(pool, store_dir, RUNAWAY, timeout=0.6)
+    time.sleep(0.3)
+    second, cut = run_in_thread(pool, store_dir, RUNAWAY, timeout=30.0)
+    first.join(10)
+    second.join(10)  # the grace is the stopped query's limit: 0.6 s after it
+    assert isinstance(stopped[0], QueryTimeout)
+    assert isinstance(cut[0], WorkerCrashed)
+    assert "runaway query beside it" in str(cut[0])
+    assert wait_for(lambda: not alive(pid))
+
+
+@pytest.mark.parametrize("pool", [(0.5, 4)], indirect=True)
+def test_queries_at_once_share_one_process(pool: WorkerPool, store_dir: str) -> None:
+    (pid,) = pool.pids
+    runs = [run_in_thread(pool, store_dir, SHORTER, timeout=30.0) for _ in range(4)]
+    for thread, _ in runs:
+        thread.join(60)
+    for _, outcome in runs:
+        assert isinstance(outcome[0], list) and outcome[0][-1][0] == "end"
+    assert pool.pids == [pid]
+    assert len(pool.idle_threads) == 4
+    assert len({tid for _, tid in pool.idle_threads}) == 4  # four threads of one process
