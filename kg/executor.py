@@ -12,8 +12,10 @@ processes, on two cores). Slots are kept warm in a pool.
   (Linux keeps a nice value per thread), so cheap queries keep the CPU while runaways wait
   for their end. CPU time, not time waited: under load a cheap query waits for a core, and
   lowering it then would only slow the queue down. After its query the thread gets its
-  priority back where the system allows it (root, or ``RLIMIT_NICE``).
-- A query stopped at the time limit (or a thread that stays lowered) *dooms* its process:
+  priority back where the system allows it (root, or ``RLIMIT_NICE``); elsewhere the slot
+  is closed, its thread ends, and its process keeps the other slots.
+- A query stopped at the time limit, or given up before its answer was read, *dooms* its
+  process (its thread may still be evaluating, and only ending the process stops it):
   it takes no new query, a fresh one is started, and it is ended as soon as the queries
   still running in it are done, or ``timeout`` seconds later at the most, whichever comes
   first. Queries beside a runaway started before it was stopped; only those still running
@@ -292,7 +294,9 @@ class WorkerPool:
         process: ended now if nothing else runs in it, else when the rest is done or
         ``grace`` seconds from now, whichever is first."""
         restored = healthy and worker.niced and _set_priority(worker, 0)
-        retire = not healthy or (worker.niced and not restored)
+        # a thread that must stay lowered leaves the pool alone: its connection is closed,
+        # it ends, and its process keeps its other slots
+        lowered_for_good = healthy and worker.niced and not restored
         host = worker.host
         end_now = False
         dropped: list[_Worker] = []
@@ -302,7 +306,7 @@ class WorkerPool:
             if worker.niced:
                 self._niced -= 1
                 worker.niced = False
-            if (retire or self._closed) and not host.doomed:
+            if (not healthy or self._closed) and not host.doomed:
                 host.doomed = True
                 dropped = [w for w in self._idle if w.host is host]
                 self._idle = [w for w in self._idle if w.host is not host]
@@ -313,6 +317,8 @@ class WorkerPool:
             if host.doomed:
                 dropped.append(worker)
                 end_now = host.busy == 0
+            elif lowered_for_good:
+                dropped.append(worker)
             else:
                 self._idle.append(worker)
             self._cond.notify()
@@ -321,7 +327,7 @@ class WorkerPool:
         else:
             for slot in dropped:
                 slot.conn.close()
-        if host.doomed:
+        if dropped:
             self._replenish()
 
     def _replenish(self) -> None:
