@@ -3,7 +3,6 @@ new store, the next request opens it; requests already running finish on the old
 
 from __future__ import annotations
 
-import os
 import threading
 
 from kg.settings import Settings
@@ -20,9 +19,7 @@ class StoreHolder:
     def _current_target(self) -> str:
         if self.settings.store_backend == "remote":
             return "remote"
-        return (
-            os.readlink(self.settings.store_path) if self.settings.store_path.is_symlink() else ""
-        )
+        return str(self.settings.serving_store())
 
     def get(self) -> GraphStore:
         target = self._current_target()

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import threading
 import time
 from dataclasses import dataclass
@@ -76,8 +75,7 @@ _lock = threading.Lock()
 def _target(settings: Settings) -> str:
     if settings.store_backend == "remote":
         return f"remote:{int(time.time() // REMOTE_TTL)}"
-    path = settings.store_path
-    return os.readlink(path) if path.is_symlink() else str(path.resolve())
+    return str(settings.serving_store())
 
 
 def board(request: Request) -> Board:

@@ -4,8 +4,6 @@ Reads are public; updates and graph writes need the administrator token."""
 
 from __future__ import annotations
 
-import os
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pyoxigraph import NamedNode
@@ -75,7 +73,7 @@ def _description(request: Request) -> service.Description:
     state = request.app.state
     url = str(request.url_for("sparql"))
     key = (
-        os.readlink(state.settings.store_path) if state.settings.store_path.is_symlink() else "",
+        str(state.settings.serving_store()),
         url,
     )
     cache = state.service_cache
