@@ -45,14 +45,13 @@ RETRY_START_AFTER = 10.0  # seconds
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
-def cpu_seconds(pid: int | None, tid: int | None = None) -> float | None:
-    """CPU time (user and system) process ``pid`` (its thread ``tid``, when given) has used
-    so far, from ``/proc``; None where that cannot be read (no ``/proc``, it is gone)."""
-    if pid is None:
+def cpu_seconds(pid: int | None, tid: int | None) -> float | None:
+    """CPU time (user and system) thread ``tid`` of process ``pid`` has used so far, from
+    ``/proc``; None where that cannot be read (no ``/proc``, the thread is gone)."""
+    if pid is None or tid is None:
         return None
-    path = f"/proc/{pid}/stat" if tid is None else f"/proc/{pid}/task/{tid}/stat"
     try:
-        with open(path, "rb") as stat:
+        with open(f"/proc/{pid}/task/{tid}/stat", "rb") as stat:
             fields = stat.read().rsplit(b")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / _TICKS
     except (OSError, IndexError, ValueError):
@@ -283,7 +282,8 @@ class WorkerPool:
                         raise ServerBusy(
                             "the query workers are still starting: try again in a moment"
                             if self._starting
-                            else f"all {self.max_size} query slots stayed busy: try again shortly"
+                            else f"the server is already running as many queries as it can "
+                            f"({self.max_size}): try again shortly"
                         )
                     self._cond.wait(timeout=remaining)
             finally:
@@ -380,8 +380,8 @@ class WorkerPool:
                     raw = worker.conn.recv_bytes()
                 except (EOFError, OSError):
                     raise WorkerCrashed(
-                        "the query was stopped with a runaway query beside it in the same "
-                        "worker; try again"
+                        "the query was stopped together with another one that ran past the "
+                        "time limit; try again"
                         if worker.host.doomed
                         else "the query worker ended unexpectedly (out of memory?); "
                         "try a smaller query"
