@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import threading
@@ -124,13 +125,20 @@ def job_for(
 
 
 async def execute(request: Request, job: Job) -> QueryRun:
+    """Run ``job`` on a query worker. An idle slot is taken in the event loop; an answer
+    that arrives whole is read there too, anything else (waiting for a slot, a long
+    query, a streamed answer) goes on in a thread."""
     settings: Settings = request.app.state.settings
-    return await run_in_threadpool(
-        pool(request.app).start,
+    workers = pool(request.app)
+    taken = await workers.take(job, settings.query_timeout)
+    start = functools.partial(
+        workers.start,
         job,
         settings.query_timeout,
         transfer_timeout=settings.transfer_timeout,
+        taken=taken,
     )
+    return start() if taken is not None and taken.complete else await run_in_threadpool(start)
 
 
 def limit_headers(run: QueryRun, job: Job) -> dict[str, str]:

@@ -24,6 +24,7 @@ processes, on two cores). Slots are kept warm in a pool.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import pickle
 import threading
@@ -132,6 +133,24 @@ class QueryRun:
     truncated: bool = False
     rest: Iterator[bytes] = field(default_factory=lambda: iter(()))
     close: Callable[[], None] = lambda: None
+
+
+@dataclass
+class Taken:
+    """A slot taken and its job sent from an event loop (``WorkerPool.take``): when, and
+    the worker's first message if it came while the loop waited."""
+
+    worker: _Worker
+    started: float
+    first: bytes | None = None
+
+    @property
+    def complete(self) -> bool:
+        """The first message holds the whole answer, or its error: reading it on
+        (``WorkerPool.start``) never blocks."""
+        if self.first is None or self.first[:1] in (b"C", b"L"):
+            return False
+        return bool(pickle.loads(self.first)[0] in ("whole", "error"))
 
 
 class WorkerPool:
@@ -261,11 +280,7 @@ class WorkerPool:
                     if self._closed:
                         raise ServerBusy("the query service is shutting down")
                     if self._idle:
-                        worker = min(self._idle, key=self._preference)
-                        self._idle.remove(worker)
-                        self._busy += 1
-                        worker.host.busy += 1
-                        return worker
+                        return self._take_idle()
                     if self._failing() and not self._starting:
                         raise WorkerCrashed(
                             f"the query workers cannot start ({self._failure}); "
@@ -288,6 +303,46 @@ class WorkerPool:
                     self._cond.wait(timeout=remaining)
             finally:
                 self._waiting -= 1
+
+    def _take_idle(self) -> _Worker:
+        """The idle slot the next query takes, now busy (lock held, an idle slot exists)."""
+        worker = min(self._idle, key=self._preference)
+        self._idle.remove(worker)
+        self._busy += 1
+        worker.host.busy += 1
+        return worker
+
+    async def take(self, job: Job, timeout: float) -> Taken | None:
+        """From an event loop: take an idle slot, send it ``job`` and wait for the first
+        message without a thread, for as long as the query cannot have used ``nice_after``
+        seconds of CPU (nor ``timeout``). None when no slot is idle right now. Hand the
+        result to ``start``: run it in the loop when ``complete``, else in a thread.
+
+        Most answers come whole in one message within a millisecond; this spares them
+        two hops to a thread and back."""
+        with self._cond:
+            if self._closed or not self._idle:
+                return None
+            worker = self._take_idle()
+        taken = Taken(worker, time.monotonic())
+        loop = asyncio.get_running_loop()
+        readable = loop.create_future()
+        fd = worker.conn.fileno()
+        try:
+            worker.conn.send(job)
+            loop.add_reader(fd, _settle, readable)
+            try:
+                await asyncio.wait_for(readable, min(timeout, self.nice_after))
+            finally:
+                loop.remove_reader(fd)
+                os.set_blocking(fd, True)  # uvloop (libuv) made it non-blocking
+            taken.first = worker.conn.recv_bytes()
+        except (TimeoutError, OSError, EOFError):
+            pass  # still running, or the worker broke: start() finds out and says which
+        except BaseException:  # cancelled: nobody reads the answer
+            self._release(worker, False, timeout)
+            raise
+        return taken
 
     def _release(self, worker: _Worker, healthy: bool, grace: float) -> None:
         """Give the slot back after its query. A query that did not end well dooms its
@@ -346,7 +401,11 @@ class WorkerPool:
                 self._start_one()
 
     def stream(
-        self, job: Job, timeout: float, transfer_timeout: float | None = None
+        self,
+        job: Job,
+        timeout: float,
+        transfer_timeout: float | None = None,
+        taken: Taken | None = None,
     ) -> Generator[tuple[object, ...], None, None]:
         """Yield ("head", kind, media), ("chunk", bytes)…, then ("end", rows, truncated).
         Raises QueryError, QueryTimeout or ServerBusy.
@@ -354,18 +413,24 @@ class WorkerPool:
         ``timeout`` runs from the moment a ready worker takes the job until the first
         body bytes arrive; from then on the answer may take until ``transfer_timeout``
         (from the same moment) to arrive. A body cut after it started is closed with the
-        format's closing note where it has one, and otherwise broken off (raises)."""
-        worker = self._acquire(timeout)
-        started = time.monotonic()
+        format's closing note where it has one, and otherwise broken off (raises).
+        ``taken``: the slot was taken and the job sent by ``take``."""
+        if taken is None:
+            worker, started, first = self._acquire(timeout), time.monotonic(), None
+        else:
+            worker, started, first = taken.worker, taken.started, taken.first
         deadline = started + timeout
         transfer_deadline = started + max(timeout, transfer_timeout or timeout)
         healthy = False
         body = complete = False
         closing: bytes | None = None
         try:
-            worker.conn.send(job)
+            if taken is None:
+                worker.conn.send(job)
             while True:
-                if not self._wait(worker, started, transfer_deadline if body else deadline):
+                if first is None and not self._wait(
+                    worker, started, transfer_deadline if body else deadline
+                ):
                     if body:
                         raise TransferCut(
                             f"the answer was still being sent after the "
@@ -377,7 +442,7 @@ class WorkerPool:
                         "narrow it down (LIMIT, more specific patterns) or use the data dumps"
                     )
                 try:
-                    raw = worker.conn.recv_bytes()
+                    raw, first = first or worker.conn.recv_bytes(), None
                 except (EOFError, OSError):
                     raise WorkerCrashed(
                         "the query was stopped together with another one that ran past the "
@@ -393,12 +458,18 @@ class WorkerPool:
                         yield ("chunk", raw[1:])
                     continue
                 message = pickle.loads(raw)
-                if message[0] in ("error", "end"):
+                if message[0] in ("error", "end", "whole"):
                     worker.cpu = float(message[-1])
                     message = message[:-1]
                 if message[0] == "error":
                     healthy = True
                     raise QueryError(message[2])
+                if message[0] == "whole":  # head, the whole body and the end in one
+                    healthy = True
+                    yield ("head", *message[1:3])
+                    yield ("chunk", message[3])
+                    yield ("end", *message[4:])
+                    return
                 if message[0] == "end":
                     healthy = True  # before the yield: the caller may stop iterating here
                     yield message
@@ -450,10 +521,12 @@ class WorkerPool:
         timeout: float,
         prefetch: int = 4 * 1024 * 1024,
         transfer_timeout: float | None = None,
+        taken: Taken | None = None,
     ) -> QueryRun:
         """Run until the head and up to ``prefetch`` bytes of body (or the end) are known.
-        Blocking: call it from a thread."""
-        messages = self.stream(job, timeout, transfer_timeout)
+        Blocking: call it from a thread (or in the loop, after ``take``, when its result
+        is ``complete``)."""
+        messages = self.stream(job, timeout, transfer_timeout, taken)
         head = next(messages)
         run = QueryRun(kind=str(head[1]), media_type=str(head[2]), close=messages.close)
         size = 0
@@ -468,6 +541,7 @@ class WorkerPool:
             else:  # end
                 run.finished = True
                 run.rows, run.truncated = int(str(message[1])), bool(message[2])
+                messages.close()  # the slot goes back now, not when the run is dropped
                 return run
         run.rest = (m[1] for m in messages if m[0] == "chunk")  # type: ignore[misc]
         return run
@@ -488,6 +562,11 @@ class WorkerPool:
                     slot.conn.close()
             else:
                 _end(host, slots)
+
+
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 def _end(host: _Host, slots: list[_Worker]) -> None:

@@ -3,13 +3,15 @@
 back in chunks. The parent can end the process at any moment (time limit).
 
 Messages to the parent, per slot: ``("ready", cpu, thread id)`` once the store is open;
-per job ``("head", kind, media type, closing)``, body chunks (``C`` + bytes, the last one
-``L`` + bytes), then ``("end", rows, truncated, cpu)`` or ``("error", type, message,
-cpu)``, where ``cpu`` is the CPU time the slot's thread has used so far (the parent's
-baseline for the next query). A chunk is always whole writes of the result writer, so
-``closing`` (bytes that end a document cut after any ``C`` chunk, or None) applies
-wherever the parent has to stop; the bytes that complete the document only ever come in
-the ``L`` chunk."""
+per job either one ``("whole", kind, media type, body, rows, truncated, cpu)`` (an
+answer that fits in one chunk: most of them, in one message) or ``("head", kind, media
+type, closing)``, body chunks (``C`` + bytes, the last one ``L`` + bytes), then ``("end",
+rows, truncated, cpu)``; or, at any point before the end, ``("error", type, message,
+cpu)``. ``cpu`` is the CPU time the slot's thread has used so far (the parent's baseline
+for the next query). A chunk is always whole writes of the result writer, so ``closing``
+(bytes that end a document cut after any ``C`` chunk, or None) applies wherever the
+parent has to stop; the bytes that complete the document only ever come in the ``L``
+chunk."""
 
 from __future__ import annotations
 
@@ -59,23 +61,36 @@ class Job:
 
 class ChunkSink:
     """Buffers writes and sends them to the parent in chunks of about 64 KiB, each made of
-    whole writes; the last write stays until ``finish`` sends it as the ``L`` chunk."""
+    whole writes; the last write stays until ``finish``. The head goes out with the first
+    chunk: an answer that never fills one is sent whole, in a single message."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        #: (kind, media type, closing), set before the first write; None once sent
+        self.head: tuple[str, str, bytes | None] | None = None
         self.buffer = bytearray()
         self.written = 0
 
     def write(self, data: bytes) -> int:
         if len(self.buffer) >= CHUNK:
+            if self.head is not None:
+                self.conn.send(("head", *self.head))
+                self.head = None
             self.conn.send_bytes(b"C" + bytes(self.buffer))
             self.buffer.clear()
         self.buffer += data
         self.written += len(data)
         return len(data)
 
-    def finish(self) -> None:
-        self.conn.send_bytes(b"L" + bytes(self.buffer))
+    def finish(self, outcome: Outcome) -> None:
+        cpu = time.thread_time()
+        if self.head is not None:
+            kind, media, _ = self.head
+            body = bytes(self.buffer)
+            self.conn.send(("whole", kind, media, body, outcome.rows, outcome.truncated, cpu))
+        else:
+            self.conn.send_bytes(b"L" + bytes(self.buffer))
+            self.conn.send(("end", outcome.rows, outcome.truncated, cpu))
         self.buffer.clear()
 
 
@@ -95,21 +110,20 @@ def _run(store: EmbeddedStore, job: Job, conn: Connection) -> None:
     outcome: Outcome
     if isinstance(result, QueryBoolean):
         fmt = BY_KEY[job.solutions_format]
-        conn.send(("head", "boolean", fmt.media_type, None))
+        sink.head = ("boolean", fmt.media_type, None)
         outcome = write_boolean(bool(result), fmt, sink)
     elif isinstance(result, QuerySolutions):
         fmt = BY_KEY[job.solutions_format]
         names = [v.value for v in result.variables]
-        conn.send(("head", "solutions", fmt.media_type, closing(fmt, names)))
+        sink.head = ("solutions", fmt.media_type, closing(fmt, names))
         outcome = write_solutions(result, fmt, sink, job.max_rows, budget, max_bytes=job.max_bytes)
     else:
         fmt = BY_KEY[job.graph_format]
-        conn.send(("head", "graph", fmt.media_type, None))
+        sink.head = ("graph", fmt.media_type, None)
         outcome = write_triples(
             result, fmt, sink, job.max_rows, budget, job.prefixes, max_bytes=job.max_bytes
         )
-    sink.finish()
-    conn.send(("end", outcome.rows, outcome.truncated, time.thread_time()))
+    sink.finish(outcome)
 
 
 def failure(err: Exception, text: str) -> str:
