@@ -48,6 +48,23 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"
 TARGET_THROUGHPUT, TARGET_P99 = 0.8, 1.5
 
 
+#: `oxigraph serve-read-only --timeout-s T` starts a thread per query that sleeps for the
+#: whole T: at thousands of lookups a second tens of thousands of threads are alive. Below
+#: these kernel limits it cannot start more (EAGAIN, then ENOMEM for the stack's guard
+#: page) and exits, which says nothing about its speed.
+THREAD_LIMITS = {"vm.max_map_count": 262_144, "kernel.pid_max": 4_194_304}
+
+
+def thread_limits() -> dict[str, int]:
+    """The kernel limits that bound how many threads the reference can hold."""
+    found: dict[str, int] = {}
+    for name in THREAD_LIMITS:
+        path = Path("/proc/sys") / name.replace(".", "/")
+        with contextlib.suppress(OSError, ValueError):
+            found[name] = int(path.read_text())
+    return found
+
+
 def free_port() -> int:
     import socket
 
@@ -187,6 +204,16 @@ def main() -> None:
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed as the load generator: apt-get install wrk")
 
+    limits = thread_limits()
+    low = {k: v for k, v in limits.items() if v < THREAD_LIMITS[k]}
+    if low:
+        print(
+            "! the reference will run out of threads under the lookup load ("
+            + ", ".join(f"{k} = {v}" for k, v in low.items())
+            + "); as root: sysctl -w "
+            + " ".join(f"{k}={THREAD_LIMITS[k]}" for k in low),
+            file=sys.stderr,
+        )
     settings = m_store(args.size, args.reuse_store)
     store_dir = settings.store_path.resolve()
     ours_port, ox_port = free_port(), free_port()
@@ -223,7 +250,12 @@ def main() -> None:
         )
 
     ox = start_oxigraph()
-    results: dict[str, Any] = {"size": args.size, "duration_s": args.duration, "runs": []}
+    results: dict[str, Any] = {
+        "size": args.size,
+        "duration_s": args.duration,
+        "thread_limits": limits,
+        "runs": [],
+    }
 
     def oxigraph_running() -> None:
         """Seen here: under load the reference fails to start threads (EAGAIN, ENOMEM) and
