@@ -258,8 +258,8 @@ def main() -> None:
     }
 
     def oxigraph_running() -> None:
-        """Seen here: under load the reference fails to start threads (EAGAIN, ENOMEM) and
-        exits. Start it again, and count it."""
+        """Below THREAD_LIMITS the reference exits under load (it cannot start threads).
+        Start it again, and count it."""
         nonlocal ox
         if ox.poll() is not None:
             ox = start_oxigraph()
