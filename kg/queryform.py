@@ -56,6 +56,17 @@ def _code(text: str) -> tuple[str, list[str]]:
 
 
 @dataclass(frozen=True)
+class Scan:
+    """A query that is one index scan: a SELECT or ASK of a single triple pattern whose
+    variables are all different, with no modifier but LIMIT and OFFSET. Evaluating it
+    reads the rows it skips (``offset``) and those it returns, nothing else: no join, no
+    filter, no sort, no aggregate can make it run longer than its answer is long."""
+
+    offset: int
+    limit: int | None
+
+
+@dataclass(frozen=True)
 class Analysis:
     form: str  # "solutions" (SELECT), "boolean" (ASK), "graph" (CONSTRUCT, DESCRIBE)
     #: the text to evaluate: the query with its IRIs guarded (see the module's notes)
@@ -64,6 +75,11 @@ class Analysis:
     declares_dataset: bool
     #: the endpoint of each SERVICE, resolved; None for a variable
     services: tuple[str | None, ...]
+    #: prefixes the query uses without declaring them: the only ones it needs to be
+    #: given (parsing a query with all the project's prefixes costs a third more)
+    prefixes_used: frozenset[str] = frozenset()
+    #: set when the query is one index scan (see ``Scan``)
+    scan: Scan | None = None
 
 
 def _resolve(base: str | None, iri: str) -> str:
@@ -149,6 +165,92 @@ def guard(text: str, toks: list[Token]) -> str:
     return "".join(parts)
 
 
+#: what may stand in each place of a scanned triple pattern (token kinds, and words)
+_SUBJECT = {"iri", "pname", "var"}
+_OBJECT = {"iri", "pname", "var", "number"}
+
+
+def _term(toks: list[Token], i: int, place: str) -> int | None:
+    """The index after the pattern term at ``i`` (subject, predicate or object), or None
+    where something else stands there (a blank node, a path, a list, a quoted triple…)."""
+    if i >= len(toks):
+        return None
+    token = toks[i]
+    if token.kind in _SUBJECT:
+        return i + 1
+    if place == "predicate":
+        return i + 1 if token.kind == "word" and token.text == "a" else None
+    if place != "object":
+        return None
+    if token.kind in _OBJECT or token.upper in ("TRUE", "FALSE"):
+        return i + 1
+    if token.kind != "string":
+        return None
+    after = toks[i + 1] if i + 1 < len(toks) else None
+    if after is not None and after.kind == "langtag":
+        return i + 2
+    if after is not None and after.text == "^^":
+        datatype = toks[i + 2] if i + 2 < len(toks) else None
+        return i + 3 if datatype is not None and datatype.kind in ("iri", "pname") else None
+    return i + 1
+
+
+def _integer(toks: list[Token], i: int) -> int | None:
+    token = toks[i] if i < len(toks) else None
+    return int(token.text) if token is not None and token.text.isdigit() else None
+
+
+def _scan(toks: list[Token], start: int) -> Scan | None:
+    """``Scan`` when the tokens after the prologue are ``SELECT (* | ?v…) [WHERE] { s p o
+    [.] }`` or ``ASK [WHERE] { s p o [.] }``, then LIMIT and OFFSET at most once each."""
+    i, end = start, len(toks)
+    if i < end and toks[i].upper == "SELECT":
+        i += 1
+        if i < end and toks[i].text == "*":
+            i += 1
+        else:
+            first = i
+            while i < end and toks[i].kind == "var":
+                i += 1
+            if i == first:
+                return None
+    elif i < end and toks[i].upper == "ASK":
+        i += 1
+    else:
+        return None
+    if i < end and toks[i].upper == "WHERE":
+        i += 1
+    if i >= end or toks[i].text != "{":
+        return None
+    pattern = i + 1
+    after: int | None = pattern
+    for place in ("subject", "predicate", "object"):
+        after = _term(toks, after, place) if after is not None else None
+    if after is None:
+        return None
+    names = [t.text[1:] for t in toks[pattern:after] if t.kind == "var"]
+    if len(set(names)) != len(names):
+        return None  # ?x ?x ?o reads every triple to find the few where s = p
+    i = after + 1 if after < end and toks[after].text == "." else after
+    if i >= end or toks[i].text != "}":
+        return None
+    i += 1
+    modifiers: dict[str, int] = {}
+    while i < end:
+        word = toks[i].upper
+        value = _integer(toks, i + 1)
+        if word not in ("LIMIT", "OFFSET") or word in modifiers or value is None:
+            return None
+        modifiers[word] = value
+        i += 2
+    return Scan(offset=modifiers.get("OFFSET", 0), limit=modifiers.get("LIMIT"))
+
+
+def _prefixes_used(toks: list[Token], prologue: _Prologue) -> frozenset[str]:
+    used = {t.text.partition(":")[0] for t in toks[prologue.end :] if t.kind == "pname"}
+    return frozenset(used - prologue.prefixes.keys())
+
+
 def analyse(text: str, prefixes: Mapping[str, str] | None = None) -> Analysis:
     """Form, dataset and SERVICE endpoints of a query; ``prefixes`` are those the query
     is evaluated with besides its own. Raises QueryError for what is not a query."""
@@ -165,6 +267,8 @@ def analyse(text: str, prefixes: Mapping[str, str] | None = None) -> Analysis:
         text=guard(text, toks),
         declares_dataset=any(t.upper == "FROM" for t in toks),
         services=services,
+        prefixes_used=_prefixes_used(toks, prologue),
+        scan=_scan(toks, prologue.end),
     )
 
 

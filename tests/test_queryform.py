@@ -100,3 +100,70 @@ def test_from_is_found_as_a_keyword_only() -> None:
     assert declares_dataset("SELECT * FROM <http://g> { ?s ?p ?o }")
     assert declares_dataset("select * from named <http://g> { graph ?g { ?s ?p ?o } }")
     assert not declares_dataset("SELECT ?from { ?from ex:from 'FROM' } # FROM")
+
+
+# --- one-scan queries: answered without a worker, so the shape must really be one scan ------
+
+
+@pytest.mark.parametrize(
+    ("query", "offset", "limit"),
+    [
+        ("SELECT ?l WHERE { <http://ex/a> <http://ex/p> ?l }", 0, None),
+        ("select ?l { <http://ex/a> skos:prefLabel ?l . }", 0, None),
+        ("SELECT * { ?s a org:Organization } LIMIT 5 OFFSET 10", 10, 5),
+        ("SELECT ?s { ?s ?p 'Bruxelles'@fr } offset 3", 3, None),
+        ('SELECT ?s ?p { ?s ?p "42"^^xsd:integer }', 0, None),
+        ("SELECT ?s { ?s cci:population 1000 }", 0, None),
+        ("SELECT ?s { ?s ?p true }", 0, None),
+        ("PREFIX ex: <http://ex/> BASE <http://ex/> SELECT ?o { <a> ex:p ?o } LIMIT 1", 0, 1),
+        ("SELECT ?unbound ?o WHERE { <http://ex/a> ?p ?o }", 0, None),
+        ("ASK { <http://ex/a> ?p ?o }", 0, None),
+        ("SELECT * { ?s ?p ?o }", 0, None),  # every triple, read no further than the cap
+    ],
+)
+def test_one_triple_pattern_is_one_scan(query: str, offset: int, limit: int | None) -> None:
+    scan = analyse(query, PREFIXES).scan
+    assert scan is not None and (scan.offset, scan.limit) == (offset, limit)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * { ?s ?p ?o . ?o ?q ?r }",  # a join
+        "SELECT * { <http://ex/a> ?p ?o ; ?q ?r }",
+        "SELECT * { <http://ex/a> ?p ?o , ?r }",
+        "SELECT * { ?s ?p ?o FILTER(?o = 1) }",  # a filter reads every row to drop them
+        "SELECT * { ?x ?x ?o }",  # a repeated variable filters too
+        "SELECT * { ?x ?p $x }",
+        "SELECT DISTINCT ?p { ?s ?p ?o }",  # reads every triple for a few predicates
+        "SELECT REDUCED ?p { ?s ?p ?o }",
+        "SELECT ?s { ?s ?p ?o } ORDER BY ?s",
+        "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }",
+        "SELECT ?p { ?s ?p ?o } GROUP BY ?p",
+        "SELECT * { ?s <http://ex/p>* ?o }",  # a path
+        "SELECT * { ?s ^<http://ex/p> ?o }",
+        "SELECT * { ?s <http://ex/p>/<http://ex/q> ?o }",
+        "SELECT * { [] ?p ?o }",  # a blank node is a variable by another name
+        "SELECT * { _:b ?p ?o }",
+        "SELECT * { ?s ?p ( 1 2 ) }",
+        "SELECT * FROM <http://ex/g> { ?s ?p ?o }",  # its own dataset
+        "SELECT * { GRAPH ?g { ?s ?p ?o } }",
+        "SELECT * { ?s ?p ?o } VALUES ?s { <http://ex/a> }",
+        "SELECT * { ?s ?p ?o OPTIONAL { ?o ?q ?r } }",
+        "SELECT * { { SELECT ?s { ?s ?p ?o } } }",
+        "SELECT * { ?s ?p ?o } LIMIT 5 LIMIT 6",
+        "SELECT * { ?s ?p ?o } LIMIT ?n",
+        "SELECT * { ?s ?p -1 }",
+        "SELECT * { SERVICE <http://ex/sparql> { ?s ?p ?o } }",
+        "CONSTRUCT WHERE { ?s ?p ?o }",
+        "DESCRIBE <http://ex/a>",
+    ],
+)
+def test_anything_more_than_one_scan_is_not(query: str) -> None:
+    assert analyse(query, PREFIXES).scan is None
+
+
+def test_only_prefixes_used_and_not_declared_are_needed() -> None:
+    query = "PREFIX ex: <http://ex/> SELECT * { ?s skos:prefLabel ?l ; ex:p '1'^^xsd:integer }"
+    assert analyse(query, PREFIXES).prefixes_used == {"skos", "xsd"}
+    assert analyse("SELECT * { <http://ex/a> ?p ?o }", PREFIXES).prefixes_used == frozenset()
