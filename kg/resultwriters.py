@@ -123,6 +123,27 @@ def _json_term(term: object) -> dict[str, object]:
     raise TypeError(f"unexpected term {term!r}")
 
 
+_quote = json.encoder.encode_basestring  # as json.dumps(..., ensure_ascii=False) quotes
+
+
+def _json_term_text(term: object) -> str:
+    """``json.dumps(_json_term(term), ensure_ascii=False)``, written directly: a SPARQL
+    JSON answer is mostly this, once per cell."""
+    if isinstance(term, NamedNode):
+        return '{"type": "uri", "value": ' + _quote(term.value) + "}"
+    if isinstance(term, Literal):
+        value = '{"type": "literal", "value": ' + _quote(term.value)
+        if term.language:
+            return value + ', "xml:lang": ' + _quote(term.language) + "}"
+        datatype = term.datatype.value
+        if datatype != XSD_STRING:
+            return value + ', "datatype": ' + _quote(datatype) + "}"
+        return value + "}"
+    if isinstance(term, BlankNode):
+        return '{"type": "bnode", "value": ' + _quote(term.value) + "}"
+    return json.dumps(_json_term(term), ensure_ascii=False)
+
+
 def _xml_term(term: object) -> str:
     if isinstance(term, NamedNode):
         return f"<uri>{escape(term.value)}</uri>"
@@ -227,9 +248,10 @@ def _json_solutions(names: list[str], rows: _capped, sink: _Tally, hold: int) ->
     if held is None:
         sink.write(("{" + head + ',"results":{"bindings":[').encode())
     sep = "\n"
+    keys = [(n, _quote(n) + ": ") for n in names]
     for row in rows:
-        binding = {n: _json_term(row[n]) for n in names if row[n] is not None}  # type: ignore[index]
-        piece = (sep + json.dumps(binding, ensure_ascii=False)).encode()
+        cells = [k + _json_term_text(row[n]) for n, k in keys if row[n] is not None]  # type: ignore[index]
+        piece = (sep + "{" + ", ".join(cells) + "}").encode()
         sep = ",\n"
         if held is None:
             sink.write(piece)

@@ -7,6 +7,7 @@ import json
 
 import pytest
 from pyoxigraph import (
+    BlankNode,
     Literal,
     NamedNode,
     QueryResultsFormat,
@@ -130,3 +131,35 @@ def test_rdf_syntaxes_with_comments_end_with_the_note(key: str, fmt: RdfFormat) 
     outcome = write_triples(triples, BY_KEY[key], sink, 10, lambda: True, max_bytes=10**9)
     assert outcome.truncated and b"truncated" in sink.data
     assert len(list(parse(bytes(sink.data), fmt))) == 10
+
+
+TRICKY_TERMS = [
+    NamedNode("http://example.org/a?b=c&d=é%20f"),
+    BlankNode("b0"),
+    Literal("plain"),
+    Literal('quote " backslash \\ tab \t newline \n cr \r bell \x07 nul \x00'),
+    Literal("Brussel – Bruxelles ✓ 🙂 \u2028 \u2029"),
+    Literal("Maison de la mode", language="fr"),
+    Literal("Huis", language="nl-BE"),
+    Literal("42", datatype=NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+    Literal("x", datatype=NamedNode("http://example.org/dté")),
+    Triple(NamedNode("http://s"), NamedNode("http://p"), Literal("o", language="en")),
+]
+
+
+@pytest.mark.parametrize("term", TRICKY_TERMS, ids=repr)
+def test_a_json_cell_is_written_as_json_dumps_writes_it(term: object) -> None:
+    """The direct writer of a SPARQL JSON cell gives the same text as ``json.dumps`` of its
+    dictionary: escapes, non-ASCII characters and members in the same order."""
+    expected = json.dumps(resultwriters._json_term(term), ensure_ascii=False)
+    assert resultwriters._json_term_text(term) == expected
+    assert json.loads(resultwriters._json_term_text(term)) == resultwriters._json_term(term)
+
+
+def test_unbound_cells_are_left_out_of_a_json_row() -> None:
+    result = Store().query("SELECT ?a ?b ?c WHERE { BIND(1 AS ?a) BIND(<http://x> AS ?c) }")
+    assert isinstance(result, QuerySolutions)
+    sink = Buffer()
+    write_solutions(result, BY_KEY["json"], sink, 10, lambda: True, max_bytes=10**9)
+    (row,) = json.loads(bytes(sink.data))["results"]["bindings"]
+    assert set(row) == {"a", "c"} and row["c"] == {"type": "uri", "value": "http://x"}
