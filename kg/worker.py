@@ -19,9 +19,11 @@ import contextlib
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any, Protocol
 
 from pyoxigraph import QueryBoolean, QuerySolutions
 
@@ -30,6 +32,7 @@ from kg.errors import KgError
 from kg.resultwriters import (
     BY_KEY,
     Outcome,
+    Sink,
     closing,
     write_boolean,
     write_solutions,
@@ -50,6 +53,7 @@ class Job:
     text: str
     solutions_format: str  # format key for SELECT/ASK
     graph_format: str  # format key for CONSTRUCT/DESCRIBE
+    #: prefixes the text is parsed with (only those it uses: see ``Analysis.prefixes_used``)
     prefixes: dict[str, str]
     default_graph: list[str] | None = None
     named_graphs: list[str] | None = None
@@ -57,6 +61,16 @@ class Job:
     max_bytes: int = 100 * 1024 * 1024
     #: bound variables (saved-query parameters): {variable: N-Triples term}
     substitutions: dict[str, str] | None = None
+    #: prefixes a graph answer is written with (Turtle, TriG); None: ``prefixes``
+    output_prefixes: dict[str, str] | None = None
+
+
+class Outbox(Protocol):
+    """Where a slot's messages go: its connection to the parent (``kg.inline`` keeps them)."""
+
+    def send(self, obj: Any, /) -> None: ...
+
+    def send_bytes(self, buf: bytes, /) -> None: ...
 
 
 class ChunkSink:
@@ -64,17 +78,19 @@ class ChunkSink:
     whole writes; the last write stays until ``finish``. The head goes out with the first
     chunk: an answer that never fills one is sent whole, in a single message."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Outbox) -> None:
         self.conn = conn
-        #: (kind, media type, closing), set before the first write; None once sent
-        self.head: tuple[str, str, bytes | None] | None = None
+        #: (kind, media type, what makes its closing), set before the first write; None
+        #: once sent. The closing is made only for an answer that needs it (a long one).
+        self.head: tuple[str, str, Callable[[], bytes | None]] | None = None
         self.buffer = bytearray()
         self.written = 0
 
     def write(self, data: bytes) -> int:
         if len(self.buffer) >= CHUNK:
             if self.head is not None:
-                self.conn.send(("head", *self.head))
+                kind, media, closing = self.head
+                self.conn.send(("head", kind, media, closing()))
                 self.head = None
             self.conn.send_bytes(b"C" + bytes(self.buffer))
             self.buffer.clear()
@@ -94,7 +110,19 @@ class ChunkSink:
         self.buffer.clear()
 
 
-def _run(store: EmbeddedStore, job: Job, conn: Connection) -> None:
+@dataclass(frozen=True)
+class Answer:
+    """How a query's result is written: its kind, format, what ends it when it is cut
+    (made only when needed), and the writing itself, into a sink with a row cap."""
+
+    kind: str  # "boolean", "solutions" or "graph"
+    media_type: str
+    closing: Callable[[], bytes | None]
+    write: Callable[[Sink, int], Outcome]
+
+
+def answer(store: EmbeddedStore, job: Job) -> Answer:
+    """Evaluate ``job`` (errors raise) and say how its result is written."""
     result = store.query(
         job.text,
         from_ntriples(job.substitutions) if job.substitutions else None,
@@ -102,28 +130,53 @@ def _run(store: EmbeddedStore, job: Job, conn: Connection) -> None:
         default_graph=job.default_graph,
         named_graphs=job.named_graphs,
     )
-    sink = ChunkSink(conn)
-
-    def budget() -> bool:
-        return sink.written < job.max_bytes
-
-    outcome: Outcome
+    max_bytes = job.max_bytes
     if isinstance(result, QueryBoolean):
         fmt = BY_KEY[job.solutions_format]
-        sink.head = ("boolean", fmt.media_type, None)
-        outcome = write_boolean(bool(result), fmt, sink)
-    elif isinstance(result, QuerySolutions):
-        fmt = BY_KEY[job.solutions_format]
-        names = [v.value for v in result.variables]
-        sink.head = ("solutions", fmt.media_type, closing(fmt, names))
-        outcome = write_solutions(result, fmt, sink, job.max_rows, budget, max_bytes=job.max_bytes)
-    else:
-        fmt = BY_KEY[job.graph_format]
-        sink.head = ("graph", fmt.media_type, None)
-        outcome = write_triples(
-            result, fmt, sink, job.max_rows, budget, job.prefixes, max_bytes=job.max_bytes
+        value = bool(result)
+        return Answer(
+            "boolean", fmt.media_type, _none, lambda sink, _: write_boolean(value, fmt, sink)
         )
-    sink.finish(outcome)
+    if isinstance(result, QuerySolutions):
+        solutions = result
+        fmt = BY_KEY[job.solutions_format]
+        return Answer(
+            "solutions",
+            fmt.media_type,
+            lambda: closing(fmt, [v.value for v in solutions.variables]),
+            lambda sink, rows: write_solutions(
+                solutions, fmt, sink, rows, lambda: sink.written < max_bytes, max_bytes=max_bytes
+            ),
+        )
+    triples = result
+    fmt = BY_KEY[job.graph_format]
+    prefixes = job.prefixes if job.output_prefixes is None else job.output_prefixes
+    return Answer(
+        "graph",
+        fmt.media_type,
+        _none,
+        lambda sink, rows: write_triples(
+            triples,
+            fmt,
+            sink,
+            rows,
+            lambda: sink.written < max_bytes,
+            prefixes,
+            max_bytes=max_bytes,
+        ),
+    )
+
+
+def _none() -> None:
+    return None
+
+
+def evaluate(store: EmbeddedStore, job: Job, conn: Outbox) -> None:
+    """Evaluate ``job`` and send its answer as the module's notes say (errors raise)."""
+    how = answer(store, job)
+    sink = ChunkSink(conn)
+    sink.head = (how.kind, how.media_type, how.closing)
+    sink.finish(how.write(sink, job.max_rows))
 
 
 def failure(err: Exception, text: str) -> str:
@@ -173,7 +226,7 @@ def _serve(conn: Connection, stores: _Stores) -> None:
         if job is None:
             return
         try:
-            _run(stores.get(job.store_path), job, conn)
+            evaluate(stores.get(job.store_path), job, conn)
         except KgError as err:
             conn.send(("error", type(err).__name__, failure(err, job.text), time.thread_time()))
         except Exception as err:  # evaluation errors: reported, the slot lives on
