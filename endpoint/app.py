@@ -9,6 +9,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.templating import Jinja2Templates
+from starlette.types import Receive, Scope, Send
 
 from endpoint import (
     cors,
@@ -18,6 +19,7 @@ from endpoint import (
     homepage,
     kpi,
     listings,
+    lookups,
     mapview,
     ontologypage,
     queries,
@@ -44,14 +46,30 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     queries.close(app)
 
 
-def app_from_env() -> FastAPI:
+class App(FastAPI):
+    """FastAPI, with entity lookups offered to ``endpoint.lookups`` before its middleware
+    stack: most of a lookup's time would otherwise go to the stack and the routing."""
+
+    lookups: lookups.LookupPath | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.lookups is not None and await self.lookups.answer(scope, receive, send):
+            return
+        await super().__call__(scope, receive, send)
+
+
+def app_from_env() -> App:
     """For `uvicorn --factory` with several server processes (KG_WORKERS > 1)."""
     return create_app(Settings.from_env())
 
 
-def create_app(settings: Settings) -> FastAPI:
-    app = FastAPI(
-        title="Brussels creative-ecosystem knowledge graph", version="0.1.0", lifespan=lifespan
+def create_app(settings: Settings) -> App:
+    app = App(
+        title="Brussels creative-ecosystem knowledge graph",
+        version="0.1.0",
+        lifespan=lifespan,
+        # no OpenTelemetry here: without this FastAPI looks for a provider on every request
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.holder = StoreHolder(settings)
@@ -61,6 +79,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.service_lock = threading.Lock()
     queries.init(app)
     errors.install(app)
+    app.lookups = lookups.LookupPath(app)
     # reads are open to browser clients everywhere (YASGUI elsewhere, other maps);
     # writes still need the token, which browsers do not send cross-site by themselves
     app.add_middleware(

@@ -22,9 +22,13 @@ class StoreHolder:
         return str(self.settings.serving_store())
 
     def get(self) -> GraphStore:
+        return self.serving()[1]
+
+    def serving(self) -> tuple[str, GraphStore]:
+        """The store serving now, and the directory it is (``remote`` for a remote one)."""
         target = self._current_target()
         with self._lock:
             if self._store is None or target != self._target:
                 self._store = open_store(self.settings)
                 self._target = target
-            return self._store
+            return target, self._store

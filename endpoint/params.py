@@ -50,10 +50,11 @@ def _collect(params: ProtocolParams, pairs: list[tuple[str, str]]) -> None:
 
 
 async def read_params(request: Request, limit: int) -> ProtocolParams:
-    if len(request.url.query) > limit:
+    query = request.scope["query_string"].decode("latin-1")  # as request.url.query has it
+    if len(query) > limit:
         raise PayloadTooLarge(f"the URL is longer than the {limit} bytes allowed")
     params = ProtocolParams()
-    _collect(params, parse_qsl(request.url.query, keep_blank_values=True))
+    _collect(params, parse_qsl(query, keep_blank_values=True))
     if request.method != "POST":
         return params
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()

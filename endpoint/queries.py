@@ -6,6 +6,7 @@ import functools
 import itertools
 import json
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from fastapi import FastAPI, Request
@@ -15,9 +16,11 @@ from starlette.concurrency import run_in_threadpool
 from endpoint.conneg import choose
 from endpoint.errors import BadRequest, NotAcceptable
 from kg.executor import QueryRun, WorkerPool
-from kg.queryform import analyse, refuse_services
+from kg.inline import answer_scan
+from kg.queryform import Scan, analyse, refuse_services
 from kg.resultwriters import BY_KEY, BY_MEDIA, FORMATS, Format
 from kg.settings import Settings
+from kg.store import EmbeddedStore
 from kg.worker import Job
 
 HTML = "text/html"
@@ -57,6 +60,11 @@ def start(app: FastAPI) -> None:
 def init(app: FastAPI) -> None:
     app.state.pool = None
     app.state.pool_lock = threading.Lock()
+    # the same texts come again and again (pages, editors, other maps' SERVICE calls):
+    # each is read once; a failed reading raises and is not kept
+    app.state.analyse = functools.lru_cache(maxsize=ANALYSES)(
+        functools.partial(analyse, prefixes=app.state.prefixes)
+    )
 
 
 def close(app: FastAPI) -> None:
@@ -73,6 +81,7 @@ class Choice:
     html: bool
 
 
+@functools.lru_cache(maxsize=256)  # few clients send Accept headers of their own
 def negotiate(kind: str, accept: str | None, format_param: str | None) -> Choice:
     media_types = offered(kind)
     if format_param:
@@ -107,28 +116,47 @@ def job_for(
     default_graph: list[str] | None,
     named_graphs: list[str] | None,
     max_rows: int | None = None,
+    prefixes_used: Iterable[str] | None = None,
+    store_path: str | None = None,
 ) -> Job:
+    """``prefixes_used``: the only ones of ``prefixes`` the text needs to be parsed
+    (``Analysis.prefixes_used``); a graph answer is still written with all of them.
+    ``store_path``: the serving store, when the caller has just looked it up."""
     fmt = choice.format.key
+    parse_with = (
+        prefixes
+        if prefixes_used is None
+        else {name: prefixes[name] for name in prefixes_used if name in prefixes}
+    )
     return Job(
-        store_path=str(settings.serving_store()),
+        store_path=store_path or str(settings.serving_store()),
         text=text,
         solutions_format=fmt if choice.format.kind == "solutions" else "json",
         graph_format=fmt if choice.format.kind == "graph" else "turtle",
-        prefixes=prefixes,
+        prefixes=parse_with,
         default_graph=default_graph,
         named_graphs=named_graphs,
         max_rows=max_rows
         if max_rows is not None
         else (min(HTML_ROWS, settings.max_rows) if choice.html else settings.max_rows),
         max_bytes=settings.max_response_bytes,
+        output_prefixes=prefixes if choice.format.kind == "graph" else None,
     )
 
 
-async def execute(request: Request, job: Job) -> QueryRun:
-    """Run ``job`` on a query worker. An idle slot is taken in the event loop; an answer
-    that arrives whole is read there too, anything else (waiting for a slot, a long
-    query, a streamed answer) goes on in a thread."""
-    settings: Settings = request.app.state.settings
+async def execute(request: Request, job: Job, scan: Scan | None = None) -> QueryRun:
+    """Run ``job``: a short one-scan query (``scan``, see ``kg.inline``) in the event
+    loop on the server's own store, anything else on a query worker. An idle slot is taken
+    in the event loop; an answer that arrives whole is read there too, anything else
+    (waiting for a slot, a long query, a streamed answer) goes on in a thread."""
+    state = request.app.state
+    settings: Settings = state.settings
+    if scan is not None and job.default_graph is None and job.named_graphs is None:
+        store = state.holder.get()  # the serving store, as the job's (one readlink apart)
+        if isinstance(store, EmbeddedStore):
+            run = answer_scan(store, job, scan)
+            if run is not None:
+                return run
     workers = pool(request.app)
     taken = await workers.take(job, settings.query_timeout)
     start = functools.partial(
@@ -163,8 +191,10 @@ def stream(run: QueryRun, media_type: str, headers: dict[str, str]) -> Response:
     return StreamingResponse(body, media_type=media_type, headers=headers)
 
 
-#: query texts shorter than this are read in the event loop (bytes)
+#: query texts shorter than this are read in the event loop (bytes), and their reading kept
 INLINE_ANALYSIS = 8 * 1024
+#: readings kept (of texts under ``INLINE_ANALYSIS``: a few MiB at most)
+ANALYSES = 512
 
 
 async def answer(
@@ -184,13 +214,21 @@ async def answer(
     # reading a query is microseconds for a usual one, less than a hop to a thread costs;
     # only a long text goes to a thread so as not to hold up the event loop
     if len(text) < INLINE_ANALYSIS:
-        analysis = analyse(text, state.prefixes)
+        analysis = state.analyse(text)
     else:
         analysis = await run_in_threadpool(analyse, text, state.prefixes)
     refuse_services(analysis, settings.service_allow)  # before anything is evaluated
     choice = negotiate(analysis.form, accept, format_param)
-    job = job_for(settings, analysis.text, choice, state.prefixes, default_graph, named_graphs)
-    run = await execute(request, job)
+    job = job_for(
+        settings,
+        analysis.text,
+        choice,
+        state.prefixes,
+        default_graph,
+        named_graphs,
+        prefixes_used=analysis.prefixes_used,
+    )
+    run = await execute(request, job, analysis.scan)
     if not choice.html and run.media_type != choice.media_type:
         run.close()
         raise NotAcceptable(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -82,7 +83,7 @@ class Settings:
     def var(self) -> Path:
         return self.var_dir if self.var_dir is not None else self.root / "var"
 
-    @property
+    @functools.cached_property
     def store_path(self) -> Path:
         """The serving store: a symlink swapped atomically by each build."""
         return self.var / "store"
@@ -117,9 +118,16 @@ def link_target(link: Path) -> Path:
     """What the symlink ``link`` points at, read with one system call; ``link`` resolved
     when it is no link (a store made by hand) or missing."""
     try:
-        return link.parent / os.readlink(link)
+        return _joined(link, os.readlink(link))
     except OSError:
         return link.resolve()
+
+
+@functools.lru_cache(maxsize=64)
+def _joined(link: Path, target: str) -> Path:
+    """The path a link's target names (kept: building paths costs more than reading the
+    link, and a link points at a handful of stores in a server's life)."""
+    return link.parent / target
 
 
 def _path(value: str) -> Path:
