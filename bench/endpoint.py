@@ -40,12 +40,16 @@ CHEAP = (
     "SELECT ?label WHERE { <https://data.creative.brussels/id/organisation/synthetic-000042> "
     "<http://www.w3.org/2004/02/skos/core#prefLabel> ?label }"
 )
+#: the same lookup, of another organisation at each request (``NNNNNN``: its number), so
+#: that nothing the servers keep from one request to the next answers the following one
+LOOKUPS = CHEAP.replace("000042", "NNNNNN")
 AGGREGATE = (
     "SELECT ?sector (COUNT(DISTINCT ?o) AS ?n) WHERE { ?o a <http://www.w3.org/ns/org#Organization> ; "
     "<https://data.creative.brussels/ontology#sector> ?sector } GROUP BY ?sector ORDER BY DESC(?n)"
 )
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"
 TARGET_THROUGHPUT, TARGET_P99 = 0.8, 1.5
+WORKLOADS = (("lookup", CHEAP), ("lookups", LOOKUPS), ("aggregate", AGGREGATE))
 
 
 #: `oxigraph serve-read-only --timeout-s T` starts a thread per query that sleeps for the
@@ -116,7 +120,36 @@ def settle(base: str, accept: str, timeout: float = 90.0) -> None:
         time.sleep(0.05)
 
 
-def wrk(url: str, connections: int, duration: float, accept: str) -> dict[str, float]:
+#: wrk script: each request asks for the organisation of a random number below ``count``
+#: in place of ``NNNNNN`` in the URL (the query's text, URL-encoded)
+VARYING = """
+local template, count, threads = "{template}", {count}, 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("id", threads)
+end
+function init(args)
+  math.randomseed(os.time() + 7919 * id)
+end
+function request()
+  local path = template:gsub("NNNNNN", string.format("%06d", math.random(0, count - 1)))
+  return wrk.format("GET", path)
+end
+"""
+
+
+def varying_script(url: str, count: int) -> Path:
+    """A wrk script asking ``url`` (with ``NNNNNN`` in it) for ``count`` organisations."""
+    path = HERE / "results" / "varying.lua"
+    path.parent.mkdir(exist_ok=True)
+    target = url.split("://", 1)[1].split("/", 1)[1]
+    path.write_text(VARYING.format(template="/" + target, count=count))
+    return path
+
+
+def wrk(
+    url: str, connections: int, duration: float, accept: str, script: Path | None = None
+) -> dict[str, float]:
     done = subprocess.run(
         [
             "wrk",
@@ -128,7 +161,8 @@ def wrk(url: str, connections: int, duration: float, accept: str) -> dict[str, f
             "30s",
             "-H",
             f"Accept: {accept}",
-            url,
+            *(["-s", str(script)] if script is not None else []),
+            url.split("?")[0] if script is not None else url,
         ],
         capture_output=True,
         text=True,
@@ -200,6 +234,15 @@ def main() -> None:
     # an aggregate takes about a second at concurrency 8: shorter runs count too few
     parser.add_argument("--duration", type=float, default=15.0, help="seconds per wrk run")
     parser.add_argument("--reuse-store", type=Path, help="a KG_VAR whose store is already built")
+    parser.add_argument(
+        "--queries",
+        nargs="+",
+        choices=[name for name, _ in WORKLOADS],
+        default=[name for name, _ in WORKLOADS],
+        help="workloads to run (lookups: another organisation at each request)",
+    )
+    parser.add_argument("--concurrency", nargs="+", type=int, default=[1, 8, 32])
+    parser.add_argument("--skip-runaway", action="store_true", help="no runaway-clients run")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed as the load generator: apt-get install wrk")
@@ -277,8 +320,11 @@ def main() -> None:
         print(
             f"\n{'query':<10} {'conc':>4} | {'kg rps':>8} {'p50':>7} {'p99':>8} | {'oxigraph rps':>12} {'p50':>7} {'p99':>8} | {'rps ratio':>9} {'p99 ratio':>9}"
         )
-        for name, query in (("lookup", CHEAP), ("aggregate", AGGREGATE)):
-            for conc in (1, 8, 32):
+        count = gen.SIZES[args.size]
+        for name, query in WORKLOADS:
+            if name not in args.queries:
+                continue
+            for conc in args.concurrency:
                 row: dict[str, Any] = {"query": name, "concurrency": conc}
                 failed = ""
                 for server, base in servers.items():
@@ -286,8 +332,10 @@ def main() -> None:
                         oxigraph_running()
                     try:
                         settle(base, accept)
-                        warm(base + quote(query), accept)
-                        row[server] = wrk(base + quote(query), conc, args.duration, accept)
+                        url = base + quote(query)
+                        script = varying_script(url, count) if "NNNNNN" in query else None
+                        warm(url.replace("NNNNNN", "000001"), accept)
+                        row[server] = wrk(url, conc, args.duration, accept, script)
                     except (RuntimeError, httpx.HTTPError) as err:
                         failed = f"{server} failed: {str(err)[:200]}"
                         break
@@ -310,7 +358,7 @@ def main() -> None:
         print(
             "\ncheap lookup p99 at concurrency 4, alone and beside 4 clients sending runaway queries"
         )
-        for server, base in servers.items():
+        for server, base in servers.items() if not args.skip_runaway else ():
             if server == "oxigraph":
                 oxigraph_running()
             stop = threading.Event()
