@@ -13,6 +13,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -216,13 +217,15 @@ def _run(
         if validation is None:
             dump_graphs(store, store.named_graphs(), union)
             validation = BackgroundValidation(shapes_nt, union)
-        with timer.step("vocabulary"):
+        # the vocabulary check and the SPARQL constraints read the store side by side
+        with timer.step("checks"), ThreadPoolExecutor(2, thread_name_prefix="checks") as pool:
             ontology = [s.graph for s in sources if s.kind == "ontology"]
-            vocab_issues = check_vocabulary(store, ontology, data_labels, settings.base)
             cited = {s.graph: s.label for s in data if s.kind in CITED_KINDS}
-            vocab_issues += check_sources_cited(store, cited)
-        with timer.step("constraints"):
-            sparql_issues = shapesparql.check(store, constraints, MAX_RESULTS)
+            vocabulary = pool.submit(
+                _vocabulary_issues, store, ontology, data_labels, settings.base, cited
+            )
+            sparql_issues = shapesparql.check(store, constraints, MAX_RESULTS, pool)
+            vocab_issues = vocabulary.result()
         for source in shapes:
             store.load(files[source.graph], RdfFormat.N_TRIPLES, source.graph)
         shacl_issues = validation.result() + sparql_issues
@@ -276,6 +279,17 @@ def _run(
         result.store_dir = final
         _prune(settings, final)
     return result
+
+
+def _vocabulary_issues(
+    store: EmbeddedStore,
+    ontology: list[str],
+    labels: dict[str, str],
+    base: str,
+    cited: dict[str, str],
+) -> list[Issue]:
+    """Terms outside the known vocabularies, and sources that do not cite their origin."""
+    return check_vocabulary(store, ontology, labels, base) + check_sources_cited(store, cited)
 
 
 def dump_graphs(store: EmbeddedStore, graphs: Sequence[str], out: Path) -> None:
