@@ -10,7 +10,7 @@ instead of guessing, because a guess could hide a keyword from the checks that r
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from kg.errors import QueryError
 
@@ -44,18 +44,16 @@ NUMBER = re.compile(
 LANGTAG = re.compile(r"@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*(?:--[a-zA-Z]+)?")
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 SKIP = re.compile(r"(?:[ \t\r\n]+|#[^\r\n]*)+")
-PUNCT = re.compile(r"<<\(|\)>>|<<|>>|\{\||\|\}|\^\^|&&|\|\||!=|<=|>=|[\s\S]")
+#: punctuation of more than one character; any other one character is punctuation too
+_OPERATORS = r"<<\(|\)>>|<<|>>|\{\||\|\}|\^\^|&&|\|\||!=|<=|>="
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     kind: str  # iri, pname, bnode, var, string, number, langtag, word, punct
     text: str
     start: int
-
-    @property
-    def upper(self) -> str:
-        return self.text.upper() if self.kind == "word" else ""
+    #: the text in capitals for a word (keywords match in any case), else ""
+    upper: str = ""
 
 
 def position(text: str, offset: int) -> str:
@@ -64,56 +62,50 @@ def position(text: str, offset: int) -> str:
     return f"{line}:{offset - (text.rfind(chr(10), 0, offset) + 1) + 1}"
 
 
+#: Every terminal in one pattern, tried in this order at each place (the first that matches
+#: wins, as the grammar's terminals are told apart by their first characters). Quotes and
+#: backslashes are no punctuation, and ``_:`` is a blank node or nothing: where no
+#: alternative matches, the text cannot be read.
+_TOKEN = re.compile(
+    "|".join(
+        f"(?P<{kind}>{pattern})"
+        for kind, pattern in (
+            ("skip", SKIP.pattern),
+            ("iri", IRIREF.pattern),
+            ("string", STRING.pattern),
+            ("var", VAR.pattern),
+            ("bnode", BNODE.pattern),
+            ("langtag", LANGTAG.pattern),
+            ("pname", PNAME.pattern.replace("?P<prefix>", "").replace("?P<local>", "")),
+            ("number", NUMBER.pattern),
+            ("word", "(?!_:)" + WORD.pattern),
+            ("punct", _OPERATORS + r"|(?!_:)[^'\"\\]"),
+        )
+    )
+)
+
+
 def tokens(text: str) -> list[Token]:
     """The tokens of a SPARQL text. Raises ``QueryError`` where a character cannot be
     placed (the query parser would refuse the text too)."""
     out: list[Token] = []
     pos, end = 0, len(text)
+    match = _TOKEN.match
     while pos < end:
-        skipped = SKIP.match(text, pos)
-        if skipped:
-            pos = skipped.end()
-            continue
-        char = text[pos]
-        kind, match = _match(text, pos, char)
-        if match is None:
+        found = match(text, pos)
+        if found is None:
+            char = text[pos]
             what = "string" if char in "'\"" else "character"
             raise QueryError(
                 f"error at {position(text, pos)}: unexpected {what} {text[pos : pos + 12]!r}; "
                 "check the quotes and backslashes there"
             )
-        out.append(Token(kind, match.group(0), pos))
-        pos = match.end()
+        kind = found.lastgroup
+        if kind != "skip":
+            word = found.group()
+            out.append(Token(kind, word, pos, word.upper() if kind == "word" else ""))  # type: ignore[arg-type]
+        pos = found.end()
     return out
-
-
-def _match(text: str, pos: int, char: str) -> tuple[str, re.Match[str] | None]:
-    if char == "<":
-        iri = IRIREF.match(text, pos)
-        if iri:
-            return "iri", iri
-        return "punct", PUNCT.match(text, pos)
-    if char in "'\"":
-        return "string", STRING.match(text, pos)
-    if char in "?$":
-        var = VAR.match(text, pos)
-        return ("var", var) if var else ("punct", PUNCT.match(text, pos))
-    if char == "\\":
-        return "punct", None  # only strings, IRIs and prefixed names hold backslashes
-    if char == "_" and text.startswith("_:", pos):
-        return "bnode", BNODE.match(text, pos)
-    if char == "@":
-        tag = LANGTAG.match(text, pos)
-        return ("langtag", tag) if tag else ("punct", PUNCT.match(text, pos))
-    pname = PNAME.match(text, pos)
-    if pname:
-        return "pname", pname
-    if char.isdigit() or (char == "." and text[pos + 1 : pos + 2].isdigit()):
-        return "number", NUMBER.match(text, pos)
-    word = WORD.match(text, pos)
-    if word:
-        return "word", word
-    return "punct", PUNCT.match(text, pos)
 
 
 def unescape_iri(content: str) -> str:

@@ -76,6 +76,8 @@ def test_unreadable_text_is_refused_not_guessed() -> None:
         analyse("SELECT * { ?s ?p 'no end }")
     with pytest.raises(QueryError, match="unexpected character"):
         analyse("SELECT * { ?s ?p ?o \\ }")
+    with pytest.raises(QueryError, match="unexpected character '_:-x"):
+        analyse("SELECT * { _:-x ?p ?o }")  # a blank node label or nothing
 
 
 @pytest.mark.parametrize(
