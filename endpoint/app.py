@@ -50,10 +50,10 @@ class App(FastAPI):
     """FastAPI, with entity lookups offered to ``endpoint.lookups`` before its middleware
     stack: most of a lookup's time would otherwise go to the stack and the routing."""
 
-    lookups: lookups.LookupPath | None = None
+    lookup_path: lookups.LookupPath | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.lookups is not None and await self.lookups.answer(scope, receive, send):
+        if self.lookup_path is not None and await self.lookup_path.answer(scope, receive, send):
             return
         await super().__call__(scope, receive, send)
 
@@ -79,7 +79,7 @@ def create_app(settings: Settings) -> App:
     app.state.service_lock = threading.Lock()
     queries.init(app)
     errors.install(app)
-    app.lookups = lookups.LookupPath(app)
+    app.lookup_path = lookups.LookupPath(app)
     # reads are open to browser clients everywhere (YASGUI elsewhere, other maps);
     # writes still need the token, which browsers do not send cross-site by themselves
     app.add_middleware(

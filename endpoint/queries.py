@@ -81,7 +81,7 @@ class Choice:
     html: bool
 
 
-@functools.lru_cache(maxsize=256)  # few clients send Accept headers of their own
+@functools.lru_cache(maxsize=256)  # clients send few different Accept headers
 def negotiate(kind: str, accept: str | None, format_param: str | None) -> Choice:
     media_types = offered(kind)
     if format_param:

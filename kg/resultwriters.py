@@ -250,7 +250,7 @@ def _json_solutions(names: list[str], rows: _capped, sink: _Tally, hold: int) ->
     sep = "\n"
     keys = [(n, _quote(n) + ": ") for n in names]
     for row in rows:
-        cells = [k + _json_term_text(row[n]) for n, k in keys if row[n] is not None]  # type: ignore[index]
+        cells = [k + _json_term_text(t) for n, k in keys if (t := row[n]) is not None]  # type: ignore[index]
         piece = (sep + "{" + ", ".join(cells) + "}").encode()
         sep = ",\n"
         if held is None:

@@ -45,8 +45,10 @@ def app(built: Settings) -> App:
 
 
 def test_a_plain_lookup_is_answered_before_the_routing(app: App, built: Settings) -> None:
-    assert app.lookups is not None
-    response = app.lookups.lookup(scope(lookup_of(built), accept="application/sparql-results+json"))
+    assert app.lookup_path is not None
+    response = app.lookup_path.lookup(
+        scope(lookup_of(built), accept="application/sparql-results+json")
+    )
     assert response is not None and response.status_code == 200
     rows = parse_query_results(bytes(response.body), QueryResultsFormat.JSON)
     labels = {(r["label"].value, r["label"].language) for r in rows}  # type: ignore[union-attr]
@@ -55,7 +57,7 @@ def test_a_plain_lookup_is_answered_before_the_routing(app: App, built: Settings
 
 
 def test_anything_else_goes_on_to_the_route(app: App, built: Settings) -> None:
-    assert app.lookups is not None
+    assert app.lookup_path is not None
     lookup = lookup_of(built)
     for other in (
         scope(lookup, extra={"format": "json"}),  # another parameter
@@ -68,10 +70,10 @@ def test_anything_else_goes_on_to_the_route(app: App, built: Settings) -> None:
         scope("SELECT ?l { ?s ?p ?l }" + " " * 9000),  # too long to keep its reading
         scope(None),  # the service description
     ):
-        assert app.lookups.lookup(other) is None, other["query_string"][:80]
+        assert app.lookup_path.lookup(other) is None, other["query_string"][:80]
 
     async def offered(request: dict[str, Any]) -> bool:
-        assert app.lookups is not None
+        assert app.lookup_path is not None
         sent: list[object] = []
 
         async def receive() -> dict[str, Any]:
@@ -80,7 +82,7 @@ def test_anything_else_goes_on_to_the_route(app: App, built: Settings) -> None:
         async def send(message: object) -> None:
             sent.append(message)
 
-        return await app.lookups.answer(request, receive, send)
+        return await app.lookup_path.answer(request, receive, send)
 
     assert uvloop.run(offered(scope(lookup)))
     assert not uvloop.run(offered(scope(lookup, method="POST")))
