@@ -49,7 +49,7 @@ from kg import saved
 from kg.binding import Param, ParameterError, parse_iri, to_ntriples
 from kg.labels import LANGUAGES, pick
 from kg.report import shorten
-from kg.resultwriters import BY_KEY, Format, write_boolean, write_solutions
+from kg.resultwriters import BY_KEY, Buffer, Format, write_boolean, write_solutions
 from kg.saved import SavedQuery
 from kg.settings import Settings
 from kg.store import GraphStore, Term
@@ -128,21 +128,6 @@ async def evaluate(request: Request, query: SavedQuery, substitutions: dict[str,
 # --- serialisation ------------------------------------------------------------------------
 
 
-class _Buffer:
-    """A ``kg.resultwriters.Sink`` in memory."""
-
-    def __init__(self) -> None:
-        self.data = bytearray()
-
-    def write(self, data: bytes) -> int:
-        self.data += data
-        return len(data)
-
-    @property
-    def written(self) -> int:
-        return len(self.data)
-
-
 class _Solutions:
     """Rows already evaluated, in the shape ``write_solutions`` reads."""
 
@@ -158,7 +143,7 @@ def serialise(
     answer: Answer, rows: Sequence[Row], fmt: Format, max_bytes: int
 ) -> tuple[bytes, int, bool]:
     """The rows in the format: (body, rows written, stopped by the byte budget)."""
-    sink = _Buffer()
+    sink = Buffer()
     if answer.boolean is not None:
         write_boolean(answer.boolean, fmt, sink)
         return bytes(sink.data), 1, False

@@ -16,25 +16,13 @@ from __future__ import annotations
 from kg.errors import QueryError
 from kg.executor import QueryRun
 from kg.queryform import Scan
+from kg.resultwriters import Buffer
 from kg.store import EmbeddedStore
 from kg.worker import Job, answer, failure
 
 #: rows a one-scan query may skip and return and still be answered in the calling thread
 #: (well under a millisecond of work)
 INLINE_ROWS = 256
-
-
-class _Buffer:
-    def __init__(self) -> None:
-        self.data = bytearray()
-
-    def write(self, data: bytes) -> int:
-        self.data += data
-        return len(data)
-
-    @property
-    def written(self) -> int:
-        return len(self.data)
 
 
 def answer_scan(store: EmbeddedStore, job: Job, scan: Scan) -> QueryRun | None:
@@ -44,7 +32,7 @@ def answer_scan(store: EmbeddedStore, job: Job, scan: Scan) -> QueryRun | None:
     if scan.offset > INLINE_ROWS:
         return None
     cap = min(job.max_rows, INLINE_ROWS)
-    buffer = _Buffer()
+    buffer = Buffer()
     try:
         how = answer(store, job)
         outcome = how.write(buffer, cap)

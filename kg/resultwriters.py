@@ -39,6 +39,21 @@ class Sink(Protocol):
     def written(self) -> int: ...
 
 
+class Buffer:
+    """A ``Sink`` in memory."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def write(self, data: bytes) -> int:
+        self.data += data
+        return len(data)
+
+    @property
+    def written(self) -> int:
+        return len(self.data)
+
+
 @dataclass(frozen=True)
 class Format:
     key: str  # value of the `format` parameter

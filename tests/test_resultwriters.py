@@ -20,20 +20,7 @@ from pyoxigraph import (
 )
 
 from kg import resultwriters
-from kg.resultwriters import BY_KEY, closing, write_solutions, write_triples
-
-
-class Buffer:
-    def __init__(self) -> None:
-        self.data = bytearray()
-
-    def write(self, data: bytes) -> int:
-        self.data += data
-        return len(data)
-
-    @property
-    def written(self) -> int:
-        return len(self.data)
+from kg.resultwriters import BY_KEY, Buffer, closing, write_solutions, write_triples
 
 
 def solutions(n: int) -> QuerySolutions:
