@@ -23,7 +23,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, Protocol
 
 from pyoxigraph import QueryBoolean, QuerySolutions
 
@@ -65,20 +64,12 @@ class Job:
     output_prefixes: dict[str, str] | None = None
 
 
-class Outbox(Protocol):
-    """Where a slot's messages go: its connection to the parent (``kg.inline`` keeps them)."""
-
-    def send(self, obj: Any, /) -> None: ...
-
-    def send_bytes(self, buf: bytes, /) -> None: ...
-
-
 class ChunkSink:
     """Buffers writes and sends them to the parent in chunks of about 64 KiB, each made of
     whole writes; the last write stays until ``finish``. The head goes out with the first
     chunk: an answer that never fills one is sent whole, in a single message."""
 
-    def __init__(self, conn: Outbox) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
         #: (kind, media type, what makes its closing), set before the first write; None
         #: once sent. The closing is made only for an answer that needs it (a long one).
@@ -171,7 +162,7 @@ def _none() -> None:
     return None
 
 
-def evaluate(store: EmbeddedStore, job: Job, conn: Outbox) -> None:
+def evaluate(store: EmbeddedStore, job: Job, conn: Connection) -> None:
     """Evaluate ``job`` and send its answer as the module's notes say (errors raise)."""
     how = answer(store, job)
     sink = ChunkSink(conn)
