@@ -7,10 +7,11 @@ import re
 import sqlite3
 import statistics
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
-from fastapi.testclient import TestClient
 from pyoxigraph import NamedNode, RdfFormat
 
 from endpoint.app import create_app
@@ -29,6 +30,7 @@ from kg.search import (
 )
 from kg.settings import Settings
 from kg.store import EmbeddedStore
+from tests.browser import serve
 
 NS = all_prefixes(DEFAULT_BASE)
 MUN = NS["mun"]
@@ -84,8 +86,10 @@ def real_index(built: Settings) -> Path:
 
 
 @pytest.fixture(scope="module")
-def client(built: Settings, real_index: Path) -> TestClient:
-    return TestClient(create_app(built))
+def client(built: Settings, real_index: Path) -> Iterator[httpx.Client]:
+    """The real app over HTTP on a loopback port."""
+    with serve(create_app(built)) as url, httpx.Client(base_url=url, timeout=30) as http:
+        yield http
 
 
 def iris(result: kgsearch.SearchResult) -> list[str]:
@@ -152,7 +156,7 @@ def test_facets_narrow_results_and_count_them(real_index: Path) -> None:
     assert [(v.value, v.count) for v in selected] == [(place, narrowed.total)]
 
 
-def test_a_filter_nobody_has_finds_nothing_and_stays_shown(client: TestClient) -> None:
+def test_a_filter_nobody_has_finds_nothing_and_stays_shown(client: httpx.Client) -> None:
     # what the KPI dashboard links its 0 cells to: a kind no entity has
     nobody = CCI + "KindNobodyHas"
     body = client.get("/search", params={"kind": nobody, "format": "json"}).json()
@@ -207,7 +211,7 @@ def test_hostile_input_never_raises(real_index: Path) -> None:
         autocomplete(real_index, q, "xx", limit=-1)
 
 
-def test_hostile_input_gets_a_normal_page(client: TestClient) -> None:
+def test_hostile_input_gets_a_normal_page(client: httpx.Client) -> None:
     for q in HOSTILE:
         for params in (
             {"q": q},
@@ -224,7 +228,7 @@ def test_hostile_input_gets_a_normal_page(client: TestClient) -> None:
     assert long.status_code == 200 and len(long.json()["query"]) == kgsearch.MAX_QUERY_CHARS
 
 
-def test_json_twin(client: TestClient) -> None:
+def test_json_twin(client: httpx.Client) -> None:
     by_param = client.get("/search", params={"q": "schaerbeek", "format": "json"})
     by_accept = client.get(
         "/search", params={"q": "schaerbeek"}, headers={"Accept": "application/json"}
@@ -246,7 +250,7 @@ def vary(response: object) -> set[str]:
     return {v.strip().lower() for v in header.split(",") if v.strip()}
 
 
-def test_answers_in_the_readers_language_vary_with_accept_language(client: TestClient) -> None:
+def test_answers_in_the_readers_language_vary_with_accept_language(client: httpx.Client) -> None:
     html = client.get("/search", params={"q": "schaerbeek"}, headers={"Accept": "text/html"})
     as_json = client.get("/search", params={"q": "schaerbeek", "format": "json"})
     auto = client.get("/api/autocomplete", params={"q": "schaer"})
@@ -255,7 +259,7 @@ def test_answers_in_the_readers_language_vary_with_accept_language(client: TestC
     assert "accept-language" in vary(auto)
 
 
-def test_search_refuses_formats_it_cannot_give(client: TestClient) -> None:
+def test_search_refuses_formats_it_cannot_give(client: httpx.Client) -> None:
     for accept in ("text/turtle", "image/png, application/xml;q=0.5"):
         refused = client.get("/search", params={"q": "schaerbeek"}, headers={"Accept": accept})
         assert refused.status_code == 406, accept
@@ -270,7 +274,7 @@ def test_search_refuses_formats_it_cannot_give(client: TestClient) -> None:
     assert anything.headers["content-type"].startswith("text/html")
 
 
-def test_search_page_in_the_readers_language(client: TestClient) -> None:
+def test_search_page_in_the_readers_language(client: httpx.Client) -> None:
     page = client.get("/search", params={"q": "schaarbeek", "lang": "nl"})
     assert page.status_code == 200
     assert "Schaarbeek</a>" in page.text and 'href="/id/municipality/21015?lang=nl"' in page.text
@@ -279,7 +283,7 @@ def test_search_page_in_the_readers_language(client: TestClient) -> None:
     assert "Municipality" in english.text and "results" in english.text
 
 
-def test_autocomplete_api(client: TestClient) -> None:
+def test_autocomplete_api(client: httpx.Client) -> None:
     response = client.get("/api/autocomplete", params={"q": "schaar", "lang": "nl"})
     assert response.status_code == 200
     first = response.json()[0]
@@ -288,7 +292,7 @@ def test_autocomplete_api(client: TestClient) -> None:
     assert client.get("/api/autocomplete", params={"q": ""}).json() == []
 
 
-def test_static_script(client: TestClient) -> None:
+def test_static_script(client: httpx.Client) -> None:
     script = client.get("/static/app/search.js")
     assert script.status_code == 200 and "/api/autocomplete" in script.text
     assert "innerHTML" not in script.text  # suggestions are inserted as text
@@ -478,15 +482,15 @@ def test_autocomplete_order(tiny_index: Path) -> None:
 
 
 def test_html_escapes_labels(tiny: Settings) -> None:
-    client = TestClient(create_app(tiny))
-    page = client.get("/search", params={"q": "bold"})
+    with serve(create_app(tiny)) as url, httpx.Client(base_url=url) as client:
+        page = client.get("/search", params={"q": "bold"})
+        described = client.get("/search", params={"q": "balises"})
+        auto = client.get("/api/autocomplete", params={"q": "<b>bold"}).json()
     assert page.status_code == 200
     assert "<script>alert(1)</script>" not in page.text and "<b>Bold" not in page.text
     assert "&lt;b&gt;Bold&lt;/b&gt; &amp; &#34;Co&#34;" in page.text
-    described = client.get("/search", params={"q": "balises"})
     assert "<i>sans</i>" not in described.text and "&lt;i&gt;sans&lt;/i&gt;" in described.text
     assert "<mark>balises</mark>" in described.text
-    auto = client.get("/api/autocomplete", params={"q": "<b>bold"}).json()
     assert auto[0]["label"].startswith("<b>Bold</b>")  # JSON carries the text as it is
 
 
@@ -504,8 +508,8 @@ def test_index_follows_the_serving_store(tmp_path: Path) -> None:
 def test_missing_index_is_a_503(tmp_path: Path) -> None:
     (tmp_path / "stores" / "x" / "store").mkdir(parents=True)
     (tmp_path / "store").symlink_to("stores/x/store")
-    client = TestClient(create_app(Settings(var_dir=tmp_path)))
-    response = client.get("/search", params={"q": "x"})
+    with serve(create_app(Settings(var_dir=tmp_path))) as url:
+        response = httpx.get(url + "/search", params={"q": "x"})
     assert response.status_code == 503 and "kg build" in response.json()["error"]["message"]
 
 
