@@ -230,6 +230,17 @@ def runaway_clients(url: str, stop: threading.Event, accept: str) -> list[thread
     return threads
 
 
+def read_through(folder: Path) -> None:
+    """Read every file of the store once, so that both servers start with it in the page
+    cache: on a cold cache (after a reboot) whichever server runs first reads the store
+    from disk for both, and the varied lookups measured 0.08x instead of 0.5x."""
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                while handle.read(1 << 24):
+                    pass
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="M", choices=sorted(gen.SIZES))
@@ -261,6 +272,7 @@ def main() -> None:
         )
     settings = m_store(args.size, args.reuse_store)
     store_dir = settings.store_path.resolve()
+    read_through(store_dir)
     ours_port, ox_port = free_port(), free_port()
     # served as under load: a server process per core (the reference runs a thread per
     # request on every core), and no line logged per request (neither does the reference;
