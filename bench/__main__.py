@@ -152,8 +152,8 @@ def bench_size(
         row["pyshacl"] = ref
         row["pyshacl_over_fast"] = round(ref["validate"] / fast["seconds"], 1)
         row["results_agree"] = found == ref_found
-        row["only_fast"] = sorted(map(list, found - ref_found))[:20]  # type: ignore[arg-type]
-        row["only_pyshacl"] = sorted(map(list, ref_found - found))[:20]  # type: ignore[arg-type]
+        row["only_fast"] = sorted(map(list, found - ref_found))[:20]
+        row["only_pyshacl"] = sorted(map(list, ref_found - found))[:20]
     return row
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -72,7 +73,11 @@ def pyshacl(shapes: str, union: str) -> dict[str, object]:
 
 
 def main(argv: list[str]) -> None:
-    steps = {"build": build, "fast": fast, "pyshacl": pyshacl}
+    steps: dict[str, Callable[..., dict[str, object]]] = {
+        "build": build,
+        "fast": fast,
+        "pyshacl": pyshacl,
+    }
     if not argv or argv[0] not in steps:
         sys.exit(__doc__)
     print(json.dumps(steps[argv[0]](*argv[1:])))

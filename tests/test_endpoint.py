@@ -7,7 +7,7 @@ import warnings
 
 import pytest
 from fastapi.testclient import TestClient
-from pyoxigraph import QueryResultsFormat, parse_query_results
+from pyoxigraph import QueryResultsFormat, QuerySolutions, parse_query_results
 
 from endpoint.app import create_app
 from kg.settings import Settings
@@ -28,6 +28,7 @@ def test_sparql_get_and_post_answer_json(client: TestClient) -> None:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("application/sparql-results+json")
         rows = parse_query_results(response.content, QueryResultsFormat.JSON)
+        assert isinstance(rows, QuerySolutions)
         assert int(next(iter(rows))["n"].value) == 19
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pyoxigraph import QuerySolutions
 
 from kg.importers import culture, municipalities
-from kg.importers.geometry import area_km2, contains
+from kg.importers.geometry import Polygon, area_km2, contains
 from kg.namespaces import all_prefixes
 from kg.settings import Settings
 from kg.store import EmbeddedStore
@@ -24,10 +24,15 @@ def test_municipalities_cover_the_region() -> None:
 def test_points_fall_in_the_right_municipality() -> None:
     communes = municipalities.read(ROOT)
     # Grand-Place (Ville de Bruxelles) and the Schaerbeek town hall
-    assert municipalities.locate(communes, 4.3524, 50.8467).nis == "21004"
-    assert municipalities.locate(communes, 4.3775, 50.8670).nis == "21015"
+    grand_place = municipalities.locate(communes, 4.3524, 50.8467)
+    assert grand_place is not None and grand_place.nis == "21004"
+    town_hall = municipalities.locate(communes, 4.3775, 50.8670)
+    assert town_hall is not None and town_hall.nis == "21015"
     assert municipalities.locate(communes, 4.70, 50.88) is None  # Leuven
-    square = [[[0, 0], [2, 0], [2, 2], [0, 2], [0, 0]], [[0.5, 0.5], [1, 0.5], [1, 1], [0.5, 0.5]]]
+    square: Polygon = [
+        [[0, 0], [2, 0], [2, 2], [0, 2], [0, 0]],
+        [[0.5, 0.5], [1, 0.5], [1, 1], [0.5, 0.5]],
+    ]
     assert contains([square], 1.5, 1.5) and not contains([square], 0.8, 0.6)
 
 

@@ -937,7 +937,7 @@ def observation_count(store: EmbeddedStore, graph: str) -> int:
         prefixes=NS,
     )
     assert isinstance(rows, QuerySolutions)
-    return int(next(iter(rows))["n"].value)  # type: ignore[union-attr]
+    return int(next(iter(rows))["n"].value)
 
 
 @pytest.fixture

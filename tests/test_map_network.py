@@ -300,11 +300,9 @@ def test_map_page_works_without_javascript(client: TestClient, store: EmbeddedSt
         assert f'<script src="{src}"></script>' in page
         assert client.get(src).status_code == 200
     assert not re.search(r'(src|href)="(https?:)?//', page)
-    config = json.loads(
-        re.search(
-            r'<script type="application/json" id="map-config">(.*?)</script>', page, re.S
-        ).group(1)
-    )  # type: ignore[union-attr]
+    found = re.search(r'<script type="application/json" id="map-config">(.*?)</script>', page, re.S)
+    assert found, "the page carries no map-config JSON"
+    config = json.loads(found.group(1))
     assert config["tiles"] == Settings().tile_url
     assert config["geojson"] == "/map.geojson?municipality=21004&lang=en"
 

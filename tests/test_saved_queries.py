@@ -32,7 +32,7 @@ from kg.binding import Param, ParameterError, ParamSpecError
 from kg.namespaces import all_prefixes
 from kg.saved import QueryFileError, SavedQuery
 from kg.settings import Settings
-from kg.store import GraphStore, open_store
+from kg.store import GraphStore, Term, open_store
 from tests.browser import CHROMIUM_ARGS, chromium_path, serve
 from tests.conftest import ROOT
 
@@ -61,7 +61,7 @@ def example(param: Param, store: GraphStore) -> str:
             target = binding.parse_iri(param.class_ or param.scheme or "", PREFIXES)
             rows = store.query(saved_api.MEMBERS[key], {key: target})
             assert isinstance(rows, QuerySolutions)
-            return next(iter(rows))["value"].value  # type: ignore[union-attr]
+            return next(iter(rows))["value"].value
         return PREFIXES["cci"] + "Municipality"
     return {"string": "a", "language": "en", "integer": str(param.min or 1)}.get(
         param.type, "2020-01-01"
@@ -74,7 +74,7 @@ def arguments(query: SavedQuery, store: GraphStore) -> dict[str, str]:
 
 def direct(
     settings: Settings, store: GraphStore, name: str, raw: dict[str, str]
-) -> tuple[list[str], list[tuple[object, ...]]]:
+) -> tuple[list[str], list[tuple[Term | None, ...]]]:
     """The query run on the store itself, bound the same way."""
     result = saved.run(settings, store, saved.get(settings, name), raw)
     assert isinstance(result, QuerySolutions)
@@ -82,11 +82,17 @@ def direct(
     return names, [tuple(row[n] for n in names) for row in result]
 
 
-def parsed(body: bytes, fmt: QueryResultsFormat) -> tuple[list[str], list[tuple[object, ...]]]:
+def parsed(body: bytes, fmt: QueryResultsFormat) -> tuple[list[str], list[tuple[Term | None, ...]]]:
     result = parse_query_results(body, fmt)
     assert isinstance(result, QuerySolutions)
     names = [v.value for v in result.variables]
     return names, [tuple(row[n] for n in names) for row in result]
+
+
+def value_of(term: Term | None) -> str:
+    """The value of a bound IRI, blank node or literal (an unbound cell is None)."""
+    assert isinstance(term, NamedNode | BlankNode | Literal), term
+    return term.value
 
 
 def link_rels(header: str) -> dict[str, dict[str, list[str]]]:
@@ -376,7 +382,7 @@ def test_every_query_answers_in_every_format_with_the_stores_rows(
             if isinstance(term, BlankNode):
                 assert cell.startswith("_:")
             else:
-                assert cell == ("" if term is None else term.value), (names, row)  # type: ignore[attr-defined]
+                assert cell == ("" if term is None else value_of(term)), (names, row)
 
     response = client.get(api, params={**whole, "format": "xml"})
     assert response.status_code == 200
@@ -493,7 +499,7 @@ def test_injection_attempts_are_one_literal_and_change_nothing(
     # the text is searched for as it is: one literal, in every row, in every label found
     for row in rows:
         assert row[names.index("name")] == Literal(value)
-        assert value.lower() in row[names.index("label")].value.lower()  # type: ignore[union-attr]
+        assert value.lower() in value_of(row[names.index("label")]).lower()
     if len(value) > 3:
         assert rows == [], rows
     page = client.get("/queries/search-by-name", params={"name": value})
@@ -510,12 +516,12 @@ def test_a_value_is_bound_as_exactly_one_term(
     response = client.get("/api/queries/search-by-name", params={"name": "BRUSSELS creative"})
     names, rows = parsed(response.content, QueryResultsFormat.JSON)
     assert rows and all(r[names.index("name")] == Literal("BRUSSELS creative") for r in rows)
-    assert any(r[names.index("label")].value == "Brussels Creative" for r in rows)  # type: ignore[union-attr]
+    assert any(value_of(r[names.index("label")]) == "Brussels Creative" for r in rows)
     only_nl = client.get(
         "/api/queries/search-by-name", params={"name": "brussel", "language": "nl"}
     )
     _, nl_rows = parsed(only_nl.content, QueryResultsFormat.JSON)
-    assert nl_rows and all(r[3].language == "nl" for r in nl_rows)  # type: ignore[union-attr]
+    assert nl_rows and all(isinstance(r[3], Literal) and r[3].language == "nl" for r in nl_rows)
 
 
 def test_pages_slice_the_result_in_order_with_link_headers(
@@ -657,13 +663,13 @@ def test_values_lists_and_values_from_a_query(lab: tuple[Settings, TestClient]) 
 def test_dates_optional_parameters_and_ask(lab: tuple[Settings, TestClient]) -> None:
     _, client = lab
     everything = parsed(client.get("/api/queries/since").content, QueryResultsFormat.JSON)[1]
-    assert [r[1].value for r in everything] == ["2019-05-01", "2021-05-01"]  # type: ignore[union-attr]
+    assert [value_of(r[1]) for r in everything] == ["2019-05-01", "2021-05-01"]
     assert everything[0][0] is None  # optional and not given: unbound
     later = parsed(
         client.get("/api/queries/since", params={"since": "2020-01-01"}).content,
         QueryResultsFormat.JSON,
     )[1]
-    assert [r[1].value for r in later] == ["2021-05-01"]  # type: ignore[union-attr]
+    assert [value_of(r[1]) for r in later] == ["2021-05-01"]
     assert (
         error_of(client.get("/api/queries/since", params={"since": "2020-02-30"}))["parameter"]
         == "since"
@@ -816,9 +822,9 @@ def test_the_query_page_has_form_results_chart_downloads_and_editor_link(
     chart = json.loads(found.group(1))
     names, rows = direct(built, store, "cultural-places-by-municipality", {"lang": "en"})
     assert chart["type"] == "bar"
-    assert chart["labels"] == [r[names.index("label")].value for r in rows]  # type: ignore[union-attr]
+    assert chart["labels"] == [value_of(r[names.index("label")]) for r in rows]
     assert chart["datasets"] == [
-        {"label": "places", "data": [float(r[names.index("places")].value) for r in rows]}  # type: ignore[union-attr]
+        {"label": "places", "data": [float(value_of(r[names.index("places")])) for r in rows]}
     ]
     assert '<script src="/static/lib/chartjs/chart.umd.min.js"></script>' in text
     assert '<script src="/static/app/queries.js"></script>' in text
@@ -867,11 +873,11 @@ def test_a_map_query_gives_its_rows_geometries_for_leaflet(
     assert placed and len(features) == len(placed)
     for feature, row in zip(features, placed, strict=True):
         place, wkt = row[names.index("place")], row[names.index("wkt")]
-        lon, lat = (float(x) for x in re.findall(r"-?[0-9.]+", wkt.value)[-2:])  # type: ignore[union-attr]
+        lon, lat = (float(x) for x in re.findall(r"-?[0-9.]+", value_of(wkt))[-2:])
         assert feature["geometry"] == {"type": "Point", "coordinates": [lon, lat]}
-        assert feature["id"] == place.value  # type: ignore[union-attr]
-        assert feature["properties"]["href"] == "/" + place.value[len(built.base) :]  # type: ignore[union-attr]
-        assert feature["properties"]["label"] == row[names.index("label")].value  # type: ignore[union-attr]
+        assert feature["id"] == value_of(place)
+        assert feature["properties"]["href"] == "/" + value_of(place)[len(built.base) :]
+        assert feature["properties"]["label"] == value_of(row[names.index("label")])
     # Leaflet from node_modules, no Chart.js
     assert '<link rel="stylesheet" href="/static/lib/leaflet/leaflet.css">' in page.text
     assert '<script src="/static/lib/leaflet/leaflet.js"></script>' in page.text
@@ -894,13 +900,12 @@ def test_a_network_query_gives_its_rows_as_cytoscape_elements(
     nodes = {n["data"]["id"]: n["data"] for n in elements["nodes"]}  # type: ignore[index]
     a, b = names.index("organisation"), names.index("other")
     assert [(e["source"], e["target"]) for e in edges] == [
-        (r[a].value, r[b].value)  # type: ignore[union-attr]
-        for r in shown
+        (value_of(r[a]), value_of(r[b])) for r in shown
     ]
-    assert set(nodes) == {r[a].value for r in shown} | {r[b].value for r in shown}  # type: ignore[union-attr]
+    assert set(nodes) == {value_of(r[a]) for r in shown} | {value_of(r[b]) for r in shown}
     for r in shown:
-        assert nodes[r[a].value]["label"] == r[names.index("organisationLabel")].value  # type: ignore[union-attr]
-    assert {e["label"] for e in edges} == {r[names.index("relation")].value for r in shown}  # type: ignore[union-attr]
+        assert nodes[value_of(r[a])]["label"] == value_of(r[names.index("organisationLabel")])
+    assert {e["label"] for e in edges} == {value_of(r[names.index("relation")]) for r in shown}
     assert '<script src="/static/lib/cytoscape/cytoscape.min.js"></script>' in page.text
 
 
@@ -912,7 +917,7 @@ def test_charts_from_hand_made_rows() -> None:
 
     cci = PREFIXES["cci"]
     wkt = NamedNode("http://www.opengis.net/ont/geosparql#wktLiteral")
-    rows = [
+    rows: list[dict[str, Term | None]] = [
         {
             "m": NamedNode(cci + "m1"),
             "name": Literal("Square", language="en"),

@@ -25,7 +25,7 @@ from pathlib import Path
 import pyshacl
 import pytest
 import rdflib
-from pyoxigraph import RdfFormat, Store, parse, serialize
+from pyoxigraph import QuerySolutions, RdfFormat, Store, parse, serialize
 
 from kg.report import Issue
 from kg.settings import Settings
@@ -67,6 +67,7 @@ def shapes_store() -> Store:
 def select(query: str) -> list[dict[str, str]]:
     """Rows of a SELECT over the shapes, each term as its plain value."""
     solutions = shapes_store().query(PREFIXES + query)
+    assert isinstance(solutions, QuerySolutions)
     names = [v.value for v in solutions.variables]
     return [{name: row[name].value for name in names if row[name] is not None} for row in solutions]
 

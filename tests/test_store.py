@@ -71,9 +71,11 @@ def test_ask_and_construct(store: GraphStore, data_file: Path) -> None:
     store.load(data_file, RdfFormat.N_TRIPLES, G1)
     ask = store.query("ASK { ?s ex:count 42 }", prefixes={"ex": EX})
     assert isinstance(ask, QueryBoolean) and bool(ask)
-    triples = list(
-        store.query("CONSTRUCT { ?s ex:n ?n } WHERE { ?s ex:count ?n }", prefixes={"ex": EX})
+    constructed = store.query(
+        "CONSTRUCT { ?s ex:n ?n } WHERE { ?s ex:count ?n }", prefixes={"ex": EX}
     )
+    assert not isinstance(constructed, QuerySolutions | QueryBoolean)  # triples
+    triples = list(constructed)
     assert triples == [Triple(NamedNode(EX + "b"), NamedNode(EX + "n"), Literal(42))]
 
 
