@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
@@ -48,6 +49,17 @@ def serve(app: FastAPI, probe: str = "/robots.txt") -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+@contextmanager
+def http_client(app: FastAPI, probe: str = "/robots.txt") -> Iterator[httpx.Client]:
+    """An HTTP client of ``app`` served on a loopback port (``serve``), relative URLs
+    resolved against it; it follows redirects, as a browser does."""
+    with (
+        serve(app, probe) as url,
+        httpx.Client(base_url=url, follow_redirects=True, timeout=60) as client,
+    ):
+        yield client
 
 
 def chromium_path() -> str:

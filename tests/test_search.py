@@ -30,7 +30,7 @@ from kg.search import (
 )
 from kg.settings import Settings
 from kg.store import EmbeddedStore
-from tests.browser import serve
+from tests.browser import http_client
 
 NS = all_prefixes(DEFAULT_BASE)
 MUN = NS["mun"]
@@ -88,7 +88,7 @@ def real_index(built: Settings) -> Path:
 @pytest.fixture(scope="module")
 def client(built: Settings, real_index: Path) -> Iterator[httpx.Client]:
     """The real app over HTTP on a loopback port."""
-    with serve(create_app(built)) as url, httpx.Client(base_url=url, timeout=30) as http:
+    with http_client(create_app(built)) as http:
         yield http
 
 
@@ -482,7 +482,7 @@ def test_autocomplete_order(tiny_index: Path) -> None:
 
 
 def test_html_escapes_labels(tiny: Settings) -> None:
-    with serve(create_app(tiny)) as url, httpx.Client(base_url=url) as client:
+    with http_client(create_app(tiny)) as client:
         page = client.get("/search", params={"q": "bold"})
         described = client.get("/search", params={"q": "balises"})
         auto = client.get("/api/autocomplete", params={"q": "<b>bold"}).json()
@@ -508,8 +508,8 @@ def test_index_follows_the_serving_store(tmp_path: Path) -> None:
 def test_missing_index_is_a_503(tmp_path: Path) -> None:
     (tmp_path / "stores" / "x" / "store").mkdir(parents=True)
     (tmp_path / "store").symlink_to("stores/x/store")
-    with serve(create_app(Settings(var_dir=tmp_path))) as url:
-        response = httpx.get(url + "/search", params={"q": "x"})
+    with http_client(create_app(Settings(var_dir=tmp_path))) as client:
+        response = client.get("/search", params={"q": "x"})
     assert response.status_code == 503 and "kg build" in response.json()["error"]["message"]
 
 
