@@ -1,5 +1,5 @@
 """The query editor page (/query): YASGUI served from node_modules, prefilled with the
-project's prefixes and saved queries; in process, then in a real headless Chromium."""
+project's prefixes and saved queries; over HTTP, then in a real headless Chromium."""
 
 from __future__ import annotations
 
@@ -11,24 +11,25 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import markupsafe
 import pytest
-from fastapi.testclient import TestClient
 
 from endpoint import editor
 from endpoint.app import create_app
 from kg import saved
 from kg.namespaces import all_prefixes
 from kg.settings import Settings
-from tests.browser import ARTIFACTS, CHROMIUM_ARGS, LOOPBACK, chromium_path, serve
+from tests.browser import ARTIFACTS, CHROMIUM_ARGS, LOOPBACK, chromium_path, http_client, serve
 from tests.conftest import ROOT
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     # /query and the vendor files never touch the store: no build needed here
     settings = Settings(root=ROOT, var_dir=tmp_path_factory.mktemp("var"))
-    return TestClient(create_app(settings))
+    with http_client(create_app(settings)) as http:
+        yield http
 
 
 def page_config(page: str) -> dict[str, object]:
@@ -45,10 +46,10 @@ def saved_files() -> list[Path]:
     return sorted((ROOT / "queries").glob("*.rq"))
 
 
-# ---- in process ----------------------------------------------------------------------
+# ---- over HTTP -----------------------------------------------------------------------
 
 
-def test_query_page_has_prefixes_saved_queries_and_a_no_js_form(client: TestClient) -> None:
+def test_query_page_has_prefixes_saved_queries_and_a_no_js_form(client: httpx.Client) -> None:
     response = client.get("/query")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
@@ -92,7 +93,8 @@ def test_saved_query_without_title_is_named_by_its_file(tmp_path: Path) -> None:
     )
     settings = Settings(root=tmp_path, var_dir=tmp_path / "var")
     assert saved.names(settings) == ["plain", "titled"]
-    page = TestClient(create_app(settings)).get("/query").text
+    with http_client(create_app(settings)) as client:
+        page = client.get("/query").text
     tabs = page_config(page)["savedQueries"]
     assert isinstance(tabs, list)
     assert [t["name"] for t in tabs] == ["plain.rq", "Things </script><b>"]
@@ -100,7 +102,7 @@ def test_saved_query_without_title_is_named_by_its_file(tmp_path: Path) -> None:
     assert "x &amp; y" in page
 
 
-def test_vendor_files_are_served_with_their_types(client: TestClient) -> None:
+def test_vendor_files_are_served_with_their_types(client: httpx.Client) -> None:
     build = ROOT / editor.PACKAGE / "build"
     for name, kind in (
         ("yasgui.min.js", "text/javascript"),
@@ -133,7 +135,7 @@ def test_vendor_files_are_served_with_their_types(client: TestClient) -> None:
         "YASGUI.MIN.JS",
     ],
 )
-def test_vendor_route_serves_nothing_else(client: TestClient, path: str) -> None:
+def test_vendor_route_serves_nothing_else(client: httpx.Client, path: str) -> None:
     response = client.get(f"/static/vendor/yasgui/{path}")
     assert response.status_code == 404
     assert response.json()["error"]["type"] == "NotFound"
@@ -141,15 +143,15 @@ def test_vendor_route_serves_nothing_else(client: TestClient, path: str) -> None
 
 def test_missing_node_modules_is_a_clear_503_and_the_form_still_works(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "queries", tmp_path / "queries")
-    client = TestClient(create_app(Settings(root=tmp_path, var_dir=tmp_path / "var")))
-    response = client.get("/static/vendor/yasgui/yasgui.min.js")
-    assert response.status_code == 503
-    error = response.json()["error"]
-    assert error["type"] == "FrontendMissing"
-    assert "make setup" in error["message"] and "npm ci" in error["message"]
-    assert client.get("/static/vendor/yasgui/nope.js").status_code == 404
-    page = client.get("/query")
-    assert page.status_code == 200 and '<form action="/sparql" method="get">' in page.text
+    with http_client(create_app(Settings(root=tmp_path, var_dir=tmp_path / "var"))) as client:
+        response = client.get("/static/vendor/yasgui/yasgui.min.js")
+        assert response.status_code == 503
+        error = response.json()["error"]
+        assert error["type"] == "FrontendMissing"
+        assert "make setup" in error["message"] and "npm ci" in error["message"]
+        assert client.get("/static/vendor/yasgui/nope.js").status_code == 404
+        page = client.get("/query")
+        assert page.status_code == 200 and '<form action="/sparql" method="get">' in page.text
 
 
 def test_the_lock_file_pins_yasgui_exactly() -> None:

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import httpx
 import pytest
-from fastapi.testclient import TestClient
 from pyoxigraph import NamedNode, QuerySolutions, RdfFormat, Store
 
 from endpoint import mapview
@@ -24,7 +24,7 @@ from kg.labels import pick
 from kg.namespaces import all_prefixes
 from kg.settings import Settings
 from kg.store import EmbeddedStore
-from tests.browser import ARTIFACTS, CHROMIUM_ARGS, LOOPBACK, chromium_path, serve
+from tests.browser import ARTIFACTS, CHROMIUM_ARGS, LOOPBACK, chromium_path, http_client, serve
 from tests.conftest import ROOT
 
 BASE = Settings().base
@@ -41,8 +41,9 @@ TILE_HOST = "tile.openstreetmap.org"
 
 
 @pytest.fixture(scope="module")
-def client(built: Settings) -> TestClient:
-    return TestClient(create_app(built))
+def client(built: Settings) -> Iterator[httpx.Client]:
+    with http_client(create_app(built)) as http:
+        yield http
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +88,7 @@ def located_iris(store: EmbeddedStore) -> set[str]:
     return {r["s"].value for r in rows}
 
 
-def test_geojson_holds_every_geolocated_entity(client: TestClient, store: EmbeddedStore) -> None:
+def test_geojson_holds_every_geolocated_entity(client: httpx.Client, store: EmbeddedStore) -> None:
     response = client.get("/map.geojson")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/geo+json")
@@ -121,7 +122,7 @@ def test_geojson_holds_every_geolocated_entity(client: TestClient, store: Embedd
     assert labels == sorted(labels)
 
 
-def test_labels_follow_the_reader_language(client: TestClient, store: EmbeddedStore) -> None:
+def test_labels_follow_the_reader_language(client: httpx.Client, store: EmbeddedStore) -> None:
     rows = select(
         store,
         """SELECT ?s ?label WHERE { ?s locn:geometry ?g ; skos:prefLabel ?label .
@@ -141,7 +142,7 @@ def test_labels_follow_the_reader_language(client: TestClient, store: EmbeddedSt
     assert next(f for f in nl["features"] if f["id"] == iri)["properties"]["label"] == labels["nl"]
 
 
-def test_filters_narrow_the_set(client: TestClient, store: EmbeddedStore) -> None:
+def test_filters_narrow_the_set(client: httpx.Client, store: EmbeddedStore) -> None:
     everything = {f["id"] for f in client.get("/map.geojson").json()["features"]}
     city = NS["mun"] + "21004"
     expected = {
@@ -172,7 +173,7 @@ def test_filters_narrow_the_set(client: TestClient, store: EmbeddedStore) -> Non
     assert unknown.status_code == 200 and unknown.json()["features"] == []
 
 
-def test_boundaries_are_the_19_municipalities(client: TestClient, store: EmbeddedStore) -> None:
+def test_boundaries_are_the_19_municipalities(client: httpx.Client, store: EmbeddedStore) -> None:
     response = client.get("/map/boundaries.geojson?lang=nl")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/geo+json")
@@ -273,7 +274,7 @@ def test_derived_index_files_are_read(
 # ---- the map page ----------------------------------------------------------------------
 
 
-def test_map_page_works_without_javascript(client: TestClient, store: EmbeddedStore) -> None:
+def test_map_page_works_without_javascript(client: httpx.Client, store: EmbeddedStore) -> None:
     response = client.get("/map?lang=en&municipality=21004")
     assert response.status_code == 200
     page = response.text
@@ -307,7 +308,7 @@ def test_map_page_works_without_javascript(client: TestClient, store: EmbeddedSt
     assert config["geojson"] == "/map.geojson?municipality=21004&lang=en"
 
 
-def test_pages_negotiate_their_data_twins(client: TestClient) -> None:
+def test_pages_negotiate_their_data_twins(client: httpx.Client) -> None:
     geojson = client.get("/map?municipality=21004", headers={"Accept": "application/geo+json"})
     assert geojson.headers["content-type"].startswith("application/geo+json")
     assert geojson.json() == client.get("/map.geojson?municipality=21004").json()
@@ -324,7 +325,7 @@ def test_pages_negotiate_their_data_twins(client: TestClient) -> None:
     assert packed.headers["content-encoding"] == "gzip" and packed.json()["features"]
 
 
-def test_views_in_the_readers_language_vary_with_accept_language(client: TestClient) -> None:
+def test_views_in_the_readers_language_vary_with_accept_language(client: httpx.Client) -> None:
     iri = quote(HUB, safe="")
     for path in (
         "/map",
@@ -343,7 +344,8 @@ def test_views_in_the_readers_language_vary_with_accept_language(client: TestCli
 
 def test_tile_url_is_a_setting(built: Settings) -> None:
     custom = "http://tiles.example.org/{z}/{x}/{y}.png"
-    page = TestClient(create_app(built.with_(tile_url=custom))).get("/map").text
+    with http_client(create_app(built.with_(tile_url=custom))) as client:
+        page = client.get("/map").text
     config = json.loads(re.search(r'id="map-config">(.*?)</script>', page, re.S).group(1))  # type: ignore[union-attr]
     assert config["tiles"] == custom
     assert "openstreetmap" not in config["attribution"]
@@ -373,7 +375,7 @@ def check_elements(elements: dict[str, Any]) -> None:
         assert data["href"] is None or data["href"] == "/" + data["id"].removeprefix(BASE)
 
 
-def test_neighbourhood_of_hub_brussels(client: TestClient, store: EmbeddedStore) -> None:
+def test_neighbourhood_of_hub_brussels(client: httpx.Client, store: EmbeddedStore) -> None:
     # what the curated file alone says hub.brussels is directly related to
     seed = Store()
     seed.load(path=str(SEED_001), format=RdfFormat.TURTLE, base_iri=BASE + "graph/curated/x")
@@ -471,7 +473,7 @@ def edge_set(elements: dict[str, Any]) -> set[tuple[str, str, str]]:
 
 
 def test_ecosystem_is_every_relation_between_organisations(
-    client: TestClient, store: EmbeddedStore
+    client: httpx.Client, store: EmbeddedStore
 ) -> None:
     response = client.get("/network.json?lang=en")
     assert response.status_code == 200
@@ -482,7 +484,7 @@ def test_ecosystem_is_every_relation_between_organisations(
     assert elements["total_edges"] == len(elements["edges"]) > 20
 
 
-def test_ecosystem_filters(client: TestClient, store: EmbeddedStore) -> None:
+def test_ecosystem_filters(client: httpx.Client, store: EmbeddedStore) -> None:
     member_of = client.get("/network.json?rel=member-of").json()
     check_elements(member_of)
     expected = organisation_edges(store, "FILTER(?p = cci:memberOf)")
@@ -529,7 +531,7 @@ def test_ecosystem_is_bounded(store: EmbeddedStore) -> None:
     check_elements(few)
 
 
-def test_network_page_works_without_javascript(client: TestClient) -> None:
+def test_network_page_works_without_javascript(client: httpx.Client) -> None:
     response = client.get("/network?lang=en&rel=member-of")
     assert response.status_code == 200
     page = response.text
@@ -576,7 +578,7 @@ HOSTILE_JSON = [
 
 
 @pytest.mark.parametrize("url", HOSTILE_JSON)
-def test_hostile_parameters_are_a_400_with_the_error_shape(client: TestClient, url: str) -> None:
+def test_hostile_parameters_are_a_400_with_the_error_shape(client: httpx.Client, url: str) -> None:
     response = client.get(url)
     assert response.status_code == 400, response.text
     error = response.json()["error"]
@@ -602,7 +604,7 @@ def test_hostile_parameters_are_a_400_with_the_error_shape(client: TestClient, u
         ("/network/neighbourhood.json?iri=https://example.org/not-here", 404),
     ],
 )
-def test_hostile_parameters_on_pages(client: TestClient, url: str, status: int) -> None:
+def test_hostile_parameters_on_pages(client: httpx.Client, url: str, status: int) -> None:
     response = client.get(url)
     assert response.status_code == status, response.text[:300]
     assert "<script>alert" not in response.text

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from fastapi.testclient import TestClient
 from pyoxigraph import (
     BlankNode,
     Literal,
@@ -31,6 +31,7 @@ from kg.namespaces import DEFAULT_BASE, REUSED_PREFIXES
 from kg.settings import Settings
 from kg.store import EmbeddedStore, GraphStore, open_store
 from kg.void import FILE_NAME, TARGETS, publish, statistics, void_description
+from tests.browser import http_client
 
 RDF_TYPE = REUSED_PREFIXES["rdf"] + "type"
 VOID = REUSED_PREFIXES["void"]
@@ -400,11 +401,12 @@ def published(built: Settings, store: GraphStore) -> Path:
 
 
 @pytest.fixture(scope="module")
-def client(built: Settings, published: Path) -> Iterator[TestClient]:
-    yield TestClient(create_app(built))
+def client(built: Settings, published: Path) -> Iterator[httpx.Client]:
+    with http_client(create_app(built)) as http:
+        yield http
 
 
-def test_void_is_turtle_by_default_and_negotiated(client: TestClient, published: Path) -> None:
+def test_void_is_turtle_by_default_and_negotiated(client: httpx.Client, published: Path) -> None:
     expected = {q.triple for q in parse(path=published / FILE_NAME, format=RdfFormat.TURTLE)}
     for path in ("/.well-known/void", "/void"):
         response = client.get(path)
@@ -430,7 +432,7 @@ def test_void_is_turtle_by_default_and_negotiated(client: TestClient, published:
     assert browser.headers["content-type"].startswith("text/turtle")
 
 
-def test_void_links_its_alternates(client: TestClient) -> None:
+def test_void_links_its_alternates(client: httpx.Client) -> None:
     link = client.get("/.well-known/void").headers["link"]
     for media, ext in (
         ("text/turtle", "ttl"),
@@ -446,7 +448,7 @@ def test_void_links_its_alternates(client: TestClient) -> None:
     assert unknown.status_code == 404 and unknown.json()["error"]["type"] == "NotFound"
 
 
-def test_unacceptable_void_is_406_with_the_error_shape(client: TestClient) -> None:
+def test_unacceptable_void_is_406_with_the_error_shape(client: httpx.Client) -> None:
     response = client.get("/.well-known/void", headers={"Accept": "image/png"})
     assert response.status_code == 406
     error = response.json()["error"]
@@ -456,7 +458,7 @@ def test_unacceptable_void_is_406_with_the_error_shape(client: TestClient) -> No
     assert zero.status_code == 406
 
 
-def test_dumps_page_and_json_list_every_dump(client: TestClient, published: Path) -> None:
+def test_dumps_page_and_json_list_every_dump(client: httpx.Client, published: Path) -> None:
     build, dumps = read_dumps(published)
     page = client.get("/dumps")
     assert page.status_code == 200
@@ -469,11 +471,11 @@ def test_dumps_page_and_json_list_every_dump(client: TestClient, published: Path
     assert listed["build"] == build
     assert [Dump.from_json(d) for d in listed["dumps"]] == dumps
     assert [d["url"] for d in listed["dumps"]] == [
-        f"http://testserver/dumps/{d.name}" for d in dumps
+        str(client.base_url.join(f"/dumps/{d.name}")) for d in dumps
     ]
 
 
-def test_each_listed_dump_downloads_intact(client: TestClient, published: Path) -> None:
+def test_each_listed_dump_downloads_intact(client: httpx.Client, published: Path) -> None:
     _, dumps = read_dumps(published)
     for dump in dumps:
         response = client.get(f"/dumps/{dump.name}")
@@ -502,19 +504,19 @@ def test_each_listed_dump_downloads_intact(client: TestClient, published: Path) 
         "/dumps/sub/dataset.ttl",
     ],
 )
-def test_only_listed_names_are_served(client: TestClient, path: str) -> None:
+def test_only_listed_names_are_served(client: httpx.Client, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 404, path
     assert response.json()["error"]["type"] == "NotFound"
 
 
 def test_a_build_without_dumps_says_so(tmp_path: Path) -> None:
-    client = TestClient(create_app(Settings(var_dir=tmp_path / "var")))
-    missing = client.get("/.well-known/void")
-    assert missing.status_code == 404 and missing.json()["error"]["type"] == "NotFound"
-    assert client.get("/dumps.json").json()["dumps"] == []
-    assert "No dumps" in client.get("/dumps").text
-    assert client.get("/dumps/" + NQUADS).status_code == 404
+    with http_client(create_app(Settings(var_dir=tmp_path / "var"))) as client:
+        missing = client.get("/.well-known/void")
+        assert missing.status_code == 404 and missing.json()["error"]["type"] == "NotFound"
+        assert client.get("/dumps.json").json()["dumps"] == []
+        assert "No dumps" in client.get("/dumps").text
+        assert client.get("/dumps/" + NQUADS).status_code == 404
 
 
 def test_a_tampered_list_is_escaped_and_cannot_reach_outside(tmp_path: Path) -> None:
@@ -532,12 +534,12 @@ def test_a_tampered_list_is_escaped_and_cannot_reach_outside(tmp_path: Path) -> 
         "dumps": [outside.to_json(), listed.to_json()],
     }
     (directory / MANIFEST).write_text(json.dumps(manifest))
-    client = TestClient(create_app(settings))
-    page = client.get("/dumps").text
-    assert "<script>" not in page and "&lt;script&gt;" in page
-    assert "<i>x" not in page and "&lt;i&gt;x.ttl" in page
-    assert client.get("/dumps/..%2Fsecret.txt").status_code == 404
-    assert client.get("/dumps/%3Ci%3Ex.ttl").status_code == 200
+    with http_client(create_app(settings)) as client:
+        page = client.get("/dumps").text
+        assert "<script>" not in page and "&lt;script&gt;" in page
+        assert "<i>x" not in page and "&lt;i&gt;x.ttl" in page
+        assert client.get("/dumps/..%2Fsecret.txt").status_code == 404
+        assert client.get("/dumps/%3Ci%3Ex.ttl").status_code == 200
 
 
 def test_the_service_description_takes_its_counts_from_the_builds_void(
