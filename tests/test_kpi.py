@@ -22,9 +22,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import networkx as nx
 import pytest
-from fastapi.testclient import TestClient
 from pyoxigraph import NamedNode, QuerySolutions, RdfFormat, parse
 
 from endpoint.app import create_app
@@ -35,7 +35,7 @@ from kg.provenance import check_sources_cited
 from kg.settings import Settings
 from kg.sources import graph_iri
 from kg.store import EmbeddedStore, open_store
-from tests.browser import ARTIFACTS, CHROMIUM_ARGS, chromium_path, serve
+from tests.browser import ARTIFACTS, CHROMIUM_ARGS, chromium_path, http_client, serve
 from tests.conftest import ROOT
 
 BASE = DEFAULT_BASE
@@ -1115,8 +1115,9 @@ def history_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settin
 
 
 @pytest.fixture(scope="module")
-def client(history_project: Settings) -> TestClient:
-    return TestClient(create_app(history_project))
+def client(history_project: Settings) -> Iterator[httpx.Client]:
+    with http_client(create_app(history_project)) as http:
+        yield http
 
 
 def embedded_json(page: str) -> dict[str, Any]:
@@ -1128,7 +1129,7 @@ def embedded_json(page: str) -> dict[str, Any]:
 
 
 def test_dashboard_page_shows_every_kpi_with_links_and_changes(
-    client: TestClient, history_project: Settings
+    client: httpx.Client, history_project: Settings
 ) -> None:
     response = client.get("/kpi?lang=fr")
     assert response.status_code == 200
@@ -1171,11 +1172,11 @@ def test_dashboard_page_shows_every_kpi_with_links_and_changes(
 
 def test_dashboard_on_the_project_build(built: Settings) -> None:
     """The project as `kg build` makes it, snapshots or not, network step or not."""
-    client = TestClient(create_app(built))
-    response = client.get("/kpi", headers={"Accept-Language": "nl-BE,nl;q=0.9"})
-    assert response.status_code == 200
-    assert "Indicatoren van het ecosysteem" in response.text
-    data = client.get("/kpi.json?lang=en").json()
+    with http_client(create_app(built)) as client:
+        response = client.get("/kpi", headers={"Accept-Language": "nl-BE,nl;q=0.9"})
+        assert response.status_code == 200
+        assert "Indicatoren van het ecosysteem" in response.text
+        data = client.get("/kpi.json?lang=en").json()
     assert [k["kpi"] for k in data["kpis"]] == [q.kpi for q in kpi.kpi_queries(built)]
     today = datetime.now(UTC).date().isoformat()
     recorded = {q.kpi for q in kpi.recorded_queries(built)}
@@ -1189,7 +1190,7 @@ def test_dashboard_on_the_project_build(built: Settings) -> None:
     assert sum(r["values"][CCI + "numberOfOrganisations"]["value"] for r in kinds["rows"]) > 0
 
 
-def test_dashboard_json_has_values_previous_values_and_trends(client: TestClient) -> None:
+def test_dashboard_json_has_values_previous_values_and_trends(client: httpx.Client) -> None:
     data = client.get("/kpi.json?lang=en").json()
     assert data["snapshots"] == [FIRST, SECOND]
     kpis = {k["kpi"]: k for k in data["kpis"]}
@@ -1217,7 +1218,7 @@ def test_dashboard_json_has_values_previous_values_and_trends(client: TestClient
 
 
 def test_dashboard_links_a_number_to_the_organisations_behind_it_only_if_any(
-    client: TestClient,
+    client: httpx.Client,
 ) -> None:
     from urllib.parse import urlencode
 
@@ -1268,7 +1269,7 @@ def test_dashboard_links_a_number_to_the_organisations_behind_it_only_if_any(
 
 
 def test_observations_download_as_csv_and_turtle(
-    client: TestClient, history_project: Settings
+    client: httpx.Client, history_project: Settings
 ) -> None:
     response = client.get("/kpi/observations.csv")
     assert response.status_code == 200

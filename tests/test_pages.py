@@ -1,7 +1,7 @@
 """The linked-data pages (endpoint/entitypage.py and the other page routes,
 kg/entityview.py and the other page views): dereferencing with content negotiation,
-the entity, concept, ontology and listing pages, the home page and the sitemap; in
-process over the real build, then in a real headless Chromium."""
+the entity, concept, ontology and listing pages, the home page and the sitemap; over
+HTTP on a loopback port over the real build, then in a real headless Chromium."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import httpx
 import pytest
-from fastapi.testclient import TestClient
+from fastapi import FastAPI
 from pyoxigraph import RdfFormat, parse
 
 from endpoint.app import create_app
@@ -24,7 +25,14 @@ from kg.settings import Settings
 from kg.store import GraphStore
 from kg.viewmodel import LIST_PAGE
 from kg.vocabcache import remember, vocabulary
-from tests.browser import ARTIFACTS, CHROMIUM_ARGS, LOOPBACK, chromium_path, serve
+from tests.browser import (
+    ARTIFACTS,
+    CHROMIUM_ARGS,
+    LOOPBACK,
+    chromium_path,
+    http_client,
+    serve,
+)
 from tests.conftest import ROOT
 
 BASE = Settings().base
@@ -45,12 +53,18 @@ BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.
 
 
 @pytest.fixture(scope="module")
-def client(built: Settings) -> TestClient:
-    return TestClient(create_app(built))
+def app(built: Settings) -> FastAPI:
+    """The app ``client`` serves, for the tests that read its store directly."""
+    return create_app(built)
 
 
-def store_of(client: TestClient) -> GraphStore:
-    app: Any = client.app
+@pytest.fixture(scope="module")
+def client(app: FastAPI) -> Iterator[httpx.Client]:
+    with http_client(app) as http:
+        yield http
+
+
+def store_of(app: FastAPI) -> GraphStore:
     return app.state.holder.get()
 
 
@@ -82,8 +96,10 @@ def json_ld(page: str) -> Any:
 
 
 @pytest.mark.parametrize("iri", [HUB, ALL_CCI])
-def test_every_rdf_format_gives_back_what_describe_says(client: TestClient, iri: str) -> None:
-    expected = {str(t) for t in describe(store_of(client), iri, BASE)}
+def test_every_rdf_format_gives_back_what_describe_says(
+    app: FastAPI, client: httpx.Client, iri: str
+) -> None:
+    expected = {str(t) for t in describe(store_of(app), iri, BASE)}
     assert len(expected) > 10
     for media, fmt in RDF_MEDIA.items():
         response = client.get(path_of(iri), headers={"Accept": media})
@@ -95,8 +111,8 @@ def test_every_rdf_format_gives_back_what_describe_says(client: TestClient, iri:
         assert response.headers["content-location"] == f"{path_of(iri)}.{ext}"
 
 
-def test_describe_holds_the_entity_its_neighbours_and_their_labels(client: TestClient) -> None:
-    found = describe(store_of(client), HUB, BASE)
+def test_describe_holds_the_entity_its_neighbours_and_their_labels(app: FastAPI) -> None:
+    found = describe(store_of(app), HUB, BASE)
     text = "\n".join(str(t) for t in found)
     cci = BASE + "ontology#"
     # what it says, what points to it, the neighbours' labels, its reified relationships
@@ -109,7 +125,7 @@ def test_describe_holds_the_entity_its_neighbours_and_their_labels(client: TestC
     assert f"<{BASE}id/relationship/hub-brussels-co-leads-internationalisation-wg>" in text
 
 
-def test_negotiation_follows_q_values_and_aliases(client: TestClient) -> None:
+def test_negotiation_follows_q_values_and_aliases(client: httpx.Client) -> None:
     path = path_of(HUB)
     cases = {
         BROWSER_ACCEPT: "text/html",
@@ -133,8 +149,8 @@ def test_negotiation_follows_q_values_and_aliases(client: TestClient) -> None:
         assert response.headers["content-type"].split(";")[0] == media
 
 
-def test_suffix_urls_name_one_format(client: TestClient) -> None:
-    expected = {str(t) for t in describe(store_of(client), HUB, BASE)}
+def test_suffix_urls_name_one_format(app: FastAPI, client: httpx.Client) -> None:
+    expected = {str(t) for t in describe(store_of(app), HUB, BASE)}
     for ext, media in SUFFIX.items():
         response = client.get(f"{path_of(HUB)}.{ext}", headers={"Accept": "text/html"})
         assert response.status_code == 200, ext
@@ -145,7 +161,7 @@ def test_suffix_urls_name_one_format(client: TestClient) -> None:
     assert client.get(f"{path_of(HUB)}.nope").status_code == 404
 
 
-def test_vary_and_link_headers_name_every_twin(client: TestClient) -> None:
+def test_vary_and_link_headers_name_every_twin(client: httpx.Client) -> None:
     for accept in (BROWSER_ACCEPT, "text/turtle", "application/json"):
         response = client.get(path_of(HUB), headers={"Accept": accept})
         assert "Accept" in [v.strip() for v in response.headers["vary"].split(",")]
@@ -158,7 +174,7 @@ def test_vary_and_link_headers_name_every_twin(client: TestClient) -> None:
         assert twin.headers["content-type"].startswith("application/n-triples")
 
 
-def test_iris_dereference_on_any_host(client: TestClient) -> None:
+def test_iris_dereference_on_any_host(client: httpx.Client) -> None:
     for host in ("127.0.0.1:8000", "data.creative.brussels", "example.org"):
         response = client.get(path_of(HUB), headers={"Host": host, "Accept": "text/turtle"})
         assert response.status_code == 200
@@ -169,7 +185,7 @@ def test_iris_dereference_on_any_host(client: TestClient) -> None:
 # ---- unknown IRIs --------------------------------------------------------------------
 
 
-def test_unknown_iri_is_a_404_page_with_suggestions(client: TestClient) -> None:
+def test_unknown_iri_is_a_404_page_with_suggestions(client: httpx.Client) -> None:
     path = "/id/organisation/hub-bruxelles"
     page = client.get(path, headers={"Accept": BROWSER_ACCEPT})
     assert page.status_code == 404
@@ -195,7 +211,7 @@ def test_unknown_iri_is_a_404_page_with_suggestions(client: TestClient) -> None:
 # ---- the entity page -----------------------------------------------------------------
 
 
-def test_language_fallback_keeps_the_label_language(client: TestClient) -> None:
+def test_language_fallback_keeps_the_label_language(client: httpx.Client) -> None:
     # La Lustrerie has a French name only: asked in Dutch, the page shows it, marked fr
     page = client.get(path_of(LUSTRERIE), params={"lang": "nl"}).text
     assert '<html lang="nl">' in page
@@ -214,7 +230,7 @@ def test_language_fallback_keeps_the_label_language(client: TestClient) -> None:
     assert body["label"] == "La Lustrerie" and body["label_lang"] == "fr"
 
 
-def test_relations_in_both_directions_with_counts_and_details(client: TestClient) -> None:
+def test_relations_in_both_directions_with_counts_and_details(client: httpx.Client) -> None:
     body = client.get(path_of(HUB), params={"lang": "en", "format": "json"}).json()
     groups = {(g["direction"], g["curie"]): g for g in body["relations"]}
     co_leads = groups[("out", "cci:coLeads")]
@@ -239,7 +255,7 @@ def test_relations_in_both_directions_with_counts_and_details(client: TestClient
     assert "cci-platform-internationalisation-wg" in json.dumps(body["takes_part_in"])
 
 
-def test_every_statement_cites_its_source(client: TestClient) -> None:
+def test_every_statement_cites_its_source(client: httpx.Client) -> None:
     body = client.get(path_of(HUB), params={"lang": "en", "format": "json"}).json()
     # the curated document, and the network metrics the build computed about it
     source, metrics = body["sources"]
@@ -268,7 +284,7 @@ def test_every_statement_cites_its_source(client: TestClient) -> None:
     assert doc["iri"] == BASE + "id/dataset/urbis-culture-2014" and doc["date"] == "2014"
 
 
-def test_page_shows_place_coordinates_and_map(client: TestClient) -> None:
+def test_page_shows_place_coordinates_and_map(client: httpx.Client) -> None:
     page = client.get(path_of(PLACE), params={"lang": "fr"}).text
     assert 'id="entity-map"' in page and "/static/lib/leaflet/leaflet.js" in page
     assert re.search(r"50\.8\d+° N, 4\.3\d+° E", page)  # printed, for pages without JS
@@ -280,7 +296,7 @@ def test_page_shows_place_coordinates_and_map(client: TestClient) -> None:
     assert "leaflet" not in client.get(path_of(HUB)).text
 
 
-def test_entity_page_offers_its_network_neighbourhood(client: TestClient) -> None:
+def test_entity_page_offers_its_network_neighbourhood(client: httpx.Client) -> None:
     page = client.get(path_of(HUB), params={"lang": "en"}).text
     iri = quote(HUB, safe="")
     # the drawing (hidden until network.js draws it) and its data
@@ -316,7 +332,7 @@ def test_entity_page_offers_its_network_neighbourhood(client: TestClient) -> Non
         assert title in client.get(path_of(HUB), params={"lang": lang}).text
 
 
-def test_schema_org_json_ld_is_json(client: TestClient) -> None:
+def test_schema_org_json_ld_is_json(client: httpx.Client) -> None:
     data = json_ld(client.get(path_of(HUB), params={"lang": "en"}).text)
     assert data["@context"] == "https://schema.org"
     assert data["@type"] == "Organization" and data["@id"] == HUB
@@ -327,7 +343,7 @@ def test_schema_org_json_ld_is_json(client: TestClient) -> None:
     assert "description" not in person and "address" not in person
 
 
-def test_a_person_page_shows_names_and_public_roles_only(client: TestClient) -> None:
+def test_a_person_page_shows_names_and_public_roles_only(client: httpx.Client) -> None:
     body = client.get("/id/person/carlo-vuijlsteke", params={"format": "json"}).json()
     assert body["person"] is True
     assert [g["curie"] for g in body["relations"]] == ["cci:affiliatedWith"]
@@ -335,7 +351,7 @@ def test_a_person_page_shows_names_and_public_roles_only(client: TestClient) -> 
     assert not body["description"] and not body["identifiers"] and body["address"] is None
 
 
-def test_large_groups_are_paged(client: TestClient) -> None:
+def test_large_groups_are_paged(client: httpx.Client) -> None:
     path = path_of(BRUSSELS)
     first = client.get(path, params={"format": "json", "lang": "fr"}).json()
     group = next(g for g in first["relations"] if g["curie"] == "cci:municipality")
@@ -356,8 +372,8 @@ def test_large_groups_are_paged(client: TestClient) -> None:
     )
 
 
-def test_an_entity_page_costs_a_handful_of_queries(client: TestClient) -> None:
-    store = store_of(client)
+def test_an_entity_page_costs_a_handful_of_queries(app: FastAPI) -> None:
+    store = store_of(app)
     vocabulary(store, BASE)  # read once per store, not per page
     calls: list[str] = []
 
@@ -380,7 +396,7 @@ def test_an_entity_page_costs_a_handful_of_queries(client: TestClient) -> None:
 # ---- concepts, ontology, listings -----------------------------------------------------
 
 
-def test_concept_page(client: TestClient) -> None:
+def test_concept_page(client: httpx.Client) -> None:
     page = client.get(path_of(ALL_CCI), params={"lang": "nl"}).text
     assert '<h1 lang="nl">culturele en creatieve industrieën</h1>' in page
     for text in ("industries culturelles et créatives", "cultural and creative industries"):
@@ -401,7 +417,7 @@ def test_concept_page(client: TestClient) -> None:
     assert scheme["concept"]["scheme"] and len(scheme["concept"]["concepts"]) > 10
 
 
-def test_ontology_page_and_rdf(client: TestClient) -> None:
+def test_ontology_page_and_rdf(client: httpx.Client) -> None:
     page = client.get("/ontology", params={"lang": "nl"}, headers={"Accept": BROWSER_ACCEPT})
     assert page.status_code == 200
     assert 'id="CreativeHub"' in page.text and "creatieve hub" in page.text
@@ -423,7 +439,7 @@ def test_ontology_page_and_rdf(client: TestClient) -> None:
 @pytest.mark.parametrize(
     "path", ["/sectors", "/services", "/audiences", "/kinds", "/municipalities"]
 )
-def test_listing_pages_with_counts(client: TestClient, path: str) -> None:
+def test_listing_pages_with_counts(client: httpx.Client, path: str) -> None:
     page = client.get(path, params={"lang": "fr"}, headers={"Accept": BROWSER_ACCEPT})
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert links(page)["application/json"].endswith(path + "?lang=fr&format=json")
@@ -433,7 +449,7 @@ def test_listing_pages_with_counts(client: TestClient, path: str) -> None:
     assert all(r["href"] for r in rows)
 
 
-def test_kind_page_lists_its_organisations(client: TestClient) -> None:
+def test_kind_page_lists_its_organisations(client: httpx.Client) -> None:
     body = client.get("/kind/PublicBody", params={"format": "json", "lang": "en"}).json()
     assert body["kind"]["label"] == "public body"
     assert HUB in {i["iri"] for i in body["items"]} and body["count"] == len(body["items"])
@@ -443,7 +459,7 @@ def test_kind_page_lists_its_organisations(client: TestClient) -> None:
     assert client.get("/kind/NoSuchKind").status_code == 404
 
 
-def test_home_page(client: TestClient) -> None:
+def test_home_page(client: httpx.Client) -> None:
     page = client.get("/", params={"lang": "en"}, headers={"Accept": BROWSER_ACCEPT})
     assert page.status_code == 200
     # its search box suggests entities as /search's does (search.js, served locally)
@@ -467,7 +483,7 @@ def test_home_page(client: TestClient) -> None:
     assert body["newest"] and all(n["entries"] for n in body["newest"])
 
 
-def test_sitemap_and_robots(client: TestClient) -> None:
+def test_sitemap_and_robots(client: httpx.Client) -> None:
     response = client.get("/sitemap.xml")
     assert response.headers["content-type"].startswith("application/xml")
     root = ET.fromstring(response.content)
@@ -488,7 +504,8 @@ def test_sitemap_and_robots(client: TestClient) -> None:
     assert {"/", "/ontology", "/kinds", "/kind/CreativeHub"} <= urls
     assert not any("/relationship/" in u or "/observation/" in u for u in urls)
     robots = client.get("/robots.txt").text
-    assert "Sitemap: http://testserver/sitemap.xml" in robots
+    # the sitemap's address on the host the reader asked (here the loopback server's)
+    assert f"Sitemap: {client.base_url.join('/sitemap.xml')}" in robots
 
 
 # ---- escaping --------------------------------------------------------------------------
@@ -531,7 +548,7 @@ o:script-test a org:Organization , foaf:Agent , cci:Company ;
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     """A copy of the project with an organisation named ``<script>alert(1)</script>``."""
     import shutil
 
@@ -542,18 +559,20 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
     (root / "data" / "curated" / "test-escaping.ttl").write_text(HOSTILE, encoding="utf-8")
     settings = Settings(root=root, var_dir=root.parent / "var")
     build.run(settings)
-    return TestClient(create_app(settings))
+    with http_client(create_app(settings)) as http:
+        yield http
 
 
-def test_names_are_escaped_everywhere(hostile: TestClient) -> None:
+def test_names_are_escaped_everywhere(hostile: httpx.Client) -> None:
     iri = BASE + "id/organisation/script-test"
-    for path, params in (
+    visits: list[tuple[str, dict[str, str | int]]] = [
         (path_of(iri), {"lang": "en"}),
         (path_of(iri), {"lang": "nl"}),
         (path_of(HUB), {"lang": "en"}),  # as a neighbour
         (path_of(BRUSSELS), {"lang": "en", "rel": "^cci:municipality", "page": 1}),
         ("/id/organisation/script", {}),  # as a suggestion
-    ):
+    ]
+    for path, params in visits:
         page = hostile.get(path, params=params, headers={"Accept": BROWSER_ACCEPT}).text
         assert "<script>alert" not in page, path
         assert "<img src=x" not in page, path
@@ -584,7 +603,7 @@ def test_names_are_escaped_everywhere(hostile: TestClient) -> None:
         assert any("<script>alert(1)</script>" in t for t in triples(body, fmt)), media
 
 
-def test_the_home_page_shows_the_newest_entries(hostile: TestClient) -> None:
+def test_the_home_page_shows_the_newest_entries(hostile: httpx.Client) -> None:
     body = hostile.get("/", params={"format": "json"}).json()
     assert body["newest"][0]["graph"].endswith("graph/curated/test-escaping")
     page = hostile.get("/", params={"lang": "en"}).text
@@ -807,7 +826,7 @@ def test_entity_page_without_javascript(live_url: str) -> None:
             browser.close()
 
 
-def test_per_relation_type_figures_name_their_relation_type(client: TestClient) -> None:
+def test_per_relation_type_figures_name_their_relation_type(client: httpx.Client) -> None:
     """The build's in-degree per relation type (network metrics) says which relation it
     counts: the platform's 26 members, not a bare "in-degree" twice."""
     platform = BASE + "id/organisation/flanders-creative-industries-platform"
@@ -829,7 +848,7 @@ def test_per_relation_type_figures_name_their_relation_type(client: TestClient) 
     assert re.search(r"in-degree by relation type</a> \(<a [^>]*>member of</a>\)", page)
 
 
-def test_an_organisation_page_shows_its_three_network_measures(client: TestClient) -> None:
+def test_an_organisation_page_shows_its_three_network_measures(client: httpx.Client) -> None:
     """The build gives each organisation one observation with three measures (no
     qb:measureType): the page shows a figure for each, with the value the store holds."""
     body = client.get(path_of(HUB), params={"lang": "en", "format": "json"}).json()

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
-from fastapi.testclient import TestClient
 from pyoxigraph import (
     BlankNode,
     Literal,
@@ -33,7 +33,7 @@ from kg.namespaces import all_prefixes
 from kg.saved import QueryFileError, SavedQuery
 from kg.settings import Settings
 from kg.store import GraphStore, Term, open_store
-from tests.browser import CHROMIUM_ARGS, chromium_path, serve
+from tests.browser import CHROMIUM_ARGS, chromium_path, http_client, serve
 from tests.conftest import ROOT
 
 FILES = sorted((ROOT / "queries").glob("*.rq"))
@@ -42,8 +42,9 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 @pytest.fixture(scope="module")
-def client(built: Settings) -> TestClient:
-    return TestClient(create_app(built))
+def client(built: Settings) -> Iterator[httpx.Client]:
+    with http_client(create_app(built)) as http:
+        yield http
 
 
 @pytest.fixture(scope="module")
@@ -348,7 +349,7 @@ def test_a_forged_ntriples_term_is_refused() -> None:
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
 def test_every_query_answers_in_every_format_with_the_stores_rows(
-    path: Path, built: Settings, store: GraphStore, client: TestClient
+    path: Path, built: Settings, store: GraphStore, client: httpx.Client
 ) -> None:
     query = saved.get(built, path.stem)
     args = arguments(query, store)
@@ -399,7 +400,7 @@ def test_every_query_answers_in_every_format_with_the_stores_rows(
         )
 
 
-def test_the_default_format_is_json_and_a_browser_gets_the_page(client: TestClient) -> None:
+def test_the_default_format_is_json_and_a_browser_gets_the_page(client: httpx.Client) -> None:
     api = "/api/queries/organisations-by-kind"
     assert client.get(api).headers["content-type"].startswith("application/sparql-results+json")
     browser = client.get(api, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
@@ -410,7 +411,7 @@ def test_the_default_format_is_json_and_a_browser_gets_the_page(client: TestClie
     assert client.get(api, params={"format": "turtle"}).status_code == 406
 
 
-def test_unknown_queries_are_404(client: TestClient) -> None:
+def test_unknown_queries_are_404(client: httpx.Client) -> None:
     for url in ("/api/queries/nope", "/queries/nope", "/api/queries/..%2Fpyproject"):
         response = client.get(url)
         assert response.status_code == 404, url
@@ -424,7 +425,7 @@ def error_of(response: object) -> dict[str, str]:
     return error
 
 
-def test_a_wrong_value_is_a_400_naming_the_parameter(client: TestClient) -> None:
+def test_a_wrong_value_is_a_400_naming_the_parameter(client: httpx.Client) -> None:
     cases = [
         ("organisations-in-several-sectors", {"at_least": "two"}, "at_least", "integer"),
         ("organisations-in-several-sectors", {"at_least": "0"}, "at_least", "minimum"),
@@ -456,7 +457,7 @@ def test_a_wrong_value_is_a_400_naming_the_parameter(client: TestClient) -> None
 
 
 def test_an_iri_of_the_right_class_is_accepted_in_any_spelling(
-    built: Settings, store: GraphStore, client: TestClient
+    built: Settings, store: GraphStore, client: httpx.Client
 ) -> None:
     api = "/api/queries/cultural-places-in-municipality"
     iri = PREFIXES["mun"] + "21001"
@@ -490,7 +491,7 @@ INJECTIONS = [
 
 @pytest.mark.parametrize("value", INJECTIONS)
 def test_injection_attempts_are_one_literal_and_change_nothing(
-    value: str, store: GraphStore, client: TestClient
+    value: str, store: GraphStore, client: httpx.Client
 ) -> None:
     before = store.triple_count()
     response = client.get("/api/queries/search-by-name", params={"name": value})
@@ -511,7 +512,7 @@ def test_injection_attempts_are_one_literal_and_change_nothing(
 
 
 def test_a_value_is_bound_as_exactly_one_term(
-    built: Settings, store: GraphStore, client: TestClient
+    built: Settings, store: GraphStore, client: httpx.Client
 ) -> None:
     response = client.get("/api/queries/search-by-name", params={"name": "BRUSSELS creative"})
     names, rows = parsed(response.content, QueryResultsFormat.JSON)
@@ -525,7 +526,7 @@ def test_a_value_is_bound_as_exactly_one_term(
 
 
 def test_pages_slice_the_result_in_order_with_link_headers(
-    built: Settings, store: GraphStore, client: TestClient
+    built: Settings, store: GraphStore, client: httpx.Client
 ) -> None:
     args = {"municipality": "mun:21004"}
     _, rows = direct(built, store, "cultural-places-in-municipality", args)
@@ -589,17 +590,18 @@ def test_pages_slice_the_result_in_order_with_link_headers(
 
 def test_a_result_over_the_row_cap_is_truncated_and_says_so(built: Settings) -> None:
     capped = built.with_(max_rows=10)
-    client = TestClient(create_app(capped))
     api = "/api/queries/cultural-places-in-municipality"
-    response = client.get(api, params={"municipality": "mun:21004", "per_page": "4", "page": "2"})
-    assert response.status_code == 200
-    assert response.headers["X-SPARQL-Truncated"] == "true"
-    assert "X-Total-Count" not in response.headers
-    assert set(link_rels(response.headers["Link"])) == {"first", "prev", "next"}
-    end = client.get(api, params={"municipality": "mun:21004", "per_page": "4", "page": "3"})
-    assert len(parsed(end.content, QueryResultsFormat.JSON)[1]) == 2
-    assert set(link_rels(end.headers["Link"])) == {"first", "prev"}
-    assert client.get(api, params={"per_page": "11"}).status_code == 400
+    with http_client(create_app(capped)) as client:
+        params = {"municipality": "mun:21004", "per_page": "4", "page": "2"}
+        response = client.get(api, params=params)
+        assert response.status_code == 200
+        assert response.headers["X-SPARQL-Truncated"] == "true"
+        assert "X-Total-Count" not in response.headers
+        assert set(link_rels(response.headers["Link"])) == {"first", "prev", "next"}
+        end = client.get(api, params={"municipality": "mun:21004", "per_page": "4", "page": "3"})
+        assert len(parsed(end.content, QueryResultsFormat.JSON)[1]) == 2
+        assert set(link_rels(end.headers["Link"])) == {"first", "prev"}
+        assert client.get(api, params={"per_page": "11"}).status_code == 400
 
 
 # ---- a project with queries made for the tests ----------------------------------------------
@@ -624,16 +626,19 @@ LAB = {
 
 
 @pytest.fixture(scope="module")
-def lab(built: Settings, tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, TestClient]:
+def lab(
+    built: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Settings, httpx.Client]]:
     root = tmp_path_factory.mktemp("lab")
     (root / "queries").mkdir()
     for name, text in LAB.items():
         (root / "queries" / f"{name}.rq").write_text(text, encoding="utf-8")
     settings = built.with_(root=root, var_dir=built.var)
-    return settings, TestClient(create_app(settings))
+    with http_client(create_app(settings)) as http:
+        yield settings, http
 
 
-def test_values_lists_and_values_from_a_query(lab: tuple[Settings, TestClient]) -> None:
+def test_values_lists_and_values_from_a_query(lab: tuple[Settings, httpx.Client]) -> None:
     _, client = lab
     ok = client.get("/api/queries/kinds", params={"kind": "cci:School"})
     assert ok.status_code == 200
@@ -660,7 +665,7 @@ def test_values_lists_and_values_from_a_query(lab: tuple[Settings, TestClient]) 
     ]
 
 
-def test_dates_optional_parameters_and_ask(lab: tuple[Settings, TestClient]) -> None:
+def test_dates_optional_parameters_and_ask(lab: tuple[Settings, httpx.Client]) -> None:
     _, client = lab
     everything = parsed(client.get("/api/queries/since").content, QueryResultsFormat.JSON)[1]
     assert [value_of(r[1]) for r in everything] == ["2019-05-01", "2021-05-01"]
@@ -684,7 +689,7 @@ def test_dates_optional_parameters_and_ask(lab: tuple[Settings, TestClient]) -> 
 
 
 def test_a_broken_file_is_left_out_of_the_catalogue_and_reported(
-    lab: tuple[Settings, TestClient],
+    lab: tuple[Settings, httpx.Client],
 ) -> None:
     _, client = lab
     names = [q["name"] for q in client.get("/api/queries").json()["queries"]]
@@ -699,7 +704,7 @@ def test_a_broken_file_is_left_out_of_the_catalogue_and_reported(
 # ---- the documentation ----------------------------------------------------------------------
 
 
-def test_openapi_documents_every_saved_query(built: Settings, client: TestClient) -> None:
+def test_openapi_documents_every_saved_query(built: Settings, client: httpx.Client) -> None:
     document = client.get("/openapi.json").json()
     for query in saved.load_all(built):
         operation = document["paths"][f"/api/queries/{query.name}"]["get"]
@@ -754,7 +759,7 @@ def test_openapi_documents_every_saved_query(built: Settings, client: TestClient
     assert docs.status_code == 200 and "/openapi.json" in docs.text
 
 
-def test_openapi_lists_allowed_values_as_an_enum(lab: tuple[Settings, TestClient]) -> None:
+def test_openapi_lists_allowed_values_as_an_enum(lab: tuple[Settings, httpx.Client]) -> None:
     _, client = lab
     document = client.get("/openapi.json").json()
     (kind,) = [
@@ -766,7 +771,7 @@ def test_openapi_lists_allowed_values_as_an_enum(lab: tuple[Settings, TestClient
     assert kind["schema"]["default"] == "cci:Network"
 
 
-def test_the_catalogue_as_json(built: Settings, client: TestClient) -> None:
+def test_the_catalogue_as_json(built: Settings, client: httpx.Client) -> None:
     catalogue = client.get("/api/queries").json()["queries"]
     assert [q["name"] for q in catalogue] == [p.stem for p in FILES]
     for entry in catalogue:
@@ -789,7 +794,7 @@ def test_the_catalogue_as_json(built: Settings, client: TestClient) -> None:
 
 
 def test_the_catalogue_page_groups_by_tag_in_three_languages(
-    built: Settings, client: TestClient
+    built: Settings, client: httpx.Client
 ) -> None:
     queries = saved.load_all(built)
     for lang in ("fr", "nl", "en"):
@@ -805,7 +810,7 @@ def test_the_catalogue_page_groups_by_tag_in_three_languages(
 
 
 def test_the_query_page_has_form_results_chart_downloads_and_editor_link(
-    built: Settings, store: GraphStore, client: TestClient
+    built: Settings, store: GraphStore, client: httpx.Client
 ) -> None:
     page = client.get("/queries/cultural-places-by-municipality", params={"lang": "en"})
     assert page.status_code == 200
@@ -859,7 +864,7 @@ def chart_of(page: str) -> dict[str, object]:
 
 
 def test_a_map_query_gives_its_rows_geometries_for_leaflet(
-    built: Settings, store: GraphStore, client: TestClient
+    built: Settings, store: GraphStore, client: httpx.Client
 ) -> None:
     args = {"municipality": "mun:21009", "lang": "en"}
     page = client.get("/queries/cultural-places-in-municipality", params=args)
@@ -886,7 +891,7 @@ def test_a_map_query_gives_its_rows_geometries_for_leaflet(
 
 
 def test_a_network_query_gives_its_rows_as_cytoscape_elements(
-    built: Settings, store: GraphStore, client: TestClient
+    built: Settings, store: GraphStore, client: httpx.Client
 ) -> None:
     args = {"sector": "sector:all-cci", "lang": "en"}
     page = client.get("/queries/relations-in-sector", params=args)
@@ -939,7 +944,7 @@ def test_charts_from_hand_made_rows() -> None:
     assert querycharts.chart_data(query("table"), ["m", "name"], rows, PREFIXES) is None
 
 
-def test_the_page_asks_for_required_parameters_before_running(client: TestClient) -> None:
+def test_the_page_asks_for_required_parameters_before_running(client: httpx.Client) -> None:
     page = client.get("/queries/search-by-name", params={"lang": "fr"})
     assert page.status_code == 200
     assert "Remplissez les paramètres" in page.text
@@ -1064,19 +1069,19 @@ def test_a_runaway_saved_query_is_stopped_at_the_time_limit(
         encoding="utf-8",
     )
     settings = built.with_(root=tmp_path, var_dir=built.var, query_timeout=2.0)
-    client = TestClient(create_app(settings))
-    started = time.monotonic()
-    response = client.get("/api/queries/runaway", params={"m": "mun:21004"})
-    elapsed = time.monotonic() - started
-    assert response.status_code == 503, response.text
-    assert response.json()["error"]["type"] == "QueryTimeout"
-    assert 1.9 < elapsed < 6
-    time.sleep(0.5)
-    workers = [
-        p
-        for p in psutil.Process().children(recursive=True)
-        if "forkserver" in " ".join(p.cmdline())
-    ]
-    assert workers and all(p.cpu_percent(interval=0.5) < 50 for p in workers)
-    # nor in this process (a query in a thread here would go on to its end)
-    assert psutil.Process().cpu_percent(interval=1.0) < 50
+    with http_client(create_app(settings)) as client:
+        started = time.monotonic()
+        response = client.get("/api/queries/runaway", params={"m": "mun:21004"})
+        elapsed = time.monotonic() - started
+        assert response.status_code == 503, response.text
+        assert response.json()["error"]["type"] == "QueryTimeout"
+        assert 1.9 < elapsed < 6
+        time.sleep(0.5)
+        workers = [
+            p
+            for p in psutil.Process().children(recursive=True)
+            if "forkserver" in " ".join(p.cmdline())
+        ]
+        assert workers and all(p.cpu_percent(interval=0.5) < 50 for p in workers)
+        # nor in this process (a query in a thread here would go on to its end)
+        assert psutil.Process().cpu_percent(interval=1.0) < 50
