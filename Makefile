@@ -28,7 +28,7 @@ build: setup              ## validate every source and build the store under var
 run: build                ## set up, build, serve on http://127.0.0.1:8000
 	$(BIN)/kg serve
 
-test: setup               ## lint, format check, then the whole test suite
+test: setup               ## lint, format check, type check, then the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
