@@ -196,8 +196,12 @@ def _term(toks: list[Token], i: int, place: str) -> int | None:
 
 
 def _integer(toks: list[Token], i: int) -> int | None:
+    """The non-negative integer at ``i`` (SPARQL's INTEGER: ASCII digits only; ``str``
+    calls ``²`` and ``٣`` digits too, and ``int("²")`` fails)."""
     token = toks[i] if i < len(toks) else None
-    return int(token.text) if token is not None and token.text.isdigit() else None
+    if token is None or token.kind != "number" or not token.text.isascii():
+        return None
+    return int(token.text) if token.text.isdigit() else None
 
 
 def _scan(toks: list[Token], start: int) -> Scan | None:

@@ -155,6 +155,9 @@ def test_one_triple_pattern_is_one_scan(query: str, offset: int, limit: int | No
         "SELECT * { { SELECT ?s { ?s ?p ?o } } }",
         "SELECT * { ?s ?p ?o } LIMIT 5 LIMIT 6",
         "SELECT * { ?s ?p ?o } LIMIT ?n",
+        "SELECT * { ?s ?p ?o } LIMIT ²",  # a digit to str.isdigit, not to SPARQL
+        "SELECT * { ?s ?p ?o } LIMIT ٣",
+        "SELECT * { ?s ?p ?o } LIMIT 1e3",
         "SELECT * { ?s ?p -1 }",
         "SELECT * { SERVICE <http://ex/sparql> { ?s ?p ?o } }",
         "CONSTRUCT WHERE { ?s ?p ?o }",

@@ -387,6 +387,10 @@ def test_syntax_error_is_400_with_message_and_position(server: Server) -> None:
     error = response.json()["error"]
     assert error["type"] == "QueryError"
     assert error["message"].startswith("error at 3:"), error["message"]
+    # "²" is a digit to Python's str.isdigit, not to SPARQL: still the parser's 400
+    odd = get(server, "SELECT * { ?s ?p ?o } LIMIT ²")
+    assert odd.status_code == 400, odd.text
+    assert odd.json()["error"]["message"].startswith("error at 1:"), odd.text
 
 
 def test_request_errors(server: Server) -> None:
