@@ -151,7 +151,7 @@ async def execute(request: Request, job: Job, scan: Scan | None = None) -> Query
     (waiting for a slot, a long query, a streamed answer) goes on in a thread."""
     state = request.app.state
     settings: Settings = state.settings
-    if scan is not None and job.default_graph is None and job.named_graphs is None:
+    if scan is not None:
         store = state.holder.get()  # the serving store, as the job's (one readlink apart)
         if isinstance(store, EmbeddedStore):
             run = answer_scan(store, job, scan)

@@ -27,9 +27,9 @@ INLINE_ROWS = 256
 
 def answer_scan(store: EmbeddedStore, job: Job, scan: Scan) -> QueryRun | None:
     """The answer to ``job`` (a one-scan query, see ``Scan``) evaluated here, or None when
-    it skips or returns more than ``INLINE_ROWS`` rows: then hand it to the workers.
-    Raises QueryError as a worker's answer would."""
-    if scan.offset > INLINE_ROWS:
+    it skips or returns more than ``INLINE_ROWS`` rows, or names its own dataset: then
+    hand it to the workers. Raises QueryError as a worker's answer would."""
+    if scan.offset > INLINE_ROWS or job.default_graph is not None or job.named_graphs is not None:
         return None
     cap = min(job.max_rows, INLINE_ROWS)
     buffer = Buffer()

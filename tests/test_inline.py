@@ -125,6 +125,19 @@ def test_more_rows_than_the_cap_go_to_the_workers(store: EmbeddedStore, store_di
     assert answer_scan(store, job(store_dir, skipping), scan_of(skipping)) is None
 
 
+def test_a_job_with_its_own_dataset_goes_to_the_workers(
+    store: EmbeddedStore, store_dir: str
+) -> None:
+    text = f"SELECT ?l {{ <{EX}hub> ?p ?l }}"
+    assert answer_scan(store, job(store_dir, text), scan_of(text)) is not None
+    plain = job(store_dir, text)
+    for request in (
+        dataclasses.replace(plain, default_graph=[EX + "other"]),
+        dataclasses.replace(plain, named_graphs=[EX + "graph"]),
+    ):
+        assert answer_scan(store, request, scan_of(text)) is None, request
+
+
 def test_a_row_cap_below_the_inline_cap_truncates_as_the_workers_do(
     store: EmbeddedStore, store_dir: str, pool: WorkerPool
 ) -> None:
