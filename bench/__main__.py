@@ -28,9 +28,9 @@ import psutil
 from bench import generate as gen
 from bench.schemes import write_fallback
 from bench.validators import prepare
-from kg.build import all_sources
+from kg.build.pipeline import all_sources
+from kg.build.sources import extra_source
 from kg.settings import Settings
-from kg.sources import extra_source
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "latest.json"

@@ -34,7 +34,7 @@ def derived_steps(marks: list[tuple[float, str]]) -> dict[str, float]:
 
 
 def build(var_dir: str, *files: str) -> dict[str, object]:
-    from kg import build
+    from kg.build import pipeline as build
     from kg.settings import Settings
 
     marks: list[tuple[float, str]] = []

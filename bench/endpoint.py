@@ -28,7 +28,7 @@ import httpx
 
 from bench import generate as gen
 from bench.__main__ import dataset
-from kg import build
+from kg.build import pipeline as build
 from kg.settings import Settings
 
 HERE = Path(__file__).resolve().parent

@@ -20,8 +20,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from random import Random
 
-from kg.importers import municipalities
-from kg.importers.geometry import Polygon, contains
+from kg.build.importers import municipalities
+from kg.build.importers.geometry import Polygon, contains
 from kg.namespaces import DEFAULT_BASE, all_prefixes
 from kg.settings import Settings
 

@@ -29,7 +29,8 @@ from bench import generate as gen
 from bench.__main__ import dataset
 from bench.child import derived_steps
 from bench.schemes import write_fallback
-from kg import build, kpi, network
+from kg.build import pipeline as build
+from kg.saved import kpi, network
 from kg.settings import Settings
 from kg.store import EmbeddedStore
 

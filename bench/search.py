@@ -30,7 +30,7 @@ from pyoxigraph import Literal, QuerySolutions
 from bench import generate as gen
 from bench.endpoint import m_store
 from kg.namespaces import all_prefixes
-from kg.search import INDEX_FILE, autocomplete, build_index, fold, search
+from kg.publish.search import INDEX_FILE, autocomplete, build_index, fold, search
 from kg.store import EmbeddedStore
 
 HERE = Path(__file__).resolve().parent

@@ -8,11 +8,11 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from kg.normalise import normalise
-from kg.report import Issue
+from kg.build.normalise import normalise
+from kg.build.report import Issue
+from kg.build.sources import Source
+from kg.build.validation import shapes_ntriples, validate_file
 from kg.settings import Settings
-from kg.sources import Source
-from kg.validation import shapes_ntriples, validate_file
 
 #: (focus node IRI, path IRI or rendered path or None, component without "ConstraintComponent")
 Key = tuple[str, str | None, str]

@@ -11,26 +11,19 @@ from fastapi import FastAPI
 from fastapi.templating import Jinja2Templates
 from starlette.types import Receive, Scope, Send
 
-from endpoint import (
-    cors,
-    editor,
-    entitypage,
-    errors,
-    homepage,
-    kpi,
-    listings,
-    lookups,
-    mapview,
-    ontologypage,
-    queries,
-    saved_api,
-    search,
-    sitemap,
-    sparql,
-    static,
-    void,
-)
-from endpoint.holder import StoreHolder
+from endpoint import errors
+from endpoint.http import cors, static
+from endpoint.http.holder import StoreHolder
+from endpoint.pages import entity as entitypage
+from endpoint.pages import home as homepage
+from endpoint.pages import listings, search, sitemap
+from endpoint.pages import maps as mapview
+from endpoint.pages import ontology as ontologypage
+from endpoint.saved import api as saved_api
+from endpoint.saved import kpi
+from endpoint.sparql import editor, lookups, void
+from endpoint.sparql import protocol as sparql
+from endpoint.sparql import run as queries
 from kg.namespaces import all_prefixes
 from kg.settings import Settings
 

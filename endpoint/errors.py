@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from kg.errors import BuildBusy, KgError, NotFound, QueryError, StoreError, ValidationFailed
-from kg.executor import QueryTimeout, ServerBusy, WorkerCrashed
+from kg.sparql.pool import QueryTimeout, ServerBusy, WorkerCrashed
 
 
 class BadRequest(KgError):

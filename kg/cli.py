@@ -10,14 +10,14 @@ from typing import Annotated
 
 import typer
 
-from kg import build as build_mod
-from kg import saved
+from kg.build import pipeline as build_mod
 from kg.errors import KgError, QueryError, SourceSyntaxError, ValidationFailed
 from kg.namespaces import all_prefixes
-from kg.results import FORMATS, render
+from kg.saved import queries as saved
 from kg.settings import Settings
-from kg.stats import collect
+from kg.sparql.terminal import FORMATS, render
 from kg.store import open_store
+from kg.store.stats import collect
 
 app = typer.Typer(help="The Brussels creative-ecosystem knowledge graph.", no_args_is_help=True)
 
@@ -174,7 +174,7 @@ def snapshot(
     """Record the value of every KPI at a date in data/snapshots/DATE.ttl (Data Cube),
     append-only; the next `kg build` loads it."""
     settings = _settings()
-    from kg import kpi
+    from kg.saved import kpi
 
     try:
         when = kpi.parse_date(day)
@@ -199,7 +199,7 @@ def stats() -> None:
     except KgError as err:
         raise _fail(err, settings) from None
     prefixes = all_prefixes(settings.base)
-    from kg.report import shorten
+    from kg.build.report import shorten
 
     typer.echo(f"triples: {s.triples}")
     typer.echo("\nby class:")

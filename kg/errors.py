@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from kg.report import Report
+    from kg.build.report import Report
 
 
 class KgError(Exception):

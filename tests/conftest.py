@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kg import build
+from kg.build import pipeline as build
 from kg.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -20,11 +20,11 @@ from pyoxigraph import (
     parse,
 )
 
-from kg import build
+from kg.build import pipeline as build
+from kg.build.sources import discover
 from kg.errors import KgError, SourceSyntaxError, ValidationFailed
 from kg.namespaces import DEFAULT_BASE, all_prefixes
 from kg.settings import Settings
-from kg.sources import discover
 from kg.store import EmbeddedStore, open_store
 
 BAD_ORG = """
@@ -267,7 +267,8 @@ def test_a_failing_derived_step_fails_the_build_and_leaves_the_store_serving(
 ) -> None:
     """The derived outputs run in two lanes side by side: a failure in either fails the
     build, after the other lane finished, and nothing is swapped in."""
-    from kg import derived, geo
+    from kg.publish import derived
+    from kg.publish import mapindex as geo
 
     build.run(project_copy)
     target = serving_target(project_copy)

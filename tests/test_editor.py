@@ -15,10 +15,10 @@ import httpx
 import markupsafe
 import pytest
 
-from endpoint import editor
 from endpoint.app import create_app
-from kg import saved
+from endpoint.sparql import editor
 from kg.namespaces import all_prefixes
+from kg.saved import queries as saved
 from kg.settings import Settings
 from tests.browser import ARTIFACTS, CHROMIUM_ARGS, LOOPBACK, chromium_path, http_client, serve
 from tests.conftest import ROOT

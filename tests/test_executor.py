@@ -23,9 +23,9 @@ import pytest
 import uvloop
 from pyoxigraph import Literal, NamedNode, Quad
 
-from kg.executor import QueryRun, QueryTimeout, Taken, WorkerCrashed, WorkerPool, cpu_seconds
+from kg.sparql.pool import QueryRun, QueryTimeout, Taken, WorkerCrashed, WorkerPool, cpu_seconds
+from kg.sparql.worker import Job
 from kg.store import EmbeddedStore
-from kg.worker import Job
 
 #: 3,000 triples: two patterns give 9 million rows (about a second of CPU), three patterns
 #: a query that runs until it is stopped

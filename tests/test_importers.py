@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pyoxigraph import QuerySolutions
 
-from kg.importers import culture, municipalities
-from kg.importers.geometry import Polygon, area_km2, contains
+from kg.build.importers import culture, municipalities
+from kg.build.importers.geometry import Polygon, area_km2, contains
 from kg.namespaces import all_prefixes
 from kg.settings import Settings
 from kg.store import EmbeddedStore

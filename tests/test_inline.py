@@ -12,11 +12,11 @@ import pytest
 from pyoxigraph import Literal, NamedNode, Quad
 
 from kg.errors import QueryError
-from kg.executor import WorkerPool
-from kg.inline import INLINE_ROWS, answer_scan
-from kg.queryform import Scan, analyse
+from kg.sparql.analysis import Scan, analyse
+from kg.sparql.inline import INLINE_ROWS, answer_scan
+from kg.sparql.pool import WorkerPool
+from kg.sparql.worker import Job
 from kg.store import EmbeddedStore
-from kg.worker import Job
 
 EX = "https://example.org/"
 #: more subjects than the inline cap, one of them with labels in three languages

@@ -28,12 +28,13 @@ import pytest
 from pyoxigraph import NamedNode, QuerySolutions, RdfFormat, parse
 
 from endpoint.app import create_app
-from kg import build, kpi, network
-from kg.kpi import KpiResult
+from kg.build import pipeline as build
+from kg.build.provenance import check_sources_cited
+from kg.build.sources import graph_iri
 from kg.namespaces import DEFAULT_BASE, all_prefixes
-from kg.provenance import check_sources_cited
+from kg.saved import kpi, network
+from kg.saved.kpi import KpiResult
 from kg.settings import Settings
-from kg.sources import graph_iri
 from kg.store import EmbeddedStore, open_store
 from tests.browser import ARTIFACTS, CHROMIUM_ARGS, chromium_path, http_client, serve
 from tests.conftest import ROOT
@@ -667,7 +668,7 @@ def test_in_degree_by_relation_type_per_organisation(store: EmbeddedStore) -> No
 def test_top_organisations_by_in_degree_on_a_relation_type(
     store: EmbeddedStore, relation_type: str, expected: list[tuple[str, int]]
 ) -> None:
-    from kg import saved
+    from kg.saved import queries as saved
 
     query = saved.get(SETTINGS, "organisations-by-in-degree")
     rows = saved.run(
@@ -697,7 +698,7 @@ def test_kpis_in_worker_processes_are_those_of_one_process(
 ) -> None:
     disk = on_disk(store, tmp_path / "store")
     alone = kpi.compute(replace(SETTINGS, kpi_workers=1), store)
-    with caplog.at_level("WARNING", logger="kg.kpi"):
+    with caplog.at_level("WARNING", logger="kg.saved.kpi"):
         shared = kpi.compute(replace(SETTINGS, kpi_workers=2), disk)
     assert "KPI worker processes failed" not in caplog.text  # the workers did it
     assert [r.kpi for r in shared] == [q.kpi for q in kpi.kpi_queries(SETTINGS)]  # in order
@@ -712,7 +713,7 @@ def test_kpis_are_computed_here_when_the_workers_cannot_open_the_store(
     # the store's data, but a directory no worker can open a store from
     (tmp_path / "not-a-store").write_text("not a RocksDB directory")
     odd = EmbeddedStore(store.raw, tmp_path / "not-a-store")
-    with caplog.at_level("WARNING", logger="kg.kpi"):
+    with caplog.at_level("WARNING", logger="kg.saved.kpi"):
         results = kpi.compute(replace(SETTINGS, kpi_workers=2), odd)
     assert "KPI worker processes failed" in caplog.text
     assert comparable(results) == comparable(kpi.compute(replace(SETTINGS, kpi_workers=1), store))

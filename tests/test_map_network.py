@@ -17,11 +17,12 @@ import httpx
 import pytest
 from pyoxigraph import NamedNode, QuerySolutions, RdfFormat, Store
 
-from endpoint import mapview
 from endpoint.app import create_app
-from kg import geo, graphview
+from endpoint.pages import maps as mapview
 from kg.labels import pick
 from kg.namespaces import all_prefixes
+from kg.publish import mapindex as geo
+from kg.publish import networkview as graphview
 from kg.settings import Settings
 from kg.store import EmbeddedStore
 from tests.browser import ARTIFACTS, CHROMIUM_ARGS, LOOPBACK, chromium_path, http_client, serve

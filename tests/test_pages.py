@@ -18,13 +18,13 @@ from fastapi import FastAPI
 from pyoxigraph import RdfFormat, parse
 
 from endpoint.app import create_app
-from kg import build
-from kg.describe import describe
-from kg.entityview import entity_view
+from kg.build import pipeline as build
 from kg.settings import Settings
 from kg.store import GraphStore
-from kg.viewmodel import LIST_PAGE
-from kg.vocabcache import remember, vocabulary
+from kg.views.describe import describe
+from kg.views.entity import entity_view
+from kg.views.model import LIST_PAGE
+from kg.views.vocabcache import remember, vocabulary
 from tests.browser import (
     ARTIFACTS,
     CHROMIUM_ARGS,

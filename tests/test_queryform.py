@@ -10,7 +10,7 @@ from pyoxigraph import NamedNode, Store
 
 from kg.errors import QueryError
 from kg.namespaces import all_prefixes
-from kg.queryform import analyse, check_services, declares_dataset, query_form
+from kg.sparql.analysis import analyse, check_services, declares_dataset, query_form
 
 PREFIXES = all_prefixes("https://data.creative.brussels/")
 EVIL = "http://127.0.0.1:9/sparql"

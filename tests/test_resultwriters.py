@@ -19,8 +19,8 @@ from pyoxigraph import (
     parse_query_results,
 )
 
-from kg import resultwriters
-from kg.resultwriters import BY_KEY, Buffer, closing, write_solutions, write_triples
+from kg.sparql import writers as resultwriters
+from kg.sparql.writers import BY_KEY, Buffer, closing, write_solutions, write_triples
 
 
 def solutions(n: int) -> QuerySolutions:

@@ -25,12 +25,13 @@ from pyoxigraph import (
     parse_query_results,
 )
 
-from endpoint import saved_api
 from endpoint.app import create_app
-from kg import binding, saved
-from kg.binding import Param, ParameterError, ParamSpecError
+from endpoint.saved import api as saved_api
 from kg.namespaces import all_prefixes
-from kg.saved import QueryFileError, SavedQuery
+from kg.saved import parameters as binding
+from kg.saved import queries as saved
+from kg.saved.parameters import Param, ParameterError, ParamSpecError
+from kg.saved.queries import QueryFileError, SavedQuery
 from kg.settings import Settings
 from kg.store import GraphStore, Term, open_store
 from tests.browser import CHROMIUM_ARGS, chromium_path, http_client, serve
@@ -915,7 +916,7 @@ def test_a_network_query_gives_its_rows_as_cytoscape_elements(
 
 
 def test_charts_from_hand_made_rows() -> None:
-    from endpoint import querycharts
+    from endpoint.saved import charts as querycharts
 
     def query(chart: str) -> SavedQuery:
         return SavedQuery("q", {}, {}, ("t",), chart, None, (), "")

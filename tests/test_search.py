@@ -15,9 +15,9 @@ import pytest
 from pyoxigraph import NamedNode, RdfFormat
 
 from endpoint.app import create_app
-from kg import search as kgsearch
 from kg.namespaces import DEFAULT_BASE, all_prefixes
-from kg.search import (
+from kg.publish import search as kgsearch
+from kg.publish.search import (
     INDEX_FILE,
     autocomplete,
     build_index,

@@ -27,10 +27,10 @@ import pytest
 import rdflib
 from pyoxigraph import QuerySolutions, RdfFormat, Store, parse, serialize
 
-from kg.report import Issue
+from kg.build.report import Issue
+from kg.build.sources import discover
+from kg.build.validation import shapes_ntriples, validate_file
 from kg.settings import Settings
-from kg.sources import discover
-from kg.validation import shapes_ntriples, validate_file
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = Path(__file__).resolve().parent / "shape_examples"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kg import shapesparql
-from kg.validation import run_shacl, validate_file
+from kg.build import shapesparql
+from kg.build.validation import run_shacl, validate_file
 from tests.test_shapes import ALL, example_id, shapes_nt, to_ntriples
 
 

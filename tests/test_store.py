@@ -9,8 +9,8 @@ import pytest
 from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, RdfFormat, Triple
 
 from kg.errors import QueryError
-from kg.remote import RemoteStore
 from kg.store import EmbeddedStore, GraphStore
+from kg.store.remote import RemoteStore
 
 EX = "http://example.org/"
 G1, G2 = EX + "graph/one", EX + "graph/two"

@@ -10,11 +10,11 @@ import pytest
 from bench.generate import ERROR_KINDS, generate, kbo_number
 from bench.schemes import write_fallback
 from bench.validators import NOT_SHACL, fast, issue_key, prepare, reference
-from kg import build
+from kg.build import pipeline as build
+from kg.build.importers import municipalities
+from kg.build.sources import Source, discover, extra_source
 from kg.errors import ValidationFailed
-from kg.importers import municipalities
 from kg.settings import Settings
-from kg.sources import Source, discover, extra_source
 
 ORGANISATIONS = 60
 #: one of each kind the generator knows

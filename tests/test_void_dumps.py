@@ -24,13 +24,13 @@ from pyoxigraph import (
     parse,
 )
 
-import endpoint.void
+import endpoint.sparql.void
 from endpoint.app import create_app
-from kg.dumps import MANIFEST, NQUADS, NTRIPLES, TURTLE, Dump, read_dumps, write_dumps
 from kg.namespaces import DEFAULT_BASE, REUSED_PREFIXES
+from kg.publish.dumps import MANIFEST, NQUADS, NTRIPLES, TURTLE, Dump, read_dumps, write_dumps
+from kg.publish.void import FILE_NAME, TARGETS, publish, statistics, void_description
 from kg.settings import Settings
 from kg.store import EmbeddedStore, GraphStore, open_store
-from kg.void import FILE_NAME, TARGETS, publish, statistics, void_description
 from tests.browser import http_client
 
 RDF_TYPE = REUSED_PREFIXES["rdf"] + "type"
@@ -393,7 +393,7 @@ def test_statistics_of_the_real_store_match_a_plain_sparql_count(store: GraphSto
 @pytest.fixture(scope="module")
 def published(built: Settings, store: GraphStore) -> Path:
     """The serving build's dumps directory, written here if the build did not."""
-    directory = endpoint.void.dumps_dir(built)
+    directory = endpoint.sparql.void.dumps_dir(built)
     if not (directory / FILE_NAME).exists():
         build_id = directory.parent.name
         publish(store, directory, built.base, built.base + "sparql", build_id=build_id)
@@ -521,7 +521,7 @@ def test_a_build_without_dumps_says_so(tmp_path: Path) -> None:
 
 def test_a_tampered_list_is_escaped_and_cannot_reach_outside(tmp_path: Path) -> None:
     settings = Settings(var_dir=tmp_path / "var")
-    directory = endpoint.void.dumps_dir(settings)
+    directory = endpoint.sparql.void.dumps_dir(settings)
     directory.mkdir(parents=True)
     (tmp_path / "var" / "secret.txt").write_text("secret")
     outside = Dump(
@@ -546,10 +546,10 @@ def test_the_service_description_takes_its_counts_from_the_builds_void(
     built: Settings, tmp_path: Path
 ) -> None:
     # what the build wrote is what counting the serving store gives, graph by graph
-    from endpoint import service
+    from endpoint.sparql import service
 
     store = open_store(built)
-    void_file = endpoint.void.dumps_dir(built) / FILE_NAME
+    void_file = endpoint.sparql.void.dumps_dir(built) / FILE_NAME
     from_void = service.figures_from_void(void_file, built.base)
     assert from_void is not None
     assert from_void == service.figures(store)

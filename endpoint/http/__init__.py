@@ -1,0 +1,1 @@
+"""What every route shares: content negotiation, parameters, CORS, auth, languages, static files."""

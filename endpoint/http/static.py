@@ -1,0 +1,62 @@
+"""Static files: the project's own (endpoint/static/) and the front-end libraries from
+node_modules/, only the files listed here (pinned by package-lock.json, never a CDN)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse
+
+from endpoint.errors import FrontendMissing
+from kg.errors import NotFound
+
+OWN = Path(__file__).parent.parent / "static"
+
+#: package -> {served name: path inside node_modules}
+VENDOR: dict[str, dict[str, str]] = {
+    "leaflet": {
+        "leaflet.js": "leaflet/dist/leaflet.js",
+        "leaflet.css": "leaflet/dist/leaflet.css",
+        "images/marker-icon.png": "leaflet/dist/images/marker-icon.png",
+        "images/marker-icon-2x.png": "leaflet/dist/images/marker-icon-2x.png",
+        "images/marker-shadow.png": "leaflet/dist/images/marker-shadow.png",
+        "images/layers.png": "leaflet/dist/images/layers.png",
+        "images/layers-2x.png": "leaflet/dist/images/layers-2x.png",
+    },
+    "markercluster": {
+        "leaflet.markercluster.js": "leaflet.markercluster/dist/leaflet.markercluster.js",
+        "MarkerCluster.css": "leaflet.markercluster/dist/MarkerCluster.css",
+        "MarkerCluster.Default.css": "leaflet.markercluster/dist/MarkerCluster.Default.css",
+    },
+    "cytoscape": {"cytoscape.min.js": "cytoscape/dist/cytoscape.min.js"},
+    "chartjs": {"chart.umd.min.js": "chart.js/dist/chart.umd.min.js"},
+}
+MEDIA = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".png": "image/png",
+}
+
+router = APIRouter()
+
+
+@router.get("/static/app/{name}", include_in_schema=False)
+def own_file(name: str) -> FileResponse:
+    path = OWN / name
+    if "/" in name or name.startswith(".") or not path.is_file():
+        raise NotFound(f"no static file {name!r}")
+    return FileResponse(path, media_type=MEDIA.get(path.suffix))
+
+
+@router.get("/static/lib/{package}/{name:path}", include_in_schema=False, response_model=None)
+def vendor_file(request: Request, package: str, name: str) -> FileResponse:
+    relative = VENDOR.get(package, {}).get(name)
+    if relative is None:
+        raise NotFound(f"no front-end file {package}/{name}")
+    path = request.app.state.settings.root / "node_modules" / relative
+    if not path.is_file():
+        raise FrontendMissing(
+            f"the front-end library {package} is not installed: run `make setup` (npm ci)"
+        )
+    return FileResponse(path, media_type=MEDIA.get(path.suffix))

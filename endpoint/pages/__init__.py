@@ -1,0 +1,1 @@
+"""The human-readable pages: home, entities, listings, search, map, network, ontology."""

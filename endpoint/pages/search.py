@@ -1,0 +1,184 @@
+"""Search pages: ``/search`` (HTML, with a JSON twin) and ``/api/autocomplete`` (JSON).
+
+Both read the side index of the store being served (kg.search), re-resolved on every
+request so that a build swapped in meanwhile is used by the next request. Whatever the
+query string holds, the answer is a normal page: the text is trimmed, cut into words and
+passed to SQLite as parameters; unknown facets are ignored, unknown values match nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from endpoint.errors import NotAcceptable, error_body
+from endpoint.http.conneg import wanted
+from endpoint.http.i18n import context, page_language, vary
+from kg.publish.search import (
+    FACETS,
+    MAX_QUERY_CHARS,
+    SearchResult,
+    autocomplete,
+    index_path_for,
+    search,
+)
+from kg.settings import Settings
+
+router = APIRouter()
+
+JSON = "application/json"
+HTML = "text/html"
+OFFERS = [HTML, JSON]
+FORMATS = {"html": HTML, "json": JSON}
+VARY = vary("Accept")
+PER_PAGE = 20
+
+
+def index_path(request: Request) -> Path:
+    """The index beside the store ``var/store`` points at now."""
+    settings: Settings = request.app.state.settings
+    return index_path_for(settings.store_path)
+
+
+def href(iri: str, base: str, lang: str) -> str:
+    """Where the page of an entity is: its IRI's path on this server (IRIs dereference
+    here on any host), in the reader's language; an IRI outside the base as it is."""
+    if iri.startswith(base):
+        return "/" + iri[len(base) :] + "?" + urlencode({"lang": lang})
+    return iri
+
+
+def _number(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value is not None and len(value) < 10 else default
+    except ValueError:
+        return default
+
+
+def _media(request: Request) -> str | None:
+    """HTML or JSON (``?format=html|json``, else Accept); None when neither is accepted."""
+    return wanted(
+        request.query_params.get("format"), request.headers.get("accept"), OFFERS, FORMATS
+    )
+
+
+def _not_acceptable() -> JSONResponse:
+    message = "search results are available as " + ", ".join(OFFERS)
+    return JSONResponse(
+        error_body(NotAcceptable.__name__, message), status_code=406, headers={"Vary": VARY}
+    )
+
+
+def _url(q: str, lang: str, selected: dict[str, list[str]], **extra: object) -> str:
+    params: list[tuple[str, object]] = [("q", q)] if q else []
+    params += [(name, value) for name, values in selected.items() for value in values]
+    params += [(k, v) for k, v in extra.items() if v is not None]
+    params.append(("lang", lang))
+    return "/search?" + urlencode(params)
+
+
+@router.get("/search", response_model=None, summary="Full-text search with facets")
+def search_page(request: Request) -> Response:
+    """Entities whose names, alternative names or descriptions hold every word of ``q``
+    (any language, case and accents ignored), narrowed by facet values (``kind``,
+    ``sector``, ``service``, ``audience``, ``municipality``: IRIs, repeatable, all must
+    hold), ``page`` by ``page``. HTML for browsers; JSON with ``?format=json`` or
+    ``Accept: application/json``; 406 when the client accepts neither."""
+    media = _media(request)
+    if media is None:
+        return _not_acceptable()
+    settings: Settings = request.app.state.settings
+    params = request.query_params
+    lang = page_language(request)
+    raw = params.get("q") or ""
+    q = raw[:MAX_QUERY_CHARS]
+    facets = {name: params.getlist(name) for name in FACETS}
+    per_page = _number(params.get("per_page"), PER_PAGE)
+    result = search(
+        index_path(request), q, lang, facets, page=_number(params.get("page"), 1), per_page=per_page
+    )
+    extra = {"per_page": result.per_page if result.per_page != PER_PAGE else None}
+    json_url = _url(result.query, lang, result.selected, format="json", page=result.page, **extra)
+    links = {
+        "self": _url(result.query, lang, result.selected, page=result.page, **extra),
+        "json": json_url,
+        "previous": _url(result.query, lang, result.selected, page=result.page - 1, **extra)
+        if result.page > 1
+        else None,
+        "next": _url(result.query, lang, result.selected, page=result.page + 1, **extra)
+        if result.page < result.pages
+        else None,
+    }
+    if media == JSON:
+        return JSONResponse(_json(result, settings.base, links), headers={"Vary": VARY})
+    return request.app.state.templates.TemplateResponse(
+        request,
+        "search.html",
+        context(
+            request,
+            result=result,
+            trimmed=len(raw) > MAX_QUERY_CHARS,
+            href=lambda iri: href(iri, settings.base, lang),
+            links=links,
+            pages=_pages(result),
+            page_url=lambda n: _url(result.query, lang, result.selected, page=n, **extra),
+            clear_url=_url(result.query, lang, {}),
+            facet_names=FACETS,
+        ),
+        headers={"Link": f'<{json_url}>; rel="alternate"; type="{JSON}"', "Vary": VARY},
+    )
+
+
+def _pages(result: SearchResult) -> list[int | None]:
+    """Page numbers to link: the first, the last, and two around the current one (None
+    where numbers are skipped)."""
+    shown = {1, result.pages} | set(range(result.page - 2, result.page + 3))
+    out: list[int | None] = []
+    for n in sorted(p for p in shown if 1 <= p <= result.pages):
+        if out and out[-1] is not None and n > out[-1] + 1:
+            out.append(None)
+        out.append(n)
+    return out
+
+
+def _json(result: SearchResult, base: str, links: dict[str, str | None]) -> dict[str, Any]:
+    body = result.to_json()
+    for item in body["results"]:
+        item["href"] = href(item["iri"], base, result.lang)
+    body["links"] = {k: v for k, v in links.items() if v}
+    return body
+
+
+@router.get("/api/autocomplete", summary="Names starting with what has been typed")
+def autocomplete_api(request: Request) -> JSONResponse:
+    """Up to ``limit`` (10) entities whose name, in any language, or alternative name
+    starts with ``q``; then names holding words starting with each word of ``q``.
+    ``[{iri, label, label_lang, kind, kind_iri, matched, href}]``: ``label`` in the
+    reader's language (``lang``), ``matched`` the name that matched when it differs."""
+    settings: Settings = request.app.state.settings
+    params = request.query_params
+    lang = page_language(request)
+    found = autocomplete(
+        index_path(request),
+        (params.get("q") or "")[:MAX_QUERY_CHARS],
+        lang,
+        limit=_number(params.get("limit"), 10),
+    )
+    return JSONResponse(
+        [
+            {
+                "iri": s.iri,
+                "label": s.label,
+                "label_lang": s.label_lang,
+                "kind": s.kind_label,
+                "kind_iri": s.kind,
+                "matched": s.matched,
+                "href": href(s.iri, settings.base, lang),
+            }
+            for s in found
+        ],
+        headers={"Cache-Control": "public, max-age=60", "Vary": vary()},
+    )

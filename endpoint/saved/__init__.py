@@ -1,0 +1,1 @@
+"""Saved queries as an API and as pages, and the KPI dashboard."""

@@ -1,0 +1,1 @@
+"""The build: sources -> normalise -> validate -> load -> check -> derive -> swap."""

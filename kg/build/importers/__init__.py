@@ -1,0 +1,30 @@
+"""Importers: turn open datasets under data/imports/ into RDF sources at build time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from kg.build.sources import Source
+from kg.settings import Settings
+
+Importer = Callable[[Path, str, str, Path], Path]
+
+
+def _registry() -> dict[str, tuple[Importer, str]]:
+    from kg.build.importers import culture, municipalities
+
+    return {
+        "municipalities": (municipalities.write, "data/imports/geo"),
+        "culture-places": (culture.write, "data/imports/brussels-culture-2014"),
+    }
+
+
+def run_importers(settings: Settings, out_dir: Path) -> list[Source]:
+    """Run every importer; each output becomes a source in graph ``{base}graph/import/NAME``."""
+    sources = []
+    for name, (write, inputs) in _registry().items():
+        graph = f"{settings.base}graph/import/{name}"
+        path = write(settings.root, settings.base, graph, out_dir / f"{name}.nt")
+        sources.append(Source(path, graph, f"{inputs} (importer {name})", "import"))
+    return sources

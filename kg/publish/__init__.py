@@ -1,0 +1,1 @@
+"""What every build publishes beside the store: dumps, VoID, sitemap, search, map, network."""

@@ -1,0 +1,1 @@
+"""Saved queries (queries/*.rq): their header and parameters, the KPIs, network metrics."""

@@ -1,0 +1,1 @@
+"""Running SPARQL with limits that hold: query analysis, the worker pool, result writers."""

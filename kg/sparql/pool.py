@@ -1,0 +1,576 @@
+"""Queries with limits that hold: each query runs in a worker process that is ended when the
+time limit passes, so a runaway query gives its CPU and memory back.
+
+pyoxigraph cannot cancel a running query, and a thread cannot be killed, so the hard limit
+needs a process. A worker process evaluates up to ``threads`` queries at once, one per
+thread (a *slot*), on one read-only store: pyoxigraph evaluates without the GIL, and
+queries side by side in one process share the store's block cache, which separate
+processes cannot (eight copies of an aggregate: 12 a second as eight threads, 7.4 as eight
+processes, on two cores). Slots are kept warm in a pool.
+
+- A query that has used ``nice_after`` seconds of CPU has its thread's priority lowered
+  (Linux keeps a nice value per thread), so cheap queries keep the CPU while runaways wait
+  for their end. CPU time, not time waited: under load a cheap query waits for a core, and
+  lowering it then would only slow the queue down. After its query the thread gets its
+  priority back where the system allows it (root, or ``RLIMIT_NICE``); elsewhere the slot
+  is closed, its thread ends, and its process keeps the other slots.
+- A query stopped at the time limit, or given up before its answer was read, *dooms* its
+  process (its thread may still be evaluating, and only ending the process stops it):
+  it takes no new query, a fresh one is started, and it is ended as soon as the queries
+  still running in it are done, or ``timeout`` seconds later at the most, whichever comes
+  first. Queries beside a runaway started before it was stopped; only those still running
+  at that grace's end are cut.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pickle
+import threading
+import time
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+
+from kg.errors import KgError, QueryError
+from kg.sparql.worker import Job, main
+
+_CTX = get_context("forkserver")
+_CTX.set_forkserver_preload(["kg.sparql.worker"])
+#: workers in a row that failed to start before requests are refused instead of retried
+MAX_START_FAILURES = 3
+RETRY_START_AFTER = 10.0  # seconds
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(pid: int | None, tid: int | None) -> float | None:
+    """CPU time (user and system) thread ``tid`` of process ``pid`` has used so far, from
+    ``/proc``; None where that cannot be read (no ``/proc``, the thread is gone)."""
+    if pid is None or tid is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/task/{tid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICKS
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+class QueryTimeout(KgError):
+    """The query ran past the time limit and was stopped."""
+
+
+class TransferCut(QueryTimeout):
+    """The answer was still being sent at the transfer limit and was cut."""
+
+
+class ServerBusy(KgError):
+    """Every worker stayed busy until the time limit."""
+
+
+class WorkerCrashed(KgError):
+    """The worker process died while evaluating the query."""
+
+
+@dataclass(eq=False)
+class _Host:
+    """A worker process, and how many of its slots are running a query."""
+
+    process: BaseProcess
+    busy: int = 0
+    #: a query in it was stopped, or it broke: it takes no new query and is ended once
+    #: the queries in it are done
+    doomed: bool = False
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+
+
+@dataclass(eq=False)
+class _Worker:
+    """A slot: one thread of a worker process, with a connection of its own."""
+
+    host: _Host
+    conn: Connection
+    tid: int | None = None  # the thread's id, for its priority and CPU time
+    niced: bool = False
+    #: CPU seconds the thread had used when it last reported (idle, it uses none)
+    cpu: float = 0.0
+
+    @property
+    def pid(self) -> int | None:
+        return self.host.process.pid
+
+
+def _set_priority(worker: _Worker, value: int) -> bool:
+    """Set the slot's thread's nice value; False where the system refuses. Never touches
+    this process (a missing id would mean it)."""
+    if worker.tid is None or worker.pid is None:
+        return False
+    try:
+        os.setpriority(os.PRIO_PROCESS, worker.tid, value)
+    except OSError:
+        return False
+    return True
+
+
+@dataclass
+class QueryRun:
+    """A query in flight: its kind and media type, the first chunks of its body, and the
+    rest as an iterator. ``rows`` and ``truncated`` are known when the whole body fitted
+    in the first chunks (``finished``). ``close`` gives the worker up without reading on."""
+
+    kind: str
+    media_type: str
+    prefetched: list[bytes] = field(default_factory=list)
+    finished: bool = False
+    rows: int = 0
+    truncated: bool = False
+    rest: Iterator[bytes] = field(default_factory=lambda: iter(()))
+    close: Callable[[], None] = lambda: None
+
+
+@dataclass
+class Taken:
+    """A slot taken and its job sent from an event loop (``WorkerPool.take``): when, and
+    the worker's first message if it came while the loop waited."""
+
+    worker: _Worker
+    started: float
+    first: bytes | None = None
+
+    @property
+    def complete(self) -> bool:
+        """The first message holds the whole answer, or its error: reading it on
+        (``WorkerPool.start``) never blocks."""
+        if self.first is None or self.first[:1] in (b"C", b"L"):
+            return False
+        return bool(pickle.loads(self.first)[0] in ("whole", "error"))
+
+
+class WorkerPool:
+    def __init__(
+        self,
+        size: int = 4,
+        max_size: int = 16,
+        nice_after: float = 0.5,
+        warm: Callable[[], str | None] = lambda: None,
+        start_limit: float = 60.0,
+        threads: int = 1,
+    ) -> None:
+        """``size`` slots are kept warm, ``max_size`` run at most, in processes of
+        ``threads`` slots each (both rounded up to whole processes). ``warm`` says which
+        store new workers open before they report ready; a slot joins the idle ones only
+        then, so that opening a store never counts against a query's time limit.
+        ``start_limit`` bounds how long a worker may take to start."""
+        self.threads = max(1, threads)
+        self.size = -(-max(1, size) // self.threads) * self.threads
+        self.max_size = max(self.size, -(-max_size // self.threads) * self.threads)
+        self.nice_after = nice_after
+        self.start_limit = start_limit
+        self._warm = warm
+        self._idle: list[_Worker] = []
+        self._busy = 0
+        self._starting = 0  # slots of processes spawned, not ready yet
+        self._waiting = 0  # requests waiting for a slot
+        self._niced = 0  # busy slots running long queries at lowered priority
+        self._failures = 0  # workers in a row that could not start
+        self._failure = ""
+        self._failed_at = 0.0
+        self._cond = threading.Condition()
+        self._closed = False
+        with self._cond:
+            for _ in range(self.size // self.threads):
+                self._start_one()
+
+    def _spawn(self) -> list[_Worker]:
+        pipes = [_CTX.Pipe() for _ in range(self.threads)]
+        process = _CTX.Process(
+            target=main,
+            args=([child for _, child in pipes], self._warm()),
+            daemon=True,
+            name="kg-query-worker",
+        )
+        process.start()
+        host = _Host(process)
+        for _, child in pipes:
+            child.close()
+        return [_Worker(host, parent) for parent, _ in pipes]
+
+    def _start_one(self) -> None:
+        """Start a worker process in the background (call with the lock held)."""
+        self._starting += self.threads
+        threading.Thread(target=self._boot, daemon=True, name="kg-worker-start").start()
+
+    def _boot(self) -> None:
+        slots: list[_Worker] = []
+        ready = 0
+        failure = "it did not report ready"
+        try:
+            slots = self._spawn()
+            deadline = time.monotonic() + self.start_limit
+            for slot in slots:
+                if not slot.conn.poll(max(0.0, deadline - time.monotonic())):
+                    break
+                message = slot.conn.recv()
+                if not (isinstance(message, tuple) and message[:1] == ("ready",)):
+                    break
+                slot.cpu, slot.tid = float(message[1]), int(message[2])
+                ready += 1
+        except Exception as err:  # reported to the requests that wait, never a spawn loop
+            failure = f"{type(err).__name__}: {err}".splitlines()[0]
+        with self._cond:
+            self._starting -= self.threads
+            keep = bool(slots) and ready == len(slots) and not self._closed
+            if keep:
+                self._idle.extend(slots)
+                self._failures = 0
+            elif not self._closed:
+                self._failures += 1
+                self._failure, self._failed_at = failure, time.monotonic()
+            self._cond.notify_all()
+        if slots and not keep:
+            _end(slots[0].host, slots)
+
+    def _failing(self) -> bool:
+        """Workers keep failing to start: wait a while before trying again (lock held)."""
+        recent = time.monotonic() - self._failed_at < RETRY_START_AFTER
+        return self._failures >= MAX_START_FAILURES and recent
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Wait until no worker is starting any more; True when a slot is idle."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._starting and not self._closed:
+                if not self._cond.wait(max(0.0, deadline - time.monotonic())):
+                    break
+            return bool(self._idle)
+
+    @property
+    def pids(self) -> list[int]:
+        """The worker processes with an idle slot."""
+        with self._cond:
+            return sorted({w.pid for w in self._idle if w.pid is not None})
+
+    @property
+    def idle_threads(self) -> list[tuple[int, int]]:
+        """(process, thread) of each idle slot, the one the next query takes first."""
+        with self._cond:
+            order = sorted(self._idle, key=self._preference)
+            return [(w.pid, w.tid) for w in order if w.pid is not None and w.tid is not None]
+
+    @staticmethod
+    def _preference(worker: _Worker) -> int:
+        """Fill the busiest process first: queries side by side share its caches."""
+        return -worker.host.busy
+
+    def _acquire(self, timeout: float) -> _Worker:
+        """An idle, ready slot. Waits up to ``timeout`` while all are busy, and longer
+        (up to ``start_limit``) while a worker is starting."""
+        arrived = time.monotonic()
+        with self._cond:
+            self._waiting += 1
+            try:
+                while True:
+                    if self._closed:
+                        raise ServerBusy("the query service is shutting down")
+                    if self._idle:
+                        return self._take_idle()
+                    if self._failing() and not self._starting:
+                        raise WorkerCrashed(
+                            f"the query workers cannot start ({self._failure}); "
+                            "the server log says more: try again later"
+                        )
+                    total = len(self._idle) + self._busy + self._starting
+                    if total < self.max_size and self._starting < self._waiting:
+                        self._start_one()
+                    limit = arrived + (
+                        max(timeout, self.start_limit) if self._starting else timeout
+                    )
+                    remaining = limit - time.monotonic()
+                    if remaining <= 0:
+                        raise ServerBusy(
+                            "the query workers are still starting: try again in a moment"
+                            if self._starting
+                            else f"the server is already running as many queries as it can "
+                            f"({self.max_size}): try again shortly"
+                        )
+                    self._cond.wait(timeout=remaining)
+            finally:
+                self._waiting -= 1
+
+    def _take_idle(self) -> _Worker:
+        """The idle slot the next query takes, now busy (lock held, an idle slot exists)."""
+        worker = min(self._idle, key=self._preference)
+        self._idle.remove(worker)
+        self._busy += 1
+        worker.host.busy += 1
+        return worker
+
+    async def take(self, job: Job, timeout: float) -> Taken | None:
+        """From an event loop: take an idle slot, send it ``job`` and wait for the first
+        message without a thread, for as long as the query cannot have used ``nice_after``
+        seconds of CPU (nor ``timeout``). None when no slot is idle right now. Hand the
+        result to ``start``: run it in the loop when ``complete``, else in a thread.
+
+        Most answers come whole in one message within a millisecond; this spares them
+        two hops to a thread and back."""
+        with self._cond:
+            if self._closed or not self._idle:
+                return None
+            worker = self._take_idle()
+        taken = Taken(worker, time.monotonic())
+        loop = asyncio.get_running_loop()
+        readable = loop.create_future()
+        fd = worker.conn.fileno()
+        try:
+            worker.conn.send(job)
+            loop.add_reader(fd, _settle, readable)
+            try:
+                await asyncio.wait_for(readable, min(timeout, self.nice_after))
+            finally:
+                loop.remove_reader(fd)
+                os.set_blocking(fd, True)  # uvloop (libuv) made it non-blocking
+            taken.first = worker.conn.recv_bytes()
+        except (TimeoutError, OSError, EOFError):
+            pass  # still running, or the worker broke: start() finds out and says which
+        except BaseException:  # cancelled: nobody reads the answer
+            self._release(worker, False, timeout)
+            raise
+        return taken
+
+    def _release(self, worker: _Worker, healthy: bool, grace: float) -> None:
+        """Give the slot back after its query. A query that did not end well dooms its
+        process: ended now if nothing else runs in it, else when the rest is done or
+        ``grace`` seconds from now, whichever is first."""
+        restored = healthy and worker.niced and _set_priority(worker, 0)
+        # a thread that must stay lowered leaves the pool alone: its connection is closed,
+        # it ends, and its process keeps its other slots
+        lowered_for_good = healthy and worker.niced and not restored
+        host = worker.host
+        end_now = False
+        dropped: list[_Worker] = []
+        with self._cond:
+            self._busy -= 1
+            host.busy -= 1
+            if worker.niced:
+                self._niced -= 1
+                worker.niced = False
+            if (not healthy or self._closed) and not host.doomed:
+                host.doomed = True
+                dropped = [w for w in self._idle if w.host is host]
+                self._idle = [w for w in self._idle if w.host is not host]
+                if host.busy:
+                    timer = threading.Timer(grace, _end, (host, []))
+                    timer.daemon = True
+                    timer.start()
+            if host.doomed:
+                dropped.append(worker)
+                end_now = host.busy == 0
+            elif lowered_for_good:
+                dropped.append(worker)
+            else:
+                self._idle.append(worker)
+            self._cond.notify()
+        if end_now:
+            _end(host, dropped)
+        else:
+            for slot in dropped:
+                slot.conn.close()
+        if dropped:
+            self._replenish()
+
+    def _replenish(self) -> None:
+        """Keep ``size`` warm slots for ordinary queries: after a worker was ended or
+        doomed, and when a slot starts a long query (it no longer counts), start a worker
+        in the background; its slots join the idle ones when it is ready."""
+        with self._cond:
+            ordinary = len(self._idle) + self._busy + self._starting - self._niced
+            total = len(self._idle) + self._busy + self._starting
+            if (
+                not self._closed
+                and ordinary < self.size
+                and total + self.threads <= self.max_size
+                and not self._failing()
+            ):
+                self._start_one()
+
+    def stream(
+        self,
+        job: Job,
+        timeout: float,
+        transfer_timeout: float | None = None,
+        taken: Taken | None = None,
+    ) -> Generator[tuple[object, ...], None, None]:
+        """Yield ("head", kind, media), ("chunk", bytes)…, then ("end", rows, truncated).
+        Raises QueryError, QueryTimeout or ServerBusy.
+
+        ``timeout`` runs from the moment a ready worker takes the job until the first
+        body bytes arrive; from then on the answer may take until ``transfer_timeout``
+        (from the same moment) to arrive. A body cut after it started is closed with the
+        format's closing note where it has one, and otherwise broken off (raises).
+        ``taken``: the slot was taken and the job sent by ``take``."""
+        if taken is None:
+            worker, started, first = self._acquire(timeout), time.monotonic(), None
+        else:
+            worker, started, first = taken.worker, taken.started, taken.first
+        deadline = started + timeout
+        transfer_deadline = started + max(timeout, transfer_timeout or timeout)
+        healthy = False
+        body = complete = False
+        closing: bytes | None = None
+        try:
+            if taken is None:
+                worker.conn.send(job)
+            while True:
+                if first is None and not self._wait(
+                    worker, started, transfer_deadline if body else deadline
+                ):
+                    if body:
+                        raise TransferCut(
+                            f"the answer was still being sent after the "
+                            f"{transfer_deadline - started:g} s transfer limit and was cut; "
+                            "ask for less (LIMIT, OFFSET) or use the data dumps"
+                        )
+                    raise QueryTimeout(
+                        f"the query ran longer than the {timeout:g} s limit and was stopped; "
+                        "narrow it down (LIMIT, more specific patterns) or use the data dumps"
+                    )
+                try:
+                    raw, first = first or worker.conn.recv_bytes(), None
+                except (EOFError, OSError):
+                    raise WorkerCrashed(
+                        "the query was stopped together with another one that ran past the "
+                        "time limit; try again"
+                        if worker.host.doomed
+                        else "the query worker ended unexpectedly (out of memory?); "
+                        "try a smaller query"
+                    ) from None
+                if raw[:1] in (b"C", b"L"):
+                    body = True
+                    complete = raw[:1] == b"L"
+                    if len(raw) > 1:
+                        yield ("chunk", raw[1:])
+                    continue
+                message = pickle.loads(raw)
+                if message[0] in ("error", "end", "whole"):
+                    worker.cpu = float(message[-1])
+                    message = message[:-1]
+                if message[0] == "error":
+                    healthy = True
+                    raise QueryError(message[2])
+                if message[0] == "whole":  # head, the whole body and the end in one
+                    healthy = True
+                    yield ("head", *message[1:3])
+                    yield ("chunk", message[3])
+                    yield ("end", *message[4:])
+                    return
+                if message[0] == "end":
+                    healthy = True  # before the yield: the caller may stop iterating here
+                    yield message
+                    return
+                if message[0] == "head":
+                    closing = message[3]
+                    yield message[:3]
+        except KgError:
+            if not body:
+                raise
+            if complete:  # every byte is out; only the end message is missing
+                return
+            if closing is None:
+                raise
+            yield ("chunk", closing)
+        finally:
+            self._release(worker, healthy, timeout)
+
+    def _wait(self, worker: _Worker, started: float, deadline: float) -> bool:
+        """Wait for the worker's next message; lower its priority once its query has used
+        ``nice_after`` seconds of CPU (of time waited, where CPU time cannot be read)."""
+        while True:
+            now = time.monotonic()
+            if now >= deadline:
+                return False
+            step = deadline - now
+            if not worker.niced:
+                used = now - started  # a query evaluates on one core: CPU time <= this
+                if used >= self.nice_after:
+                    cpu = cpu_seconds(worker.pid, worker.tid)
+                    used = used if cpu is None else cpu - worker.cpu
+                if used >= self.nice_after:
+                    self._lower(worker)
+                    continue
+                step = min(step, max(self.nice_after - used, 0.01))
+            if worker.conn.poll(step):
+                return True
+
+    def _lower(self, worker: _Worker) -> None:
+        _set_priority(worker, 15)
+        worker.niced = True
+        with self._cond:
+            self._niced += 1
+        self._replenish()
+
+    def start(
+        self,
+        job: Job,
+        timeout: float,
+        prefetch: int = 4 * 1024 * 1024,
+        transfer_timeout: float | None = None,
+        taken: Taken | None = None,
+    ) -> QueryRun:
+        """Run until the head and up to ``prefetch`` bytes of body (or the end) are known.
+        Blocking: call it from a thread (or in the loop, after ``take``, when its result
+        is ``complete``)."""
+        messages = self.stream(job, timeout, transfer_timeout, taken)
+        head = next(messages)
+        run = QueryRun(kind=str(head[1]), media_type=str(head[2]), close=messages.close)
+        size = 0
+        for message in messages:
+            if message[0] == "chunk":
+                chunk = message[1]
+                assert isinstance(chunk, bytes)
+                run.prefetched.append(chunk)
+                size += len(chunk)
+                if size >= prefetch:
+                    break
+            else:  # end
+                run.finished = True
+                run.rows, run.truncated = int(str(message[1])), bool(message[2])
+                messages.close()  # the slot goes back now, not when the run is dropped
+                return run
+        run.rest = (m[1] for m in messages if m[0] == "chunk")  # type: ignore[misc]
+        return run
+
+    def close(self) -> None:
+        """End every worker process; one running a query ends when the query is done."""
+        hosts: dict[int, tuple[_Host, list[_Worker]]] = {}
+        with self._cond:
+            self._closed = True
+            for worker in self._idle:
+                hosts.setdefault(id(worker.host), (worker.host, []))[1].append(worker)
+                worker.host.doomed = True  # a busy one ends when its last query is done
+            self._idle = []
+            self._cond.notify_all()
+        for host, slots in hosts.values():
+            if host.busy:
+                for slot in slots:
+                    slot.conn.close()
+            else:
+                _end(host, slots)
+
+
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+def _end(host: _Host, slots: list[_Worker]) -> None:
+    """End a worker process and close the given slots' connections."""
+    host.kill()
+    for slot in slots:
+        slot.conn.close()

@@ -1,0 +1,1 @@
+"""View models of the pages, made from the store with no web code."""
