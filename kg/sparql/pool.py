@@ -36,16 +36,9 @@ from multiprocessing.context import ForkServerContext
 from multiprocessing.process import BaseProcess
 from typing import cast
 
-from kg.errors import (
-    BY_NAME,
-    KgError,
-    QueryError,
-    QueryTimeout,
-    ServerBusy,
-    TransferCut,
-    WorkerCrashed,
-)
+from kg.errors import BY_NAME, KgError, QueryError, ServerBusy, WorkerCrashed
 from kg.sparql.worker import Job, main
+from kg.store.interface import overrun
 
 #: workers in a row that failed to start before requests are refused instead of retried
 MAX_START_FAILURES = 3
@@ -349,7 +342,7 @@ class WorkerPool:
         (from the same moment) to arrive. A body cut after it started is closed with the
         format's closing note where it has one, and otherwise broken off (raises). An
         error the worker reports arrives as its own type (kg.errors.BY_NAME)."""
-        worker, started, first = self._acquire(timeout), time.monotonic(), None
+        worker, started = self._acquire(timeout), time.monotonic()
         deadline = started + timeout
         transfer_deadline = started + max(timeout, transfer_timeout or timeout)
         healthy = False
@@ -358,29 +351,9 @@ class WorkerPool:
         try:
             worker.conn.send(job)
             while True:
-                if first is None and not self._wait(
-                    worker, started, transfer_deadline if body else deadline
-                ):
-                    if body:
-                        raise TransferCut(
-                            f"the answer was still being sent after the "
-                            f"{transfer_deadline - started:g} s transfer limit and was cut; "
-                            "ask for less (LIMIT, OFFSET) or use the data dumps"
-                        )
-                    raise QueryTimeout(
-                        f"the query ran longer than the {timeout:g} s limit and was stopped; "
-                        "narrow it down (LIMIT, more specific patterns) or use the data dumps"
-                    )
-                try:
-                    raw, first = first or worker.conn.recv_bytes(), None
-                except (EOFError, OSError):
-                    raise WorkerCrashed(
-                        "the query was stopped together with another one that ran past the "
-                        "time limit; try again"
-                        if worker.host.doomed
-                        else "the query worker ended unexpectedly (out of memory?); "
-                        "try a smaller query"
-                    ) from None
+                if not self._wait(worker, started, transfer_deadline if body else deadline):
+                    raise overrun(body, timeout, transfer_deadline - started)
+                raw = _receive(worker)
                 if raw[:1] in (b"C", b"L"):
                     body = True
                     complete = raw[:1] == b"L"
@@ -461,6 +434,19 @@ class WorkerPool:
                     slot.conn.close()
             else:
                 _end(host, slots)
+
+
+def _receive(worker: _Slot) -> bytes:
+    """The slot's next message; WorkerCrashed when its process is gone."""
+    try:
+        return worker.conn.recv_bytes()
+    except (EOFError, OSError):
+        raise WorkerCrashed(
+            "the query was stopped together with another one that ran past the time "
+            "limit; try again"
+            if worker.host.doomed
+            else "the query worker ended unexpectedly (out of memory?); try a smaller query"
+        ) from None
 
 
 def _end(host: _Process, slots: list[_Slot]) -> None:

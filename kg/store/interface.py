@@ -35,7 +35,7 @@ from pyoxigraph import (
     Triple,
 )
 
-from kg.errors import StoreError
+from kg.errors import QueryTimeout, StoreError, TransferCut
 
 Term = NamedNode | BlankNode | Literal | Triple
 QueryResult = QuerySolutions | QueryBoolean | Iterable[Triple]
@@ -45,6 +45,20 @@ Messages = Generator[tuple[object, ...], None, None]
 #: body bytes held before the headers go out, so that most answers' headers can say
 #: whether they were truncated
 PREFETCH = 4 * 1024 * 1024
+
+
+def overrun(body_started: bool, timeout: float, transfer_seconds: float) -> QueryTimeout:
+    """The error of an answer past its limit: the time limit before the first body bytes,
+    the transfer limit after them. The same words on every backend."""
+    if body_started:
+        return TransferCut(
+            f"the answer was still being sent after the {transfer_seconds:g} s transfer "
+            "limit and was cut; ask for less (LIMIT, OFFSET) or use the data dumps"
+        )
+    return QueryTimeout(
+        f"the query ran longer than the {timeout:g} s limit and was stopped; narrow it "
+        "down (LIMIT, more specific patterns) or use the data dumps"
+    )
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ from typing import Any
 
 import httpx
 
-from kg.errors import KgError, QueryTimeout, StoreError, TransferCut
+from kg.errors import KgError, QueryTimeout, StoreError
 from kg.sparql.writers import Outcome, answer_for
-from kg.store.interface import Limits, Messages, QueryResult
+from kg.store.interface import Limits, Messages, QueryResult, overrun
 
 CHUNK = 64 * 1024
 #: chunks written ahead of the reader, at most
@@ -128,17 +128,7 @@ def answer_messages(
             try:
                 item = out.get(timeout=max(0.0, remaining))
             except queue.Empty:
-                if body:
-                    raise TransferCut(
-                        f"the answer was still being sent after the "
-                        f"{transfer_deadline - started:g} s transfer limit and was cut; "
-                        "ask for less (LIMIT, OFFSET) or use the data dumps"
-                    ) from None
-                raise QueryTimeout(
-                    f"the query ran longer than the {limits.timeout:g} s limit and was "
-                    "stopped; narrow it down (LIMIT, more specific patterns) or use the "
-                    "data dumps"
-                ) from None
+                raise overrun(body, limits.timeout, transfer_deadline - started) from None
             if item[0] == "error":
                 raise item[1]
             if item[0] == "head":
