@@ -43,7 +43,7 @@ def init(app: FastAPI) -> None:
 @dataclass(frozen=True)
 class Choice:
     media_type: str
-    format: Format  # the wire format the worker writes (JSON for an HTML page)
+    format: Format  # the wire format the store writes (JSON or Turtle under an HTML page)
     html: bool
 
 
