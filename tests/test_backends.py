@@ -325,3 +325,14 @@ def wait_for_pids(store: EmbeddedStore) -> list[int]:
     pool = store._workers()  # the backend's own pool: the test needs its process ids
     assert pool.wait_ready(60)
     return pool.pids
+
+
+def test_a_dataset_of_named_graphs_only_has_an_empty_default_graph(
+    client: Client, project: Settings
+) -> None:
+    graph = project.base + "graph/ontology/cci"
+    params = {"query": "ASK { ?s ?p ?o }", "named-graph-uri": graph}
+    headers = {"Accept": "application/sparql-results+json"}
+    assert client.get("/sparql", params=params, headers=headers).json()["boolean"] is False
+    params["query"] = f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+    assert client.get("/sparql", params=params, headers=headers).json()["boolean"] is True

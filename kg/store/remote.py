@@ -46,6 +46,8 @@ _MEDIA = {
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
 ALL_GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g {} }"
 GRAPH_TRIPLES = "CONSTRUCT WHERE { ?s ?p ?o }"
+#: a graph no store holds: an empty default graph, as a dataset parameter
+EMPTY_GRAPH = "urn:x-kg:empty-default-graph"
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,8 @@ class RemoteStore:
         named_graphs: list[str] | None,
         timeout: float | None = None,
     ) -> httpx.Request:
+        if default_graph is not None and not default_graph:
+            default_graph = [EMPTY_GRAPH]  # the protocol has no word for "no default graph"
         params: list[tuple[str, str | int | float | bool | None]] = [
             ("default-graph-uri", g) for g in default_graph or []
         ]
