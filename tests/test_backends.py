@@ -336,3 +336,9 @@ def test_a_dataset_of_named_graphs_only_has_an_empty_default_graph(
     assert client.get("/sparql", params=params, headers=headers).json()["boolean"] is False
     params["query"] = f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
     assert client.get("/sparql", params=params, headers=headers).json()["boolean"] is True
+
+
+def test_the_service_description(client: Client) -> None:
+    described = client.get("/sparql", headers={"Accept": "text/turtle"})
+    assert described.status_code == 200, described.text[:500]
+    assert "http://www.w3.org/ns/sparql-service-description#" in described.text

@@ -73,17 +73,15 @@ def _description(request: Request) -> service.Description:
     """The service description of the serving store, computed once per build."""
     state = request.app.state
     url = str(request.url_for("sparql"))
-    key = (
-        str(state.settings.serving_store()),
-        url,
-    )
+    serving, store = state.holder.serving()  # which store serves: a new build, a new key
+    key = (serving, url)
     cache = state.service_cache
     # one request describes, the others wait for it: counting (only without the build's
     # VoID file) must not run once per waiting client
     with state.service_lock:
         if key not in cache:
             void_file = dumps_dir(state.settings) / VOID_FILE
-            fresh = service.describe(state.settings, state.holder.get(), url, void_file)
+            fresh = service.describe(state.settings, store, url, void_file)
             cache.clear()
             cache[key] = fresh
         described: service.Description = cache[key]
