@@ -433,7 +433,8 @@ def test_ontology_page_and_rdf(client: httpx.Client) -> None:
         assert response.status_code == 200 and response.headers["content-type"].startswith(media)
     # ontology terms link to their anchor
     hub = client.get(path_of(HUB), params={"lang": "en"}).text
-    assert 'href="/kind/PublicBody?lang=en"' in hub
+    # hub.brussels is a support organisation: seed 001 says so, not that it is a public body
+    assert 'href="/kind/SupportOrganisation?lang=en"' in hub
 
 
 @pytest.mark.parametrize(
@@ -450,8 +451,8 @@ def test_listing_pages_with_counts(client: httpx.Client, path: str) -> None:
 
 
 def test_kind_page_lists_its_organisations(client: httpx.Client) -> None:
-    body = client.get("/kind/PublicBody", params={"format": "json", "lang": "en"}).json()
-    assert body["kind"]["label"] == "public body"
+    body = client.get("/kind/SupportOrganisation", params={"format": "json", "lang": "en"}).json()
+    assert body["kind"]["label"] == "support organisation"
     assert HUB in {i["iri"] for i in body["items"]} and body["count"] == len(body["items"])
     municipalities = client.get("/municipalities", params={"format": "json"}).json()
     brussels = next(r for r in municipalities["sections"][0]["rows"] if r["iri"] == BRUSSELS)
