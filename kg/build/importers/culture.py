@@ -183,10 +183,12 @@ def metres(a: Place, b: Place) -> float:
 def group(points: list[tuple[Dataset, Place]]) -> list[Group]:
     """Venues of different datasets that are the same place become one group; every point
     joins the nearest matching group that has none of its own dataset yet, in the order the
-    datasets and their features come, so the result is the same at every build."""
+    datasets and their features come, so the result is the same at every build. A point that
+    matches two groups of disjoint datasets joins them ("KVS" in UrbIS and "Koninklijke
+    Vlaamse Schouwburg" in the cultural places meet through "… (KVS)" in the theatres)."""
     groups: list[Group] = []
     for ds, place in points:
-        candidates = [
+        candidates = sorted(
             (metres(g.first[1], place), index)
             for index, g in enumerate(groups)
             if not ds.mural
@@ -194,11 +196,20 @@ def group(points: list[tuple[Dataset, Place]]) -> list[Group]:
             and all(other is not ds for other, _ in g.members)
             and metres(g.first[1], place) <= SAME_PLACE_METRES
             and any(same_name(p, place) for _, p in g.members)
-        ]
-        if candidates:
-            groups[min(candidates)[1]].members.append((ds, place))
-        else:
+        )
+        if not candidates:
             groups.append(Group([(ds, place)]))
+            continue
+        target = groups[candidates[0][1]]
+        target.members.append((ds, place))
+        for _, index in candidates[1:]:
+            other = groups[index]
+            datasets = {id(d) for d, _ in target.members}
+            if all(id(d) not in datasets for d, _ in other.members):
+                target.members.extend(other.members)
+                other.members = []
+        target.members.sort(key=lambda m: DATASETS.index(m[0]))  # UrbIS first, as read
+        groups = [g for g in groups if g.members]
     return groups
 
 
