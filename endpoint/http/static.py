@@ -8,8 +8,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 
-from endpoint.errors import FrontendMissing
-from kg.errors import NotFound
+from kg.errors import FrontendMissing, NotFound
 
 OWN = Path(__file__).parent.parent / "static"
 

@@ -13,11 +13,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from endpoint.errors import error_body
-from kg.errors import NotFound
+from kg.errors import FrontendMissing, NotFound
 from kg.namespaces import sparql_prologue
 from kg.saved import queries as saved
 from kg.settings import Settings
@@ -143,12 +142,8 @@ def yasgui_file(path: str, request: Request) -> Response:
     settings: Settings = request.app.state.settings
     file = package_dir(settings) / "build" / path
     if not file.is_file():
-        return JSONResponse(
-            error_body(
-                "FrontendMissing",
-                f"the query editor's front-end files are not installed ({file} is missing): "
-                "run make setup (npm ci) in the project folder",
-            ),
-            status_code=503,
+        raise FrontendMissing(
+            f"the query editor's front-end files are not installed ({file} is missing): "
+            "run make setup (npm ci) in the project folder"
         )
     return FileResponse(file, media_type=media_type, headers={"Cache-Control": "no-cache"})

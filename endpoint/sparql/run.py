@@ -13,8 +13,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from endpoint.errors import BadRequest, NotAcceptable
 from endpoint.http.conneg import choose
+from kg.errors import BadRequest, NotAcceptable
 from kg.settings import Settings
 from kg.sparql.analysis import Scan, analyse, refuse_services
 from kg.sparql.inline import answer_scan

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from pyoxigraph import Literal, NamedNode, QuerySolution, QuerySolutions
 
-from kg.errors import QueryError
+from kg.errors import InvalidFilter
 from kg.labels import DEFAULT_LANGUAGE, LANGUAGES, pick_with_language
 from kg.namespaces import REUSED_PREFIXES, own_prefixes
 from kg.settings import Settings
@@ -66,10 +66,6 @@ MAX_VALUE_LENGTH = 500
 _SHORT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
 _PREFIXED = re.compile(r"([A-Za-z][A-Za-z0-9_\-]*):([A-Za-z0-9_][A-Za-z0-9_.\-/#]*)")
 _ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+")
-
-
-class InvalidFilter(QueryError):
-    """A filter value in the request cannot name anything (400)."""
 
 
 def expand(name: str, base: str) -> str:

@@ -35,7 +35,7 @@ from multiprocessing import get_context
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
-from kg.errors import KgError, QueryError
+from kg.errors import KgError, QueryError, QueryTimeout, ServerBusy, TransferCut, WorkerCrashed
 from kg.sparql.worker import Job, main
 
 _CTX = get_context("forkserver")
@@ -57,22 +57,6 @@ def cpu_seconds(pid: int | None, tid: int | None) -> float | None:
         return (int(fields[11]) + int(fields[12])) / _TICKS
     except (OSError, IndexError, ValueError):
         return None
-
-
-class QueryTimeout(KgError):
-    """The query ran past the time limit and was stopped."""
-
-
-class TransferCut(QueryTimeout):
-    """The answer was still being sent at the transfer limit and was cut."""
-
-
-class ServerBusy(KgError):
-    """Every worker stayed busy until the time limit."""
-
-
-class WorkerCrashed(KgError):
-    """The worker process died while evaluating the query."""
 
 
 @dataclass(eq=False)
