@@ -96,7 +96,13 @@ def search_page(request: Request) -> Response:
     facets = {name: params.getlist(name) for name in FACETS}
     per_page = _number(params.get("per_page"), PER_PAGE)
     result = search(
-        index_path(request), q, lang, facets, page=_number(params.get("page"), 1), per_page=per_page
+        index_path(request),
+        q,
+        lang,
+        facets,
+        page=_number(params.get("page"), 1),
+        per_page=per_page,
+        cache=request.app.state.holder.cache(),
     )
     extra = {"per_page": result.per_page if result.per_page != PER_PAGE else None}
     json_url = _url(result.query, lang, result.selected, format="json", page=result.page, **extra)
@@ -164,6 +170,7 @@ def autocomplete_api(request: Request) -> JSONResponse:
         (params.get("q") or "")[:MAX_QUERY_CHARS],
         lang,
         limit=_number(params.get("limit"), 10),
+        cache=request.app.state.holder.cache(),
     )
     return JSONResponse(
         [

@@ -14,15 +14,11 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from kg.errors import FrontendMissing, NotFound
 from kg.namespaces import sparql_prologue
 from kg.saved import queries as saved
 from kg.settings import Settings
-
-TEMPLATES = Path(__file__).parent.parent / "templates"
-templates = Jinja2Templates(directory=TEMPLATES)  # autoescapes .html
 
 #: The one npm package the page needs, and the only files of it that are served.
 PACKAGE = Path("node_modules") / "@zazuko" / "yasgui"
@@ -116,7 +112,7 @@ def editor_page(request: Request) -> HTMLResponse:
     # page starts from the server's tabs again instead of a stale copy.
     digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:12]
     config["storageKey"] = f"kg-query-editor-{digest}"
-    return templates.TemplateResponse(
+    return request.app.state.templates.TemplateResponse(
         request,
         "query.html",
         {

@@ -63,7 +63,7 @@ class LookupPath:
             analysis = state.analyse(text)
             if analysis.scan is None:
                 return None
-            choice = queries.negotiate(analysis.form, _header(scope, b"accept"), None)
+            choice = state.negotiate(analysis.form, _header(scope, b"accept"), None)
             path, store = state.holder.serving()
             if choice.html or not isinstance(store, EmbeddedStore):
                 return None

@@ -65,6 +65,8 @@ def init(app: FastAPI) -> None:
     app.state.analyse = functools.lru_cache(maxsize=ANALYSES)(
         functools.partial(analyse, prefixes=app.state.prefixes)
     )
+    # clients send few different Accept headers: each is negotiated once per app
+    app.state.negotiate = functools.lru_cache(maxsize=256)(negotiate)
 
 
 def close(app: FastAPI) -> None:
@@ -81,7 +83,6 @@ class Choice:
     html: bool
 
 
-@functools.lru_cache(maxsize=256)  # clients send few different Accept headers
 def negotiate(kind: str, accept: str | None, format_param: str | None) -> Choice:
     media_types = offered(kind)
     if format_param:
@@ -218,7 +219,7 @@ async def answer(
     else:
         analysis = await run_in_threadpool(analyse, text, state.prefixes)
     refuse_services(analysis, settings.service_allow)  # before anything is evaluated
-    choice = negotiate(analysis.form, accept, format_param)
+    choice = state.negotiate(analysis.form, accept, format_param)
     job = job_for(
         settings,
         analysis.text,

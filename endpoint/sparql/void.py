@@ -17,7 +17,6 @@ from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
-from fastapi.templating import Jinja2Templates
 from pyoxigraph import RdfFormat, parse, serialize
 
 from endpoint.http.conneg import choose
@@ -29,9 +28,6 @@ from kg.publish.void import DUMPS_DIR, FILE_NAME, LICENSE, description_prefixes
 from kg.settings import Settings
 
 router = APIRouter()
-templates = Jinja2Templates(
-    directory=Path(__file__).parent.parent / "templates"
-)  # autoescapes .html
 
 #: media type -> (format, extension of the route that names it); the first is the default
 VOID_FORMATS: dict[str, tuple[RdfFormat, str]] = {
@@ -129,7 +125,7 @@ def dumps_page(request: Request) -> HTMLResponse:
         "rows": rows,
         "license": LICENSE,
     }
-    return templates.TemplateResponse(request, "dumps.html", context)
+    return request.app.state.templates.TemplateResponse(request, "dumps.html", context)
 
 
 @router.get("/dumps.json")

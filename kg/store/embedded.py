@@ -9,6 +9,7 @@ from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Store, Variable
 
 from kg.errors import QueryError, StoreError
 from kg.sparql.analysis import declares_dataset
+from kg.store.cache import StoreCache
 from kg.store.interface import QueryResult, Term, count
 
 
@@ -18,6 +19,7 @@ class EmbeddedStore:
     def __init__(self, store: Store, path: Path | None, *, read_only: bool = False) -> None:
         self.raw = store
         self.path = path
+        self.cache = StoreCache()  # a store on disk changes only by a swap: keep for good
         self.read_only = read_only
 
     @classmethod

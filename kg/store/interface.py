@@ -22,6 +22,7 @@ from pyoxigraph import (
 )
 
 from kg.errors import StoreError
+from kg.store.cache import StoreCache
 
 Term = NamedNode | BlankNode | Literal | Triple
 QueryResult = QuerySolutions | QueryBoolean | Iterable[Triple]
@@ -29,6 +30,8 @@ QueryResult = QuerySolutions | QueryBoolean | Iterable[Triple]
 
 class GraphStore(Protocol):
     """What the rest of the code may ask of a store."""
+
+    cache: StoreCache  # what is computed from this store, kept while it serves
 
     def query(
         self,

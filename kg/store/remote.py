@@ -24,6 +24,7 @@ from pyoxigraph import (
 from kg.errors import QueryError, StoreError
 from kg.settings import Settings
 from kg.store import QueryResult, Term, count
+from kg.store.cache import REMOTE_MAX_AGE, StoreCache
 
 _MEDIA = {
     RdfFormat.N_TRIPLES: "application/n-triples",
@@ -49,6 +50,7 @@ class RemoteStore:
     ) -> None:
         self.query_url, self.update_url, self.gsp_url = query_url, update_url, gsp_url
         self.client = httpx.Client(timeout=timeout)
+        self.cache = StoreCache(max_age=REMOTE_MAX_AGE)  # other clients may write to it
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RemoteStore:
