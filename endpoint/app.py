@@ -70,7 +70,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.include_router(sparql.router)
     app.include_router(editor.router)
-    app.include_router(static.router)
+    static.install(app)
     app.include_router(void.router)
     app.include_router(saved_api.make_router(settings))
     app.include_router(search.router)

@@ -33,7 +33,6 @@ from pyoxigraph import (
 )
 
 from endpoint.app import create_app
-from endpoint.errors import status_of
 from kg.build import pipeline as build
 from kg.build.pipeline import publish_remote
 from kg.errors import QueryError, StoreError, WorkerCrashed
@@ -288,7 +287,7 @@ def test_worker_errors_arrive_as_their_own_type(tmp_path: Path) -> None:
     try:
         with pytest.raises(StoreError, match="cannot open the store") as missing:
             gone.stream("ASK {}")
-        assert status_of(missing.value) == 503
+        assert missing.value.status == 503
     finally:
         gone.close()
     moved.rename(path)
@@ -297,7 +296,7 @@ def test_worker_errors_arrive_as_their_own_type(tmp_path: Path) -> None:
     try:
         with pytest.raises(QueryError) as bad:
             store.stream("SELECT WHERE {")
-        assert status_of(bad.value) == 400
+        assert bad.value.status == 400
         store.start()
         (pid,) = wait_for_pids(store)
         outcome: list[BaseException] = []
@@ -314,7 +313,7 @@ def test_worker_errors_arrive_as_their_own_type(tmp_path: Path) -> None:
         os.kill(pid, signal.SIGKILL)
         runner.join(30)
         assert len(outcome) == 1 and isinstance(outcome[0], WorkerCrashed)
-        assert status_of(outcome[0]) == 503
+        assert outcome[0].status == 503
         # a fresh worker takes its place
         assert store.stream("ASK {}").body().startswith(b'{"head":{},"boolean":true}')
     finally:

@@ -40,12 +40,12 @@ from pyoxigraph import (
 )
 from starlette.concurrency import run_in_threadpool
 
-from endpoint.errors import BadRequest, error_body
 from endpoint.http.i18n import LANGUAGE_NAMES, context, page_language, translate
 from endpoint.pages.maps import tile_attribution, tile_url
 from endpoint.saved.charts import chart_data
 from endpoint.sparql import run as queries
 from kg.build.report import shorten
+from kg.errors import BadRequest
 from kg.labels import LANGUAGES, pick
 from kg.saved import queries as saved
 from kg.saved.parameters import Param, ParameterError, parse_iri
@@ -239,10 +239,6 @@ def link_header(request: Request, links: Mapping[str, int], per_page: int) -> st
     )
 
 
-def parameter_error(err: ParameterError) -> JSONResponse:
-    return JSONResponse(error_body("ParameterError", str(err), parameter=err.name), status_code=400)
-
-
 async def bind(
     request: Request, query: SavedQuery, raw: Mapping[str, str], ignore: Sequence[str]
 ) -> dict[str, Term]:
@@ -262,10 +258,8 @@ async def run_saved(request: Request, name: str) -> Response:
     if choice.html:
         return await query_page(request, query)
     page = paging(params, settings)
-    try:
-        substitutions = await bind(request, query, params, ("format", "page", "per_page"))
-    except ParameterError as err:
-        return parameter_error(err)
+    # a ParameterError (400, naming the parameter) goes to the error handler
+    substitutions = await bind(request, query, params, ("format", "page", "per_page"))
     # one pass: the store writes this page's rows in the asked format and counts the rest
     window = (page.start, page.per_page)
     run = await _stream(request, query, substitutions, choice.format, window)

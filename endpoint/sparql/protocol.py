@@ -9,14 +9,13 @@ from fastapi.responses import Response
 from pyoxigraph import NamedNode
 from starlette.concurrency import run_in_threadpool
 
-from endpoint.errors import BadRequest, NotAcceptable
 from endpoint.http.conneg import choose
 from endpoint.http.i18n import context, vary
 from endpoint.http.params import read_body, read_params
 from endpoint.sparql import run as queries
 from endpoint.sparql import service, writes
 from endpoint.sparql.void import dumps_dir
-from kg.errors import NotFound
+from kg.errors import BadRequest, NotAcceptable, NotFound
 from kg.publish.void import FILE_NAME as VOID_FILE
 from kg.settings import Settings
 from kg.sparql.writers import BY_MEDIA, FORMATS

@@ -13,8 +13,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from endpoint.errors import BadRequest, NotAcceptable
 from endpoint.http.conneg import choose
+from kg.errors import BadRequest, NotAcceptable
 from kg.settings import Settings
 from kg.sparql.analysis import analyse, refuse_services
 from kg.sparql.writers import BY_KEY, BY_MEDIA, FORMATS, Format
@@ -38,6 +38,8 @@ def init(app: FastAPI) -> None:
     app.state.analyse = functools.lru_cache(maxsize=ANALYSES)(
         functools.partial(analyse, prefixes=app.state.prefixes)
     )
+    # clients send few different Accept headers: each is negotiated once per app
+    app.state.negotiate = functools.lru_cache(maxsize=256)(negotiate)
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,6 @@ class Choice:
     html: bool
 
 
-@functools.lru_cache(maxsize=256)  # clients send few different Accept headers
 def negotiate(kind: str, accept: str | None, format_param: str | None) -> Choice:
     media_types = offered(kind)
     if format_param:
@@ -167,7 +168,7 @@ async def answer(
     else:
         analysis = await run_in_threadpool(analyse, text, state.prefixes)
     refuse_services(analysis, settings.service_allow)  # before anything is evaluated
-    choice = negotiate(analysis.form, accept, format_param)
+    choice = state.negotiate(analysis.form, accept, format_param)
     limits = limits_for(settings, choice)
     run = await run_query(
         request,

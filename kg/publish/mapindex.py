@@ -17,9 +17,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import threading
-import time
-import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +25,7 @@ from typing import Any, TypeVar
 
 from pyoxigraph import Literal, NamedNode, QuerySolution, QuerySolutions
 
-from kg.errors import QueryError
+from kg.errors import InvalidFilter
 from kg.labels import DEFAULT_LANGUAGE, LANGUAGES, pick_with_language
 from kg.namespaces import REUSED_PREFIXES, own_prefixes
 from kg.settings import Settings
@@ -66,10 +63,6 @@ MAX_VALUE_LENGTH = 500
 _SHORT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
 _PREFIXED = re.compile(r"([A-Za-z][A-Za-z0-9_\-]*):([A-Za-z0-9_][A-Za-z0-9_.\-/#]*)")
 _ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+")
-
-
-class InvalidFilter(QueryError):
-    """A filter value in the request cannot name anything (400)."""
 
 
 def expand(name: str, base: str) -> str:
@@ -161,32 +154,17 @@ def passes(values: Mapping[str, set[str]], filters: Filters | None) -> bool:
 # --- indexes, one per store ---------------------------------------------------------------
 
 T = TypeVar("T")
-_cache_lock = threading.Lock()
-_cache: weakref.WeakKeyDictionary[object, dict[str, tuple[float, object]]] = (
-    weakref.WeakKeyDictionary()
-)
-#: seconds an index of a store that may change under us (a remote server) is kept
-REMOTE_MAX_AGE = 60.0
 
 
 def cached(store: GraphStore, key: str, build: Callable[[], T]) -> T:
-    """``build()`` once per store and key. A serving embedded store never changes in place
-    (a build swaps in a new store, which is a new object, and the old one's indexes go with
-    it); a remote one may, so its indexes are rebuilt after ``REMOTE_MAX_AGE`` seconds."""
-    with _cache_lock:
-        entries = _cache.setdefault(store, {})
-        hit = entries.get(key)
-        if hit is not None and (store.unchanging() or time.monotonic() - hit[0] < REMOTE_MAX_AGE):
-            return hit[1]  # type: ignore[return-value]
-        value = build()
-        entries[key] = (time.monotonic(), value)
-        return value
+    """``build()`` once per store and key, in the store's cache (kg.store.cache: a new
+    build is a new store with a new cache; a remote store's entries age out)."""
+    return store.cache.get_or_compute(key, build)
 
 
 def forget(store: GraphStore) -> None:
     """Drop the indexes of a store (after changing it in place)."""
-    with _cache_lock:
-        _cache.pop(store, None)
+    store.cache.clear()
 
 
 #: Every value of one property (?p bound, hence projected).

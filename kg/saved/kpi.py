@@ -55,7 +55,7 @@ from pathlib import Path
 from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions, RdfFormat, Triple, serialize
 
 from kg.build.processes import map_on_store, worker_count
-from kg.errors import KgError
+from kg.errors import KgError, KpiError, SnapshotExists
 from kg.labels import pick
 from kg.namespaces import REUSED_PREFIXES, all_prefixes
 from kg.saved import queries as saved
@@ -104,14 +104,6 @@ ORDER = (
     "data-quality",
     "published-sector-figures",
 )
-
-
-class SnapshotExists(KgError):
-    """A snapshot for that date exists already (``--replace`` overwrites it)."""
-
-
-class KpiError(KgError):
-    """A KPI query cannot be recorded (e.g. a value column names no declared measure)."""
 
 
 def dataset_iri(base: str) -> str:

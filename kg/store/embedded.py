@@ -16,6 +16,7 @@ from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store, Variable
 
 from kg.errors import QueryError, StoreError
 from kg.sparql.analysis import declares_dataset
+from kg.store.cache import StoreCache
 from kg.store.interface import DEFAULT_LIMITS, Limits, QueryResult, QueryRun, Term, count, prefetch
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ class EmbeddedStore:
     ) -> None:
         self.raw = store
         self.path = path
+        self.cache = StoreCache()  # a store on disk changes only by a swap: keep for good
         self.read_only = read_only
         self.workers = workers or Workers()
         self._pool: WorkerPool | None = None

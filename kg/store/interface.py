@@ -36,6 +36,7 @@ from pyoxigraph import (
 )
 
 from kg.errors import QueryTimeout, StoreError, TransferCut
+from kg.store.cache import StoreCache
 
 Term = NamedNode | BlankNode | Literal | Triple
 QueryResult = QuerySolutions | QueryBoolean | Iterable[Triple]
@@ -127,6 +128,8 @@ def prefetch(messages: Messages, size: int = PREFETCH) -> QueryRun:
 
 class GraphStore(Protocol):
     """What the rest of the code may ask of a store."""
+
+    cache: StoreCache  # what is computed from this store, kept while it serves
 
     def query(
         self,

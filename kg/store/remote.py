@@ -33,6 +33,7 @@ from pyoxigraph import (
 
 from kg.errors import QueryError, QueryTimeout, StoreError
 from kg.settings import Settings
+from kg.store.cache import REMOTE_MAX_AGE, StoreCache
 from kg.store.interface import DEFAULT_LIMITS, Limits, QueryResult, QueryRun, Term, count, prefetch
 from kg.store.streaming import answer_messages
 
@@ -122,6 +123,7 @@ class RemoteStore:
         self.query_url, self.update_url, self.gsp_url = query_url, update_url, gsp_url
         self.dialect = dialect or Dialect()
         self.client = httpx.Client(timeout=timeout)
+        self.cache = StoreCache(max_age=REMOTE_MAX_AGE)  # other clients may write to it
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RemoteStore:
