@@ -91,6 +91,8 @@ ADMIN_TOKEN = "test-admin-token"
 class Server:
     url: str
     settings: Settings
+    #: the `kg serve` process: its descendants are its query workers
+    pid: int
 
 
 @pytest.fixture(scope="session")
@@ -126,7 +128,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     url = f"http://127.0.0.1:{port}"
     try:
         wait_http(url + "/sparql")
-        yield Server(url, settings)
+        yield Server(url, settings, proc.pid)
     finally:
         proc.terminate()
         proc.wait(15)

@@ -36,7 +36,8 @@ from kg.saved import kpi, network
 from kg.saved.kpi import KpiResult
 from kg.settings import Settings
 from kg.store import EmbeddedStore, open_store
-from tests.browser import ARTIFACTS, CHROMIUM_ARGS, chromium_path, http_client, serve
+from tests.asgi import app_client
+from tests.browser import ARTIFACTS, CHROMIUM_ARGS, chromium_path, serve
 from tests.conftest import ROOT
 
 BASE = DEFAULT_BASE
@@ -1117,7 +1118,7 @@ def history_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settin
 
 @pytest.fixture(scope="module")
 def client(history_project: Settings) -> Iterator[httpx.Client]:
-    with http_client(create_app(history_project)) as http:
+    with app_client(create_app(history_project)) as http:
         yield http
 
 
@@ -1173,7 +1174,7 @@ def test_dashboard_page_shows_every_kpi_with_links_and_changes(
 
 def test_dashboard_on_the_project_build(built: Settings) -> None:
     """The project as `kg build` makes it, snapshots or not, network step or not."""
-    with http_client(create_app(built)) as client:
+    with app_client(create_app(built)) as client:
         response = client.get("/kpi", headers={"Accept-Language": "nl-BE,nl;q=0.9"})
         assert response.status_code == 200
         assert "Indicatoren van het ecosysteem" in response.text

@@ -25,7 +25,8 @@ from kg.publish import mapindex as geo
 from kg.publish import networkview as graphview
 from kg.settings import Settings
 from kg.store import EmbeddedStore
-from tests.browser import ARTIFACTS, CHROMIUM_ARGS, LOOPBACK, chromium_path, http_client, serve
+from tests.asgi import app_client
+from tests.browser import ARTIFACTS, CHROMIUM_ARGS, LOOPBACK, chromium_path, serve
 from tests.conftest import ROOT
 
 BASE = Settings().base
@@ -43,7 +44,7 @@ TILE_HOST = "tile.openstreetmap.org"
 
 @pytest.fixture(scope="module")
 def client(built: Settings) -> Iterator[httpx.Client]:
-    with http_client(create_app(built)) as http:
+    with app_client(create_app(built)) as http:
         yield http
 
 
@@ -345,7 +346,7 @@ def test_views_in_the_readers_language_vary_with_accept_language(client: httpx.C
 
 def test_tile_url_is_a_setting(built: Settings) -> None:
     custom = "http://tiles.example.org/{z}/{x}/{y}.png"
-    with http_client(create_app(built.with_(tile_url=custom))) as client:
+    with app_client(create_app(built.with_(tile_url=custom))) as client:
         page = client.get("/map").text
     config = json.loads(re.search(r'id="map-config">(.*?)</script>', page, re.S).group(1))  # type: ignore[union-attr]
     assert config["tiles"] == custom

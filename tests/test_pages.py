@@ -25,12 +25,12 @@ from kg.views.describe import describe
 from kg.views.entity import entity_view
 from kg.views.model import LIST_PAGE
 from kg.views.vocabcache import remember, vocabulary
+from tests.asgi import app_client
 from tests.browser import (
     ARTIFACTS,
     CHROMIUM_ARGS,
     LOOPBACK,
     chromium_path,
-    http_client,
     serve,
 )
 from tests.conftest import ROOT
@@ -60,7 +60,7 @@ def app(built: Settings) -> FastAPI:
 
 @pytest.fixture(scope="module")
 def client(app: FastAPI) -> Iterator[httpx.Client]:
-    with http_client(app) as http:
+    with app_client(app) as http:
         yield http
 
 
@@ -559,7 +559,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     (root / "data" / "curated" / "test-escaping.ttl").write_text(HOSTILE, encoding="utf-8")
     settings = Settings(root=root, var_dir=root.parent / "var")
     build.run(settings)
-    with http_client(create_app(settings)) as http:
+    with app_client(create_app(settings)) as http:
         yield http
 
 
