@@ -11,12 +11,16 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
 from kg.build import pipeline as build
 from kg.settings import Settings
+
+if TYPE_CHECKING:
+    from tests.browser import Chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -133,3 +137,22 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         proc.terminate()
         proc.wait(15)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def chromium_browser() -> Iterator[object]:
+    """Chromium under Playwright, started once for the browser tests of a module."""
+    from tests.browser import launched_chromium
+
+    with launched_chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def chromium(chromium_browser: object) -> Iterator[Chromium]:
+    """A test's own contexts and pages in the module's Chromium: ``with chromium as
+    browser:`` then ``browser.new_page(...)`` or ``browser.new_context(...)``."""
+    from tests.browser import Chromium
+
+    with Chromium(chromium_browser) as mine:
+        yield mine

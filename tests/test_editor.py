@@ -21,7 +21,7 @@ from kg.namespaces import all_prefixes
 from kg.saved import queries as saved
 from kg.settings import Settings
 from tests.asgi import app_client
-from tests.browser import ARTIFACTS, CHROMIUM_ARGS, LOOPBACK, chromium_path, serve
+from tests.browser import ARTIFACTS, LOOPBACK, Chromium, serve
 from tests.conftest import ROOT
 
 
@@ -177,10 +177,9 @@ def live_url(built: Settings) -> Iterator[str]:
         yield url
 
 
-def test_editor_runs_the_default_query_in_chromium(live_url: str) -> None:
-    from playwright.sync_api import ConsoleMessage, Request, sync_playwright
+def test_editor_runs_the_default_query_in_chromium(live_url: str, chromium: Chromium) -> None:
+    from playwright.sync_api import ConsoleMessage, Request
 
-    executable = chromium_path()
     problems: list[str] = []
     foreign: list[str] = []
 
@@ -196,8 +195,7 @@ def test_editor_runs_the_default_query_in_chromium(live_url: str) -> None:
     def on_failed(request: Request) -> None:
         problems.append(f"request failed: {request.url} ({request.failure})")
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with chromium as browser:
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
             page.on("console", on_console)
@@ -249,12 +247,8 @@ def test_editor_runs_the_default_query_in_chromium(live_url: str) -> None:
     assert not problems, "\n".join(problems)
 
 
-def test_editor_page_without_javascript_is_a_form(live_url: str) -> None:
-    from playwright.sync_api import sync_playwright
-
-    executable = chromium_path()
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+def test_editor_page_without_javascript_is_a_form(live_url: str, chromium: Chromium) -> None:
+    with chromium as browser:
         try:
             page = browser.new_context(java_script_enabled=False).new_page()
             page.goto(live_url + "/query")

@@ -37,7 +37,7 @@ from kg.saved.kpi import KpiResult
 from kg.settings import Settings
 from kg.store import EmbeddedStore, open_store
 from tests.asgi import app_client
-from tests.browser import ARTIFACTS, CHROMIUM_ARGS, chromium_path, serve
+from tests.browser import ARTIFACTS, Chromium, serve
 from tests.conftest import ROOT
 
 BASE = DEFAULT_BASE
@@ -1335,18 +1335,16 @@ def live_url(history_project: Settings) -> Iterator[str]:
         yield url
 
 
-def test_dashboard_draws_its_charts_in_chromium(live_url: str) -> None:
-    from playwright.sync_api import ConsoleMessage, sync_playwright
+def test_dashboard_draws_its_charts_in_chromium(live_url: str, chromium: Chromium) -> None:
+    from playwright.sync_api import ConsoleMessage
 
-    executable = chromium_path()
     problems: list[str] = []
 
     def on_console(message: ConsoleMessage) -> None:
         if message.type == "error":
             problems.append(f"console error: {message.text}")
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with chromium as browser:
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1400})
             page.on("console", on_console)

@@ -35,7 +35,7 @@ from kg.saved.queries import QueryFileError, SavedQuery
 from kg.settings import Settings
 from kg.store import GraphStore, Term, open_store
 from tests.asgi import app_client
-from tests.browser import CHROMIUM_ARGS, chromium_path, serve
+from tests.browser import Chromium, serve
 from tests.conftest import ROOT
 
 FILES = sorted((ROOT / "queries").glob("*.rq"))
@@ -971,10 +971,11 @@ def live_url(built: Settings) -> Iterator[str]:
         yield url
 
 
-def test_chart_form_and_editor_link_in_chromium(live_url: str, built: Settings) -> None:
-    from playwright.sync_api import ConsoleMessage, Request, sync_playwright
+def test_chart_form_and_editor_link_in_chromium(
+    live_url: str, built: Settings, chromium: Chromium
+) -> None:
+    from playwright.sync_api import ConsoleMessage, Request
 
-    executable = chromium_path()
     problems: list[str] = []
     tile_host = urlsplit(built.tile_url.replace("{s}", "a")).hostname
     local = urlsplit(live_url).hostname
@@ -991,8 +992,7 @@ def test_chart_form_and_editor_link_in_chromium(live_url: str, built: Settings) 
         if not is_tile(request.url) and urlsplit(request.url).hostname not in (local, None):
             problems.append(f"left this machine: {request.url}")
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with chromium as browser:
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 1000})
             page.on("pageerror", lambda err: problems.append(f"page error: {err}"))
