@@ -156,3 +156,18 @@ def chromium(chromium_browser: object) -> Iterator[Chromium]:
 
     with Chromium(chromium_browser) as mine:
         yield mine
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """pyshacl's minute-long reference run starts now, in a process of its own, when its
+    test is among those to run (tests/reference.py)."""
+    from tests import reference
+
+    if any(item.nodeid.endswith(reference.TEST) for item in items):
+        reference.start()
+
+
+def pytest_sessionfinish() -> None:
+    from tests import reference
+
+    reference.stop()
