@@ -16,7 +16,7 @@ from fastapi import FastAPI
 
 from endpoint.app import create_app
 from kg.settings import Settings
-from tests.browser import http_client
+from tests.asgi import app_client
 
 ROOT = Path(__file__).resolve().parent.parent
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -78,7 +78,7 @@ CASES = cases()
 
 @pytest.fixture(scope="module")
 def client(built: Settings) -> Iterator[httpx.Client]:
-    with http_client(create_app(built)) as http:
+    with app_client(create_app(built)) as http:
         yield http
 
 
@@ -148,7 +148,7 @@ def test_unexpected_errors_are_500_logged_without_a_trace(
         raise RuntimeError("secret detail of the failure")
 
     app.add_api_route("/test-boom", boom)
-    with caplog.at_level(logging.ERROR, "kg.endpoint"), http_client(app) as http:
+    with caplog.at_level(logging.ERROR, "kg.endpoint"), app_client(app) as http:
         machine = http.get("/test-boom")
         browser = http.get("/test-boom", headers={"Accept": BROWSER})
     assert machine.status_code == 500 and machine.json()["error"]["type"] == "InternalError"

@@ -36,7 +36,8 @@ from kg.saved import kpi, network
 from kg.saved.kpi import KpiResult
 from kg.settings import Settings
 from kg.store import EmbeddedStore, open_store
-from tests.browser import ARTIFACTS, CHROMIUM_ARGS, chromium_path, http_client, serve
+from tests.asgi import app_client
+from tests.browser import ARTIFACTS, Chromium, serve
 from tests.conftest import ROOT
 
 BASE = DEFAULT_BASE
@@ -1119,7 +1120,7 @@ def history_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settin
 
 @pytest.fixture(scope="module")
 def client(history_project: Settings) -> Iterator[httpx.Client]:
-    with http_client(create_app(history_project)) as http:
+    with app_client(create_app(history_project)) as http:
         yield http
 
 
@@ -1175,7 +1176,7 @@ def test_dashboard_page_shows_every_kpi_with_links_and_changes(
 
 def test_dashboard_on_the_project_build(built: Settings) -> None:
     """The project as `kg build` makes it, snapshots or not, network step or not."""
-    with http_client(create_app(built)) as client:
+    with app_client(create_app(built)) as client:
         response = client.get("/kpi", headers={"Accept-Language": "nl-BE,nl;q=0.9"})
         assert response.status_code == 200
         assert "Indicatoren van het ecosysteem" in response.text
@@ -1336,18 +1337,16 @@ def live_url(history_project: Settings) -> Iterator[str]:
         yield url
 
 
-def test_dashboard_draws_its_charts_in_chromium(live_url: str) -> None:
-    from playwright.sync_api import ConsoleMessage, sync_playwright
+def test_dashboard_draws_its_charts_in_chromium(live_url: str, chromium: Chromium) -> None:
+    from playwright.sync_api import ConsoleMessage
 
-    executable = chromium_path()
     problems: list[str] = []
 
     def on_console(message: ConsoleMessage) -> None:
         if message.type == "error":
             problems.append(f"console error: {message.text}")
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with chromium as browser:
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1400})
             page.on("console", on_console)

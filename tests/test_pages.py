@@ -25,12 +25,11 @@ from kg.views.describe import describe
 from kg.views.entity import entity_view
 from kg.views.model import LIST_PAGE
 from kg.views.vocabcache import remember, vocabulary
+from tests.asgi import app_client
 from tests.browser import (
     ARTIFACTS,
-    CHROMIUM_ARGS,
     LOOPBACK,
-    chromium_path,
-    http_client,
+    Chromium,
     serve,
 )
 from tests.conftest import ROOT
@@ -60,7 +59,7 @@ def app(built: Settings) -> FastAPI:
 
 @pytest.fixture(scope="module")
 def client(app: FastAPI) -> Iterator[httpx.Client]:
-    with http_client(app) as http:
+    with app_client(app) as http:
         yield http
 
 
@@ -568,7 +567,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     (root / "data" / "curated" / "test-escaping.ttl").write_text(HOSTILE, encoding="utf-8")
     settings = Settings(root=root, var_dir=root.parent / "var")
     build.run(settings)
-    with http_client(create_app(settings)) as http:
+    with app_client(create_app(settings)) as http:
         yield http
 
 
@@ -654,10 +653,11 @@ def live_url(built: Settings) -> Iterator[str]:
         yield url
 
 
-def test_browsing_to_an_organisation_and_a_place_in_chromium(live_url: str) -> None:
-    from playwright.sync_api import ConsoleMessage, Request, Route, sync_playwright
+def test_browsing_to_an_organisation_and_a_place_in_chromium(
+    live_url: str, chromium: Chromium
+) -> None:
+    from playwright.sync_api import ConsoleMessage, Request, Route
 
-    executable = chromium_path()
     problems: list[str] = []
     foreign: list[str] = []
     tiles: list[str] = []
@@ -675,8 +675,7 @@ def test_browsing_to_an_organisation_and_a_place_in_chromium(live_url: str) -> N
         route.fulfill(status=200, content_type="image/png", body=TILE)
 
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with chromium as browser:
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 900})
             page.on("console", on_console)
@@ -762,12 +761,11 @@ def watch(page: Any) -> list[str]:
     return problems
 
 
-def test_search_boxes_suggest_and_open_an_entity_in_chromium(live_url: str) -> None:
-    from playwright.sync_api import sync_playwright
-
+def test_search_boxes_suggest_and_open_an_entity_in_chromium(
+    live_url: str, chromium: Chromium
+) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+    with chromium as browser:
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 900})
             problems = watch(page)
@@ -804,12 +802,8 @@ def test_search_boxes_suggest_and_open_an_entity_in_chromium(live_url: str) -> N
     assert not problems, "\n".join(problems)
 
 
-def test_entity_page_without_javascript(live_url: str) -> None:
-    from playwright.sync_api import sync_playwright
-
-    executable = chromium_path()
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+def test_entity_page_without_javascript(live_url: str, chromium: Chromium) -> None:
+    with chromium as browser:
         try:
             page = browser.new_context(java_script_enabled=False).new_page()
             page.goto(live_url + path_of(PLACE) + "?lang=fr")

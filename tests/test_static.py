@@ -10,12 +10,12 @@ import pytest
 
 from endpoint.app import create_app
 from kg.settings import Settings
-from tests.browser import http_client
+from tests.asgi import app_client
 
 
 @pytest.fixture(scope="module")
 def client(built: Settings) -> Iterator[httpx.Client]:
-    with http_client(create_app(built)) as http:
+    with app_client(create_app(built)) as http:
         yield http
 
 
