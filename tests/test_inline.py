@@ -12,8 +12,9 @@ import pytest
 from pyoxigraph import Literal, NamedNode, Quad
 
 from kg.errors import QueryError
-from kg.sparql.analysis import Scan, analyse
-from kg.sparql.inline import INLINE_ROWS, answer_scan
+from kg.sparql.analysis import analyse
+from kg.sparql.inline import INLINE_ROWS, Scan, answer_scan
+from kg.sparql.inline import scan_of as one_scan
 from kg.sparql.pool import WorkerPool
 from kg.sparql.worker import Job
 from kg.store import EmbeddedStore
@@ -76,7 +77,7 @@ def job(store_dir: str, text: str, fmt: str = "json", max_rows: int = 10_000) ->
 
 
 def scan_of(text: str) -> Scan:
-    scan = analyse(text, {"skos": "http://www.w3.org/2004/02/skos/core#"}).scan
+    scan = one_scan(text)
     assert scan is not None
     return scan
 

@@ -27,7 +27,7 @@ from starlette.types import Receive, Scope, Send
 
 from endpoint.sparql import run as queries
 from kg.errors import KgError
-from kg.sparql.inline import answer_scan
+from kg.sparql.inline import answer_scan, scan_of
 from kg.store import EmbeddedStore
 
 log = logging.getLogger("kg.endpoint")
@@ -61,7 +61,8 @@ class LookupPath:
         state = self.owner.state
         try:
             analysis = state.analyse(text)
-            if analysis.scan is None:
+            scan = scan_of(analysis.text)
+            if scan is None:
                 return None
             choice = queries.negotiate(analysis.form, _header(scope, b"accept"), None)
             path, store = state.holder.serving()
@@ -74,10 +75,9 @@ class LookupPath:
                 state.prefixes,
                 None,
                 None,
-                prefixes_used=analysis.prefixes_used,
                 store_path=path,
             )
-            run = answer_scan(store, job, analysis.scan)
+            run = answer_scan(store, job, scan)
         except KgError:
             return None
         if run is None or run.media_type != choice.media_type:

@@ -16,8 +16,8 @@ from starlette.concurrency import run_in_threadpool
 from endpoint.errors import BadRequest, NotAcceptable
 from endpoint.http.conneg import choose
 from kg.settings import Settings
-from kg.sparql.analysis import Scan, analyse, refuse_services
-from kg.sparql.inline import answer_scan
+from kg.sparql.analysis import analyse, refuse_services
+from kg.sparql.inline import Scan, answer_scan, scan_of
 from kg.sparql.pool import QueryRun, WorkerPool
 from kg.sparql.worker import Job
 from kg.sparql.writers import BY_KEY, BY_MEDIA, FORMATS, Format
@@ -226,9 +226,8 @@ async def answer(
         state.prefixes,
         default_graph,
         named_graphs,
-        prefixes_used=analysis.prefixes_used,
     )
-    run = await execute(request, job, analysis.scan)
+    run = await execute(request, job, scan_of(analysis.text))
     if not choice.html and run.media_type != choice.media_type:
         run.close()
         raise NotAcceptable(
