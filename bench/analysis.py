@@ -38,10 +38,10 @@ LOOKUP = "SELECT ?p ?o WHERE { <https://data.creative.brussels/id/organisation/a
 def _body(name: str) -> str:
     text = (QUERIES / f"{name}.rq").read_text(encoding="utf-8")
     header = read_header(text)
-    lines = text.splitlines(keepends=True)
-    declared = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
-    # rdflib needs the prefixes declared; the lexer reads the same text
-    return declared + "".join(lines[len(header) :])
+    body = "".join(text.splitlines(keepends=True)[len(header) :])
+    # rdflib needs the prefixes declared: those the body uses, as a client would send them
+    declared = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items() if f"{p}:" in body)
+    return declared + body
 
 
 def _five_kb() -> str:
