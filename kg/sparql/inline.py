@@ -1,5 +1,5 @@
 """Queries answered in the calling thread, without a query worker: only those whose work is
-bounded by the answer they give (``kg.queryform.Scan``: one triple pattern, no join, no
+bounded by the answer they give (``Scan``, below: one triple pattern, no join, no
 filter, no sort), and only when that answer is short.
 
 A worker process is what makes the time limit hold for any query (see ``kg.executor``),

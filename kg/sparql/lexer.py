@@ -1,6 +1,6 @@
 """SPARQL text as tokens, following the terminals of the SPARQL 1.1 grammar (§19.8): IRIs,
 prefixed names, variables, strings, numbers, keywords and punctuation, with whitespace and
-comments skipped. Nothing is evaluated; ``kg.queryform`` reads the tokens.
+comments skipped. Nothing is evaluated; ``kg.sparql.analysis`` reads the tokens.
 
 It is written to fail closed: where it cannot tell what a character is (an unterminated
 string, a backslash outside a string, an IRI or a prefixed name), it raises ``QueryError``
