@@ -9,7 +9,7 @@ yardstick, pyoxigraph parsing and evaluating each text on an empty in-memory sto
 
     python -m bench.analysis [--repeat 200] [--cap SECONDS]
 
-Prints median and max per text, in milliseconds, and writes bench/results/analysis.json.
+Prints the medians in milliseconds; bench/results/analysis.json has medians and maxima.
 """
 
 from __future__ import annotations
