@@ -13,8 +13,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from kg.errors import BuildBusy, KgError, NotFound, QueryError, StoreError, ValidationFailed
-from kg.sparql.pool import QueryTimeout, ServerBusy, WorkerCrashed
+from kg.errors import (
+    BuildBusy,
+    KgError,
+    NotFound,
+    QueryError,
+    QueryTimeout,
+    ServerBusy,
+    StoreError,
+    ValidationFailed,
+    WorkerCrashed,
+)
 
 
 class BadRequest(KgError):

@@ -43,3 +43,26 @@ class BuildBusy(KgError):
 
 class NotFound(KgError):
     """A named thing (saved query, graph, entity) does not exist."""
+
+
+class QueryTimeout(KgError):
+    """The query ran past the time limit and was stopped."""
+
+
+class TransferCut(QueryTimeout):
+    """The answer was still being sent at the transfer limit and was cut."""
+
+
+class ServerBusy(KgError):
+    """Every query slot stayed busy until the time limit."""
+
+
+class WorkerCrashed(KgError):
+    """The process evaluating the query died while evaluating it."""
+
+
+#: errors a query worker may report, by name: they arrive in the web process as themselves
+BY_NAME: dict[str, type[KgError]] = {
+    cls.__name__: cls
+    for cls in (QueryError, StoreError, NotFound, QueryTimeout, TransferCut, ServerBusy)
+}

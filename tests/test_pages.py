@@ -257,20 +257,28 @@ def test_relations_in_both_directions_with_counts_and_details(client: httpx.Clie
 
 def test_every_statement_cites_its_source(client: httpx.Client) -> None:
     body = client.get(path_of(HUB), params={"lang": "en", "format": "json"}).json()
-    # the curated document, and the network metrics the build computed about it
-    source, metrics = body["sources"]
+    # the curated document, the project's French and Dutch translation of its summary, and
+    # the network metrics the build computed about it
+    source, translation, metrics = body["sources"]
     assert source["graph"] == BASE + "graph/curated/seed-001-cci-platform-internationalisation"
+    assert translation["graph"] == (
+        BASE + "graph/curated/translations/seed-001-cci-platform-internationalisation-fr-nl"
+    )
+    assert translation["documents"][0]["iri"] == BASE + "id/document/translation-seed-001"
     assert metrics["graph"] == BASE + "graph/derived/network-metrics"
     # the graph cites the three datasets the build computes into it
     assert {d["iri"] for d in metrics["documents"]} == {
         BASE + "id/dataset/" + name
         for name in ("network-metrics", "organisation-network-metrics", "network-in-degree")
     }
-    assert {o["sources"][0] for o in body["observations"]} == {2}
+    assert {o["sources"][0] for o in body["observations"]} == {3}
     assert source["documents"][0]["iri"] == BASE + "id/document/seed-001"
     assert source["according_to"].startswith("according to « hub.brussels CCI platform")
-    for key in ("description", "services", "audiences"):
+    for key in ("services", "audiences"):
         assert all(v["sources"] == [1] for v in body[key]), key
+    # the English description is the document's, the French and Dutch the translation's
+    described = {tuple(v["sources"]) for v in body["description"]}
+    assert (1,) in described and described <= {(1,), (2,)}, described
     for group in body["relations"]:
         assert all(item["sources"] for item in group["items"]), group["curie"]
     page = client.get(path_of(HUB), params={"lang": "en"}).text
@@ -433,7 +441,8 @@ def test_ontology_page_and_rdf(client: httpx.Client) -> None:
         assert response.status_code == 200 and response.headers["content-type"].startswith(media)
     # ontology terms link to their anchor
     hub = client.get(path_of(HUB), params={"lang": "en"}).text
-    assert 'href="/kind/PublicBody?lang=en"' in hub
+    # hub.brussels is a support organisation: seed 001 says so, not that it is a public body
+    assert 'href="/kind/SupportOrganisation?lang=en"' in hub
 
 
 @pytest.mark.parametrize(
@@ -450,8 +459,8 @@ def test_listing_pages_with_counts(client: httpx.Client, path: str) -> None:
 
 
 def test_kind_page_lists_its_organisations(client: httpx.Client) -> None:
-    body = client.get("/kind/PublicBody", params={"format": "json", "lang": "en"}).json()
-    assert body["kind"]["label"] == "public body"
+    body = client.get("/kind/SupportOrganisation", params={"format": "json", "lang": "en"}).json()
+    assert body["kind"]["label"] == "support organisation"
     assert HUB in {i["iri"] for i in body["items"]} and body["count"] == len(body["items"])
     municipalities = client.get("/municipalities", params={"format": "json"}).json()
     brussels = next(r for r in municipalities["sections"][0]["rows"] if r["iri"] == BRUSSELS)

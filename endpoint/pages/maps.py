@@ -34,7 +34,7 @@ from kg.errors import NotFound, QueryError
 from kg.publish import mapindex as geo
 from kg.publish import networkview as graphview
 from kg.settings import Settings
-from kg.store import EmbeddedStore, GraphStore
+from kg.store import GraphStore
 
 router = APIRouter()
 
@@ -96,7 +96,7 @@ class Answers:
 
     def get(self, store: GraphStore, key: str, make: Callable[[], object]) -> tuple[bytes, bytes]:
         """(JSON, gzipped JSON) for ``key``, made by ``make()`` when not kept."""
-        cacheable = isinstance(store, EmbeddedStore)
+        cacheable = store.unchanging()
         slot = (id(store), key)
         if cacheable:
             with self._lock:

@@ -264,7 +264,7 @@ def _run(
             result.graphs[graph.removeprefix(settings.base + "graph/")] = store.triple_count(graph)
     with timer.step("commit"):
         store.flush()
-        store.raw.optimize()
+        store.optimize()
         del store
         manifest = {
             "build": result.build_id,
@@ -297,7 +297,7 @@ def dump_graphs(store: EmbeddedStore, graphs: Sequence[str], out: Path) -> None:
     """The given named graphs, one after the other, as one N-Triples file."""
     with open(out, "wb") as target:
         for graph in graphs:
-            store.raw.dump(target, RdfFormat.N_TRIPLES, from_graph=NamedNode(graph))
+            store.dump(target, RdfFormat.N_TRIPLES, graph)
 
 
 def publish_remote(remote: GraphStore, built: EmbeddedStore, workdir: Path, base: str) -> None:

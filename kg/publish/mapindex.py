@@ -176,9 +176,7 @@ def cached(store: GraphStore, key: str, build: Callable[[], T]) -> T:
     with _cache_lock:
         entries = _cache.setdefault(store, {})
         hit = entries.get(key)
-        if hit is not None and (
-            isinstance(store, EmbeddedStore) or time.monotonic() - hit[0] < REMOTE_MAX_AGE
-        ):
+        if hit is not None and (store.unchanging() or time.monotonic() - hit[0] < REMOTE_MAX_AGE):
             return hit[1]  # type: ignore[return-value]
         value = build()
         entries[key] = (time.monotonic(), value)
@@ -414,9 +412,8 @@ INDEX_FORMAT = 1
 def index_file(store: GraphStore, name: str) -> Path | None:
     """Where a derived index of an embedded store lies: in its build directory, beside the
     store (``var/stores/<id>/``), as the build's derived steps write it."""
-    if isinstance(store, EmbeddedStore) and store.path is not None:
-        return store.path.parent / name
-    return None
+    location = store.location()
+    return None if location is None else location.parent / name
 
 
 def write_index(path: Path, base: str, body: dict[str, Any]) -> None:

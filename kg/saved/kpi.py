@@ -62,7 +62,7 @@ from kg.saved import queries as saved
 from kg.saved.network import decimal
 from kg.saved.queries import SavedQuery
 from kg.settings import Settings
-from kg.store import EmbeddedStore, GraphStore
+from kg.store import GraphStore
 
 log = logging.getLogger("kg.saved.kpi")
 NUTS_BE100 = "http://data.europa.eu/nuts/code/BE100"
@@ -325,14 +325,14 @@ def compute(
     time): a guess at the cost that needs no earlier run."""
     chosen = kpi_queries(settings) if queries is None else list(queries)
     workers = worker_count(settings.kpi_workers, len(chosen))
-    if workers == 1 or not isinstance(store, EmbeddedStore) or store.path is None:
+    location = store.location()
+    if workers == 1 or location is None:
         return [run_kpi(settings, store, q) for q in chosen]
-    if not store.read_only:
-        store.flush()  # what this process wrote, seen by the workers' read-only openings
+    store.flush()  # what this process wrote, seen by the workers' read-only openings
     longest_first = sorted(range(len(chosen)), key=lambda i: -len(chosen[i].text))
     try:
         done = map_on_store(
-            partial(run_kpi, settings), store.path, [chosen[i] for i in longest_first], workers
+            partial(run_kpi, settings), location, [chosen[i] for i in longest_first], workers
         )
     except BrokenProcessPool:
         # a worker could not start or was killed (out of memory): the same, in this process
@@ -373,7 +373,7 @@ def parse_date(text: str | None) -> date:
 
 def current_build(settings: Settings, store: GraphStore) -> str:
     """The id of the build the store comes from (``var/stores/<id>/store``), or "unknown"."""
-    path = store.path if isinstance(store, EmbeddedStore) else None
+    path = store.location()
     if path is None and settings.store_path.exists():
         path = settings.store_path.resolve()
     if path is not None and path.name == "store" and (path.parent / "manifest.json").exists():
