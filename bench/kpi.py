@@ -30,6 +30,7 @@ from bench.__main__ import dataset
 from bench.child import derived_steps
 from bench.schemes import write_fallback
 from kg.build import pipeline as build
+from kg.namespaces import QB
 from kg.saved import kpi, network
 from kg.settings import Settings
 from kg.store import EmbeddedStore
@@ -89,7 +90,7 @@ def bench_size(size: str, tmp: Path, stand_ins: list[Path]) -> dict[str, Any]:
     computed = time.perf_counter() - start - read
     quads = network.quads(metrics, settings.base, date.today())
     network.write(store, settings.base, quads)
-    observation = NamedNode("http://purl.org/linked-data/cube#Observation")
+    observation = NamedNode(QB + "Observation")
     row["network"] = {
         "seconds": round(time.perf_counter() - start, 2),
         "read": round(read, 2),

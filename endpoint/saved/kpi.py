@@ -27,6 +27,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from endpoint.http.i18n import context, page_language, translate, vary
+from kg.namespaces import ORG_ORGANIZATION
 from kg.saved import kpi
 from kg.saved.kpi import KpiResult, KpiRow, Observation
 from kg.settings import Settings
@@ -48,7 +49,6 @@ FACETS = {
 }
 
 
-ORGANIZATION = "http://www.w3.org/ns/org#Organization"
 #: dimension column -> (saved query, its parameter) listing the organisations behind a row
 DRILL_DOWN = {"relationType": ("organisations-by-in-degree", "relationType")}
 #: the measure that counts organisations
@@ -203,7 +203,7 @@ def organisations_link(result: KpiResult, row: KpiRow, settings: Settings, lang:
     if not params:
         return None
     # only organisations (projects have sectors too), as the KPI queries count
-    return "/search?" + urlencode([("kind", ORGANIZATION), *params, ("lang", lang)])
+    return "/search?" + urlencode([("kind", ORG_ORGANIZATION), *params, ("lang", lang)])
 
 
 # --- the dashboard's data -------------------------------------------------------------------
@@ -314,7 +314,7 @@ def kpi_data(
         ],
     }
     if data["layout"] == "figures":
-        everybody = "/search?" + urlencode([("kind", ORGANIZATION), ("lang", lang)])
+        everybody = "/search?" + urlencode([("kind", ORG_ORGANIZATION), ("lang", lang)])
         data["figures"] = [
             {
                 "label": measure_label(measure),

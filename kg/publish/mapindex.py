@@ -30,23 +30,25 @@ from pyoxigraph import Literal, NamedNode, QuerySolution, QuerySolutions
 
 from kg.errors import QueryError
 from kg.labels import DEFAULT_LANGUAGE, LANGUAGES, pick_with_language
-from kg.namespaces import REUSED_PREFIXES, own_prefixes
+from kg.namespaces import (
+    DCT,
+    FOAF,
+    GEO,
+    LOCN,
+    ORG_ORGANIZATION,
+    RDF_TYPE,
+    RDFS_LABEL,
+    SKOS,
+    all_prefixes,
+)
 from kg.settings import Settings
 from kg.store import EmbeddedStore, GraphStore
 
 log = logging.getLogger("kg.publish.mapindex")
 
-RDF_TYPE = REUSED_PREFIXES["rdf"] + "type"
-SKOS = REUSED_PREFIXES["skos"]
-LOCN = REUSED_PREFIXES["locn"]
-GEO = REUSED_PREFIXES["geo"]
-
 
 def prefixes_for(base: str) -> dict[str, str]:
-    return {
-        **REUSED_PREFIXES,
-        **own_prefixes(base),
-    }
+    return all_prefixes(base)
 
 
 # --- facets -------------------------------------------------------------------------------
@@ -211,9 +213,9 @@ SELECT ?c ?label WHERE {
 #: label properties; the first that an entity has any label with wins
 LABEL_PROPERTIES = (
     SKOS + "prefLabel",
-    REUSED_PREFIXES["foaf"] + "name",
-    REUSED_PREFIXES["dct"] + "title",
-    REUSED_PREFIXES["rdfs"] + "label",
+    FOAF + "name",
+    DCT + "title",
+    RDFS_LABEL,
 )
 
 
@@ -243,7 +245,6 @@ def instances_of(store: GraphStore, cls: str) -> set[str]:
     return {row["s"].value for row in rows if isinstance(row["s"], NamedNode)}
 
 
-ORGANIZATION = REUSED_PREFIXES["org"] + "Organization"
 #: org:Organization is a kind too (the one every organisation has, as in search); the
 #: ontology reuses it without labelling it
 ORGANIZATION_LABELS = {"fr": "organisation", "nl": "organisatie", "en": "organisation"}
@@ -252,7 +253,7 @@ ORGANIZATION_LABELS = {"fr": "organisation", "nl": "organisatie", "en": "organis
 def kind_labels(store: GraphStore, base: str) -> dict[str, dict[str, str]]:
     """The kinds (the project's classes, and org:Organization) -> {language: label}."""
     rows = solutions(store, KIND_CLASSES, base=base)
-    labels: dict[str, dict[str, str]] = {ORGANIZATION: dict(ORGANIZATION_LABELS)}
+    labels: dict[str, dict[str, str]] = {ORG_ORGANIZATION: dict(ORGANIZATION_LABELS)}
     for row in rows:
         entry = labels.setdefault(row["c"].value, {})
         if isinstance(row["label"], Literal):
@@ -262,7 +263,7 @@ def kind_labels(store: GraphStore, base: str) -> dict[str, dict[str, str]]:
 
 def specific(kinds: set[str]) -> list[str]:
     """The kinds to show: org:Organization only when no more specific kind is known."""
-    return sorted(kinds - {ORGANIZATION}) or sorted(kinds)
+    return sorted(kinds - {ORG_ORGANIZATION}) or sorted(kinds)
 
 
 def local_name(iri: str) -> str:

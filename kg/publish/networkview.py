@@ -25,11 +25,9 @@ from pyoxigraph import Literal, NamedNode
 
 from kg.errors import NotFound
 from kg.labels import pick
-from kg.namespaces import REUSED_PREFIXES
+from kg.namespaces import FOAF_PERSON, ORG_ORGANIZATION, RDF_TYPE
 from kg.publish.mapindex import (
     FACETS,
-    ORGANIZATION,
-    RDF_TYPE,
     Filters,
     InvalidFilter,
     Option,
@@ -69,7 +67,6 @@ ECOSYSTEM_FACETS = ("sector", "kind")
 #: relation types a reader may name at most
 MAX_RELATION_TYPES = 50
 
-PERSON = REUSED_PREFIXES["foaf"] + "Person"
 
 #: The relation types and the property each names, with the property's labels (the
 #: concept's prefLabel) and whether it is symmetric.
@@ -194,12 +191,12 @@ class Node:
 
 
 def _category(types: set[str], base: str) -> str:
-    if ORGANIZATION in types:
+    if ORG_ORGANIZATION in types:
         return "organisation"
     for category, name in CATEGORIES:
         if expand(name, base) in types:
             return category
-    if PERSON in types:
+    if FOAF_PERSON in types:
         return "person"
     return "other"
 
@@ -366,14 +363,14 @@ def build_index(store: GraphStore, base: str) -> EcosystemIndex:
     relation property, label property and class) and join them here, in Python: at M scale
     that is several times faster than the same join in the store."""
     types = relation_types(store, base)
-    organisations = instances_of(store, ORGANIZATION)
+    organisations = instances_of(store, ORG_ORGANIZATION)
     edges: dict[tuple[str, str, str], None] = {}
     for prop in types:
         for row in values_of(store, prop):
             s, o = row["s"].value, row["o"]
             if s in organisations and isinstance(o, NamedNode) and o.value in organisations:
                 edges.setdefault(_edge_key(s, prop, o.value, types))
-    nodes = {iri: Node(iri, types={ORGANIZATION}) for e in edges for iri in (e[0], e[2])}
+    nodes = {iri: Node(iri, types={ORG_ORGANIZATION}) for e in edges for iri in (e[0], e[2])}
     names: dict[str, dict[str, str]] = {}
     for cls, labels in kind_labels(store, base).items():
         names[cls] = dict(labels)

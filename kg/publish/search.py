@@ -40,7 +40,7 @@ from pyoxigraph import Literal, QuerySolutions
 
 from kg.errors import StoreError
 from kg.labels import LANGUAGES, pick, pick_with_language
-from kg.namespaces import REUSED_PREFIXES, all_prefixes
+from kg.namespaces import FOAF, ORG, SKOS_CONCEPT, all_prefixes
 from kg.settings import Settings, link_target
 from kg.store import GraphStore
 
@@ -58,16 +58,12 @@ MAX_PAGE = 10_000
 #: BM25 weights of the FTS columns: names, alternative names, descriptions
 WEIGHTS = (10.0, 4.0, 1.0)
 
-_SKOS = REUSED_PREFIXES["skos"]
-_ORG = REUSED_PREFIXES["org"]
-_FOAF = REUSED_PREFIXES["foaf"]
-CONCEPT = _SKOS + "Concept"
 
 #: Labels of the reused root classes, which the project's ontology does not label.
 BUILTIN_LABELS: dict[str, dict[str, str]] = {
-    _ORG + "Organization": {"fr": "organisation", "nl": "organisatie", "en": "organisation"},
-    _FOAF + "Person": {"fr": "personne", "nl": "persoon", "en": "person"},
-    CONCEPT: {"fr": "concept", "nl": "begrip", "en": "concept"},
+    ORG + "Organization": {"fr": "organisation", "nl": "organisatie", "en": "organisation"},
+    FOAF + "Person": {"fr": "personne", "nl": "persoon", "en": "person"},
+    SKOS_CONCEPT: {"fr": "concept", "nl": "begrip", "en": "concept"},
 }
 
 # ---------------------------------------------------------------------------------------
@@ -270,8 +266,8 @@ def collect(store: GraphStore, base: str) -> tuple[list[_Entity], dict[str, dict
 def _kinds(entity: _Entity) -> set[str]:
     """The kind facet values: the entity's classes, a concept's scheme for skos:Concept."""
     kinds = set(entity.types)
-    if entity.schemes and CONCEPT in kinds:
-        kinds.discard(CONCEPT)
+    if entity.schemes and SKOS_CONCEPT in kinds:
+        kinds.discard(SKOS_CONCEPT)
         kinds |= entity.schemes
     return kinds
 
@@ -282,7 +278,7 @@ def _primary_kind(entity: _Entity, roots: Sequence[str]) -> str:
     specific = sorted(t for t in entity.types if t not in roots)
     if specific:
         return specific[0]
-    if CONCEPT in entity.types and entity.schemes:
+    if SKOS_CONCEPT in entity.types and entity.schemes:
         return sorted(entity.schemes)[0]
     return next((r for r in roots if r in entity.types), sorted(entity.types)[0])
 

@@ -40,20 +40,23 @@ from pyoxigraph import (
 )
 
 from kg.errors import StoreError
-from kg.namespaces import REUSED_PREFIXES, all_prefixes
+from kg.namespaces import (
+    DCAT,
+    DCT,
+    FOAF,
+    ORG,
+    OWL,
+    RDF,
+    REUSED_PREFIXES,
+    SKOS,
+    VOID,
+    XSD,
+    all_prefixes,
+)
 from kg.publish.dumps import Dump, write_dumps
 from kg.settings import Settings
 from kg.store import GraphStore, Term
 
-RDF = REUSED_PREFIXES["rdf"]
-XSD = REUSED_PREFIXES["xsd"]
-OWL = REUSED_PREFIXES["owl"]
-SKOS = REUSED_PREFIXES["skos"]
-DCT = REUSED_PREFIXES["dct"]
-DCAT = REUSED_PREFIXES["dcat"]
-FOAF = REUSED_PREFIXES["foaf"]
-ORG = REUSED_PREFIXES["org"]
-VOID = REUSED_PREFIXES["void"]
 SPDX = "http://spdx.org/rdf/terms#"
 IANA = "https://www.iana.org/assignments/media-types/"
 

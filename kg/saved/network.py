@@ -66,7 +66,7 @@ import igraph
 import networkx as nx
 from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions
 
-from kg.namespaces import REUSED_PREFIXES, all_prefixes
+from kg.namespaces import DCT, QB, RDF_TYPE_NODE, SKOS, XSD, all_prefixes
 from kg.settings import Settings
 from kg.store import EmbeddedStore, GraphStore
 
@@ -80,9 +80,6 @@ MIN_PIVOTS = 16
 SEED = 20_251_122
 NUTS_BE100 = "http://data.europa.eu/nuts/code/BE100"
 
-XSD = REUSED_PREFIXES["xsd"]
-QB = REUSED_PREFIXES["qb"]
-RDF_TYPE = NamedNode(REUSED_PREFIXES["rdf"] + "type")
 
 ORGANISATIONS = "SELECT DISTINCT ?o WHERE { ?o a org:Organization }"
 RELATION_TYPES = """
@@ -319,7 +316,7 @@ def quads(metrics: Metrics, base: str, period: date) -> list[Quad]:
     """The metrics as observations (and their datasets) in the network-metrics graph."""
     graph = NamedNode(graph_iri(base))
     cci = base + "ontology#"
-    dct, skos = REUSED_PREFIXES["dct"], REUSED_PREFIXES["skos"]
+    dct, skos = DCT, SKOS
     day = Literal(period.isoformat(), datatype=NamedNode(XSD + "date"))
     area = NamedNode(NUTS_BE100)
     everything = NamedNode(base + "id/concept/sector/all-cci")
@@ -339,7 +336,7 @@ def quads(metrics: Metrics, base: str, period: date) -> list[Quad]:
         obs: NamedNode, into: NamedNode, subject: NamedNode, values: dict[str, float]
     ) -> None:
         """One observation without a measure dimension: a value under each measure."""
-        append(Quad(obs, RDF_TYPE, is_observation, graph))
+        append(Quad(obs, RDF_TYPE_NODE, is_observation, graph))
         append(Quad(obs, in_dataset, into, graph))
         append(Quad(obs, about, subject, graph))
         for measure, value in values.items():
@@ -355,7 +352,7 @@ def quads(metrics: Metrics, base: str, period: date) -> list[Quad]:
         append(Quad(obs, obs_value, number, graph))
 
     def describe(node: NamedNode, structure: str, labels: tuple[str, str, str], text: str) -> None:
-        append(Quad(node, RDF_TYPE, NamedNode(QB + "DataSet"), graph))
+        append(Quad(node, RDF_TYPE_NODE, NamedNode(QB + "DataSet"), graph))
         add(node, QB + "structure", NamedNode(cci + structure))
         add(node, dct + "issued", day)
         for label, lang in zip(labels, ("fr", "nl", "en"), strict=True):

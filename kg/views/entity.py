@@ -25,17 +25,12 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
 from kg.errors import NotFound
 from kg.labels import chain
-from kg.namespaces import DEFAULT_BASE
-from kg.store import GraphStore
-from kg.views.graphsources import graph_sources
-from kg.views.model import (
+from kg.namespaces import (
     ADMS,
-    BY_NAME,
     DCT,
+    DEFAULT_BASE,
     FOAF,
     GEO,
-    GROUP_PAGE,
-    LABEL_PREDICATES,
     LEGAL,
     LOCN,
     ORG,
@@ -44,6 +39,13 @@ from kg.views.model import (
     RDFS,
     SCHEMA,
     SKOS,
+)
+from kg.store import GraphStore
+from kg.views.graphsources import graph_sources
+from kg.views.model import (
+    BY_NAME,
+    GROUP_PAGE,
+    LABEL_PREDICATES,
     Address,
     EntityView,
     Geometry,
