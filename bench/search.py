@@ -30,7 +30,10 @@ from pyoxigraph import Literal, QuerySolutions
 from bench import generate as gen
 from bench.endpoint import m_store
 from kg.namespaces import all_prefixes
-from kg.publish.search import INDEX_FILE, autocomplete, build_index, fold, search
+from kg.publish.autocomplete import autocomplete
+from kg.publish.search import search
+from kg.publish.searchindex import INDEX_FILE, build_index
+from kg.publish.searchtext import fold
 from kg.store import EmbeddedStore
 
 HERE = Path(__file__).resolve().parent

@@ -17,14 +17,10 @@ from fastapi.responses import JSONResponse, Response
 from endpoint.errors import NotAcceptable, error_body
 from endpoint.http.conneg import wanted
 from endpoint.http.i18n import context, page_language, vary
-from kg.publish.search import (
-    FACETS,
-    MAX_QUERY_CHARS,
-    SearchResult,
-    autocomplete,
-    index_path_for,
-    search,
-)
+from kg.publish.autocomplete import autocomplete
+from kg.publish.search import FACETS, SearchResult, search
+from kg.publish.searchindex import index_path_for
+from kg.publish.searchtext import MAX_QUERY_CHARS
 from kg.settings import Settings
 
 router = APIRouter()
