@@ -31,7 +31,7 @@ from bench.child import derived_steps
 from bench.schemes import write_fallback
 from kg.build import pipeline as build
 from kg.namespaces import QB
-from kg.saved import kpi, network
+from kg.saved import kpi, kpisnapshot, network
 from kg.settings import Settings
 from kg.store import EmbeddedStore
 
@@ -75,7 +75,7 @@ def bench_size(size: str, tmp: Path, stand_ins: list[Path]) -> dict[str, Any]:
 
     print(f"[{size}] kg snapshot…", flush=True)
     start = time.perf_counter()
-    path = kpi.snapshot(project, store, date.today(), build_id=built.build_id)
+    path = kpisnapshot.snapshot(project, store, date.today(), build_id=built.build_id)
     row["snapshot"] = round(time.perf_counter() - start, 2)
     row["snapshot_kb"] = round(path.stat().st_size / 1024)
 
