@@ -20,8 +20,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from random import Random
 
+from shapely.prepared import PreparedGeometry
+
 from kg.build.importers import municipalities
-from kg.build.importers.geometry import Polygon, contains
+from kg.build.importers.geometry import contains
 from kg.namespaces import DEFAULT_BASE, all_prefixes
 from kg.settings import Settings
 
@@ -184,7 +186,7 @@ class _Municipality:
     fr: str
     nl: str
     postcodes: tuple[str, ...]
-    polygons: list[Polygon]
+    area: PreparedGeometry
     bbox: tuple[float, float, float, float]
 
 
@@ -199,7 +201,7 @@ def _municipalities(root: Path) -> list[_Municipality]:
         xs, ys = [p[0] for p in points], [p[1] for p in points]
         bbox = (min(xs), min(ys), max(xs), max(ys))
         postcodes = tuple(dict.fromkeys(codes))
-        out.append(_Municipality(m.nis, m.name_fr, m.name_nl, postcodes, m.polygons, bbox))
+        out.append(_Municipality(m.nis, m.name_fr, m.name_nl, postcodes, m.area, bbox))
     return out
 
 
@@ -209,7 +211,7 @@ def _place(rng: Random, muns: list[_Municipality]) -> tuple[_Municipality, float
         lon, lat = round(rng.uniform(4.25, 4.48), 6), round(rng.uniform(50.77, 50.91), 6)
         for m in muns:
             x0, y0, x1, y1 = m.bbox
-            if x0 <= lon <= x1 and y0 <= lat <= y1 and contains(m.polygons, lon, lat):
+            if x0 <= lon <= x1 and y0 <= lat <= y1 and contains(m.area, lon, lat):
                 return m, lon, lat
 
 

@@ -18,7 +18,7 @@ from endpoint.http.i18n import translate
 from endpoint.pages.maps import KINDS
 from kg.labels import pick_with_language
 from kg.publish import networkview as graphview
-from kg.publish.mapindex import cached
+from kg.publish.derivedindex import cached
 from kg.store import GraphStore
 from kg.views.model import RelationGroup
 

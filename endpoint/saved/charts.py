@@ -22,9 +22,9 @@ from pyoxigraph import Literal, NamedNode
 
 from kg.build.report import shorten
 from kg.namespaces import GEO_WKT_LITERAL, XSD
-from kg.publish.mapindex import parse_point, parse_polygons
 from kg.saved.queries import SavedQuery
 from kg.store import Term
+from kg.wkt import parse_point, parse_polygons
 
 WKT_COLUMNS = ("wkt", "geometry")
 NUMERIC = {

@@ -26,30 +26,28 @@ from pyoxigraph import Literal, NamedNode
 from kg.errors import NotFound
 from kg.labels import pick
 from kg.namespaces import FOAF_PERSON, ORG_ORGANIZATION, RDF_TYPE
-from kg.publish.mapindex import (
+from kg.publish.derivedindex import cached, index_file, read_index, write_index
+from kg.publish.mapfilters import (
     FACETS,
     Filters,
     InvalidFilter,
-    Option,
-    best_label,
-    cached,
     expand,
+    parse_filters,
+    passes,
+    prefixes_for,
+)
+from kg.publish.mapindex import Option, options
+from kg.publish.maplabels import (
+    best_label,
     href,
-    index_file,
     instances_of,
     kind_labels,
     label_of,
     local_name,
-    options,
-    parse_filters,
-    passes,
-    prefixes_for,
-    read_index,
     read_labels,
     solutions,
     specific,
     values_of,
-    write_index,
 )
 from kg.settings import Settings
 from kg.store import EmbeddedStore, GraphStore

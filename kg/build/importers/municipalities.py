@@ -5,12 +5,20 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyoxigraph import NamedNode
+from shapely.prepared import PreparedGeometry
 
-from kg.build.importers.geometry import Polygon, area_km2, contains, polygons_of, wkt
+from kg.build.importers.geometry import (
+    Polygon,
+    area_km2,
+    contains,
+    polygons_of,
+    prepared,
+    wkt,
+)
 from kg.build.importers.rdf import TripleWriter
 
 CSV = Path("data/imports/geo/brussels-municipalities.csv")
@@ -26,6 +34,11 @@ class Municipality:
     population: int
     nuts3: str
     polygons: list[Polygon]
+    #: the polygons ready for point-in-polygon tests
+    area: PreparedGeometry = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "area", prepared(self.polygons))
 
 
 def read(root: Path) -> list[Municipality]:
@@ -53,7 +66,7 @@ def read(root: Path) -> list[Municipality]:
 def locate(municipalities: list[Municipality], lon: float, lat: float) -> Municipality | None:
     """The municipality whose boundary contains the point, if any."""
     for m in municipalities:
-        if contains(m.polygons, lon, lat):
+        if contains(m.area, lon, lat):
             return m
     return None
 
