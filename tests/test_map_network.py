@@ -23,6 +23,7 @@ from kg import wkt
 from kg.labels import pick
 from kg.namespaces import all_prefixes
 from kg.publish import mapindex as geo
+from kg.publish import neighbourhood
 from kg.publish import networkview as graphview
 from kg.settings import Settings
 from kg.store import EmbeddedStore
@@ -439,12 +440,12 @@ def test_neighbourhood_of_hub_brussels(client: httpx.Client, store: EmbeddedStor
 
 
 def test_neighbourhood_is_bounded(store: EmbeddedStore) -> None:
-    elements = graphview.neighbourhood(store, BASE, "en", HUB, 2, max_nodes=4, max_edges=50)
+    elements = neighbourhood.neighbourhood(store, BASE, "en", HUB, 2, max_nodes=4, max_edges=50)
     assert elements["truncated"] and len(elements["nodes"]) == 4
     check_elements(elements)
     # nearest first: the entity, then its direct neighbours
     assert [n["data"]["distance"] for n in elements["nodes"]] == [0, 1, 1, 1]
-    few_edges = graphview.neighbourhood(store, BASE, "en", HUB, 2, max_edges=3)
+    few_edges = neighbourhood.neighbourhood(store, BASE, "en", HUB, 2, max_edges=3)
     assert few_edges["truncated"] and len(few_edges["edges"]) == 3
 
 

@@ -31,7 +31,7 @@ from fastapi.responses import HTMLResponse, Response
 from endpoint.http.conneg import choose
 from endpoint.http.i18n import context, page_language, translate, vary
 from kg.errors import NotFound, QueryError
-from kg.publish import boundaries, mapfilters
+from kg.publish import boundaries, mapfilters, neighbourhood, relationtypes
 from kg.publish import mapindex as geo
 from kg.publish import networkview as graphview
 from kg.settings import Settings
@@ -242,16 +242,16 @@ def _hops(value: str | None) -> int:
 
 
 def _relations(request: Request, store: GraphStore, base: str) -> tuple[str, ...]:
-    types = graphview.relation_types(store, base)
-    return graphview.parse_relation_types(request.query_params.getlist("rel"), types, base)
+    types = relationtypes.relation_types(store, base)
+    return relationtypes.parse_relation_types(request.query_params.getlist("rel"), types, base)
 
 
 def _neighbourhood(request: Request, iri_value: str) -> dict[str, Any]:
     base, lang, store = _base(request), page_language(request), _store(request)
-    iri = graphview.resolve_entity(iri_value, base)
+    iri = neighbourhood.resolve_entity(iri_value, base)
     hops = _hops(request.query_params.get("hops"))
     relations = _relations(request, store, base)
-    return graphview.neighbourhood(store, base, lang, iri, hops, relations)
+    return neighbourhood.neighbourhood(store, base, lang, iri, hops, relations)
 
 
 def _ecosystem(request: Request) -> dict[str, Any]:

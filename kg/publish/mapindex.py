@@ -68,8 +68,8 @@ class MapIndex:
 
 def build_map_index(store: GraphStore, base: str) -> MapIndex:
     """Read the geolocated entities with single-pattern queries (one per property and
-    class) and join them here: at M scale (22,000 points) that takes a few seconds where the
-    same join in the store takes several times longer."""
+    class) and join them here: faster than the same join in the store (figures in
+    bench/README.md)."""
     geometry_of: dict[str, str] = {}
     for row in values_of(store, LOCN + "geometry"):
         if isinstance(row["s"], NamedNode) and not isinstance(row["o"], Literal):

@@ -133,7 +133,7 @@ TARGETS = (
         ),
     ),
     # the predicates the model links to NUTS with: listing them spares a scan of every
-    # triple with an IRI object (10 s on M, and most of them observations)
+    # triple with an IRI object, most of them observations
     Target(
         "nuts",
         "http://data.europa.eu/nuts",

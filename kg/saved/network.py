@@ -70,11 +70,9 @@ from kg.namespaces import DCT, QB, RDF_TYPE_NODE, SKOS, XSD, all_prefixes
 from kg.settings import Settings
 from kg.store import EmbeddedStore, GraphStore
 
-#: n·(n+m) above which betweenness is estimated from pivots: about 2.5 s of igraph at M
-#: (22,000 organisations, 142,000 nodes + edges: 281 pivots, 8.5 ms each; exact would take
-#: 150 s). Against a 3,000-pivot estimate, 16 of its top 20 brokers and 9 of its top 10 are
-#: right (56 pivots: 10 and 7). Exact up to about 2,000 organisations. networkx took 400 ms
-#: per pivot, which held M to 56 pivots in 22 s.
+#: n·(n+m) above which betweenness is estimated from pivots (igraph) instead of computed
+#: exactly: exact up to about 2,000 organisations. The figures behind the choice (time per
+#: pivot, how many top brokers the estimate gets right) are in bench/README.md.
 BETWEENNESS_WORK = 40_000_000
 MIN_PIVOTS = 16
 SEED = 20_251_122
@@ -320,7 +318,7 @@ def quads(metrics: Metrics, base: str, period: date) -> list[Quad]:
     day = Literal(period.isoformat(), datatype=NamedNode(XSD + "date"))
     area = NamedNode(NUTS_BE100)
     everything = NamedNode(base + "id/concept/sector/all-cci")
-    # the terms every observation repeats, made once (600,000 statements at M)
+    # the terms every observation repeats, made once (there are many observations)
     is_observation = NamedNode(QB + "Observation")
     in_dataset, measure_type = NamedNode(QB + "dataSet"), NamedNode(QB + "measureType")
     about, via = NamedNode(cci + "subject"), NamedNode(cci + "viaRelationType")
