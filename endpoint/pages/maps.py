@@ -9,7 +9,7 @@ and boundaries still show). ``/network`` shows the relations between organisatio
 endpoint/static/network.js draws them with Cytoscape.js from ``/network.json``. Entity pages
 embed ``/network/neighbourhood.json``.
 
-Filters are those of search (kg.search): ``kind``, ``sector``, ``service``, ``audience``,
+Filters are those of search (kg.publish.search): ``kind``, ``sector``, ``service``, ``audience``,
 ``municipality``, IRIs (short names are accepted too), repeatable, every one must hold. A
 value that cannot name anything is a 400 (the HTML page says why, with the form).
 """
@@ -262,7 +262,7 @@ def _ecosystem(request: Request) -> dict[str, Any]:
 
 
 NETWORK_PARAMS = ("rel", "sector", "kind", "iri", "hops")
-#: node categories of the drawing (kg.graphview), named in the legend
+#: node categories of the drawing (kg.publish.networkelements), named in the legend
 KINDS = ("organisation", "person", "project", "event", "publication", "place", "other")
 
 

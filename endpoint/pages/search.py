@@ -1,6 +1,6 @@
 """Search pages: ``/search`` (HTML, with a JSON twin) and ``/api/autocomplete`` (JSON).
 
-Both read the side index of the store being served (kg.search), re-resolved on every
+Both read the side index of the store being served (kg.publish.search), re-resolved on every
 request so that a build swapped in meanwhile is used by the next request. Whatever the
 query string holds, the answer is a normal page: the text is trimmed, cut into words and
 passed to SQLite as parameters; unknown facets are ignored, unknown values match nothing."""

@@ -25,7 +25,7 @@ SELECT ?m ?wkt ?label ?nis WHERE {
 
 def boundaries(store: GraphStore, base: str, lang: str) -> dict[str, Any]:
     """The municipalities' boundaries from the store (the reference geo data imported by
-    kg.importers.municipalities), as a GeoJSON FeatureCollection, named in the reader's
+    kg.build.importers.municipalities), as a GeoJSON FeatureCollection, named in the reader's
     language; properties ``iri``, ``label``, ``lang``, ``nis``, ``href``."""
     rows = solutions(store, BOUNDARIES, base=base)
     shapes: dict[str, dict[str, Any]] = {}

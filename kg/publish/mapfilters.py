@@ -89,7 +89,7 @@ def short(facet: str, iri: str, base: str) -> str:
 
 @dataclass(frozen=True)
 class Filters:
-    """Chosen values per facet (IRIs). Every value must hold, as in search (kg.search): a
+    """Chosen values per facet (IRIs). Every value must hold, as in search (kg.publish.search): a
     URL's filters mean the same on /search, /map and /network."""
 
     values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)

@@ -372,7 +372,7 @@ def _rows_of(
 
 
 def build_index(settings: Settings, store: GraphStore, build_dir: Path) -> None:
-    """The derived build step (kg.derived): ``build_dir/search.sqlite`` from the store."""
+    """The derived build step (kg.publish.derived): ``build_dir/search.sqlite`` from the store."""
     entities, labels = collect(store, settings.base)
     write_index(entities, labels, build_dir / INDEX_FILE)
 

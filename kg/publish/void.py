@@ -483,7 +483,7 @@ def publish(
 
 
 def derive(settings: Settings, store: GraphStore, build_dir: Path) -> None:
-    """The build step (kg.derived): dumps and description into ``<build dir>/dumps``, where
+    """The build step (kg.publish.derived): dumps and description into ``<build dir>/dumps``, where
     the web layer finds them beside the serving store. The public SPARQL endpoint is taken
     to be ``{base}sparql``, and the dumps ``{base}dumps/…``."""
     build_id = build_dir.name.removesuffix(".partial")

@@ -1,6 +1,6 @@
 """Network metrics of the graph of relations between organisations, computed with networkx
 (structure) and igraph (betweenness) and written back into the store as data (a derived
-build step, kg.derived).
+build step, kg.publish.derived).
 
 The network: every ``org:Organization`` is a node; every statement ``?a ?p ?b`` between two
 distinct organisations, ``?p`` being the direct property of a relation type
@@ -422,6 +422,6 @@ def build_date(build_dir: Path) -> date:
 
 
 def network_metrics(settings: Settings, store: EmbeddedStore, build_dir: Path) -> None:
-    """The derived build step (kg.derived.Step)."""
+    """The derived build step (kg.publish.derived.Step)."""
     metrics = compute(read_graph(store, settings.base))
     write(store, settings.base, quads(metrics, settings.base, build_date(build_dir)))

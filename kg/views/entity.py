@@ -12,7 +12,7 @@ and the figures (only when the counts say there are some), and what the graphs m
 A large incoming group is ordered by IRI and only its shown page is labelled; a small one
 (up to ``BY_NAME``) is ordered by name. No query scans the graph: the cost follows the
 entity's neighbourhood, not the size of the store. What a page needs of the vocabulary
-(labels of classes, properties, concepts) is read once per store (kg.vocabcache).
+(labels of classes, properties, concepts) is read once per store (kg.views.vocabcache).
 """
 
 from __future__ import annotations
