@@ -95,6 +95,13 @@ ORG_ORGANIZATION = ORG + "Organization"
 FOAF_PERSON = FOAF + "Person"
 GEO_WKT_LITERAL = GEO + "wktLiteral"
 
+#: External identifiers the data links to (see reference/notes/eu-interop.md).
+WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
+NACE2 = "http://data.europa.eu/ux2/nace2/"
+NUTS_CODE = "http://data.europa.eu/nuts/code/"
+#: the Brussels-Capital Region: the area of a figure that names none
+NUTS_BE100 = NUTS_CODE + "BE100"
+
 RDF_TYPE_NODE = NamedNode(RDF_TYPE)
 RDFS_LABEL_NODE = NamedNode(RDFS_LABEL)
 DCT_SOURCE_NODE = NamedNode(DCT_SOURCE)

@@ -16,7 +16,7 @@ from fastapi import Request
 from endpoint.http.i18n import translate
 from endpoint.saved.kpiboard import Board, board, labels_of
 from endpoint.saved.kpiformat import COUNT, href, is_share, local_name, number, organisations_link
-from kg.namespaces import ORG_ORGANIZATION
+from kg.namespaces import NUTS_BE100, ORG_ORGANIZATION
 from kg.saved import kpi, kpihistory
 from kg.saved.kpi import KpiResult, KpiRow
 from kg.settings import Settings
@@ -37,7 +37,7 @@ def layout(result: KpiResult) -> str:
 
 def _row_key(result: KpiResult, row: KpiRow, measure: str, base: str) -> tuple[Any, ...]:
     subjects = tuple(sorted(row.subjects or (kpi.all_cci(base),)))
-    return (result.query.name, measure, subjects, row.area or kpi.NUTS_BE100)
+    return (result.query.name, measure, subjects, row.area or NUTS_BE100)
 
 
 @dataclass(frozen=True)

@@ -44,12 +44,15 @@ from kg.namespaces import (
     DCAT,
     DCT,
     FOAF,
+    NACE2,
+    NUTS_CODE,
     ORG,
     OWL,
     RDF,
     REUSED_PREFIXES,
     SKOS,
     VOID,
+    WIKIDATA_ENTITY,
     XSD,
     all_prefixes,
 )
@@ -119,14 +122,14 @@ TARGETS = (
         "wikidata",
         "http://www.wikidata.org/",
         "Wikidata",
-        "http://www.wikidata.org/entity/",
+        WIKIDATA_ENTITY,
         (OWL + "sameAs",),
     ),
     Target(
         "nace",
         "http://data.europa.eu/ux2/nace2/nace2",
         "NACE Rev. 2",
-        "http://data.europa.eu/ux2/nace2/",
+        NACE2,
         tuple(
             SKOS + m
             for m in ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch")
@@ -138,7 +141,7 @@ TARGETS = (
         "nuts",
         "http://data.europa.eu/nuts",
         "NUTS",
-        "http://data.europa.eu/nuts/code/",
+        NUTS_CODE,
         (DCT + "isPartOf", "{ontology}refArea"),
     ),
 )

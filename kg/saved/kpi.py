@@ -35,14 +35,13 @@ from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions
 
 from kg.build.processes import map_on_store, worker_count
 from kg.errors import KgError
-from kg.namespaces import XSD, all_prefixes
+from kg.namespaces import NUTS_BE100, XSD, all_prefixes
 from kg.saved import queries as saved
 from kg.saved.queries import SavedQuery
 from kg.settings import Settings
 from kg.store import EmbeddedStore, GraphStore
 
 log = logging.getLogger("kg.saved.kpi")
-NUTS_BE100 = "http://data.europa.eu/nuts/code/BE100"
 SUBJECT_COLUMNS = (
     "subject",
     "sector",

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pyoxigraph import QuerySolutions, RdfFormat, Triple, serialize
 
 from kg.labels import pick
-from kg.namespaces import all_prefixes
-from kg.saved.kpi import NUTS_BE100, kpi_queries, number_of, query_iri
+from kg.namespaces import NUTS_BE100, all_prefixes
+from kg.saved.kpi import kpi_queries, number_of, query_iri
 from kg.settings import Settings
 from kg.store import GraphStore
 

@@ -66,7 +66,7 @@ import igraph
 import networkx as nx
 from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions
 
-from kg.namespaces import DCT, QB, RDF_TYPE_NODE, SKOS, XSD, all_prefixes
+from kg.namespaces import DCT, NUTS_BE100, QB, RDF_TYPE_NODE, SKOS, XSD, all_prefixes
 from kg.settings import Settings
 from kg.store import EmbeddedStore, GraphStore
 
@@ -76,7 +76,6 @@ from kg.store import EmbeddedStore, GraphStore
 BETWEENNESS_WORK = 40_000_000
 MIN_PIVOTS = 16
 SEED = 20_251_122
-NUTS_BE100 = "http://data.europa.eu/nuts/code/BE100"
 
 
 ORGANISATIONS = "SELECT DISTINCT ?o WHERE { ?o a org:Organization }"

@@ -36,11 +36,11 @@ from kg.namespaces import (
     OWL,
     RDF_TYPE,
     SKOS,
+    WIKIDATA_ENTITY,
 )
 from kg.store import GraphStore
 from kg.views.entityprops import NAME_ORDER, activity_kinds, prop_sets
 from kg.views.entityvalues import (
-    WIKIDATA,
     address_of,
     identifiers_of,
     page_items,
@@ -324,7 +324,7 @@ def _place_and_identifiers(p: _Page) -> None:
     for value in p.values(OWL + "sameAs"):
         if isinstance(value.term, NamedNode):
             target = value.term.value
-            if target.startswith(WIKIDATA):
+            if target.startswith(WIKIDATA_ENTITY):
                 shown = Identifier("wikidata", local_name(target), target, value.graphs)
             else:
                 shown = Identifier("sameas", target, target, value.graphs)

@@ -30,7 +30,6 @@ from kg.wkt import polygon_rings
 from kg.wkt import read as read_wkt
 
 KBO_SEARCH = "https://kbopub.economie.fgov.be/kbopub/zoeknummerform.html?nummer="
-WIKIDATA = "http://www.wikidata.org/entity/"
 
 
 def parse_wkt(wkt: str) -> Geometry:

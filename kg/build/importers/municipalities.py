@@ -20,10 +20,10 @@ from kg.build.importers.geometry import (
     wkt,
 )
 from kg.build.importers.rdf import TripleWriter
+from kg.namespaces import NUTS_CODE
 
 CSV = Path("data/imports/geo/brussels-municipalities.csv")
 GEOJSON = Path("data/imports/geo/brussels-municipalities.wgs84.geojson")
-NUTS = "http://data.europa.eu/nuts/code/"
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ def write(root: Path, base: str, graph: str, out: Path) -> Path:
         w.typed(s, "cci:population", str(m.population), "integer")
         w.typed(s, "cci:populationYear", "2020", "gYear")
         w.typed(s, "cci:areaKm2", f"{area_km2(m.polygons):.3f}", "decimal")
-        w.add(s, "dct:isPartOf", NamedNode(NUTS + m.nuts3))
+        w.add(s, "dct:isPartOf", NamedNode(NUTS_CODE + m.nuts3))
         geometry = NamedNode(s.value + "/geometry")
         w.add(s, "locn:geometry", geometry)
         w.type(geometry, "locn:Geometry", "geo:Geometry")
