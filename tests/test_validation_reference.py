@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bench.generate import ERROR_KINDS, generate, kbo_number
+from bench.generate import generate
 from bench.schemes import write_fallback
+from bench.seeded import ERROR_KINDS
+from bench.synthetic import kbo_number
 from bench.validators import NOT_SHACL, fast, issue_key, prepare, reference
 from kg.build import pipeline as build
 from kg.build.importers import municipalities
