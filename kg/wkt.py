@@ -3,7 +3,9 @@ pages and the query charts alike.
 
 A literal may start with the IRI of its CRS (``<…/EPSG/0/4326> POINT(50.8 4.3)``), which
 shapely does not read: it is taken off here. CRS84 (longitude first) is GeoSPARQL's default;
-EPSG:4326 puts latitude first, so its coordinates are swapped.
+EPSG:4326 puts latitude first, so its coordinates are swapped. What shapely refuses (a
+polygon ring that is not closed, unbalanced parentheses) is no geometry: the entity shows
+none, the map leaves it out.
 """
 
 from __future__ import annotations
