@@ -16,11 +16,6 @@ from kg.namespaces import (
     all_prefixes,
 )
 
-
-def prefixes_for(base: str) -> dict[str, str]:
-    return all_prefixes(base)
-
-
 #: facet (URL parameter) -> (property relative to the prefixes, prefix of short values)
 FACETS: dict[str, tuple[str, str]] = {
     "kind": ("rdf:type", "cci"),
@@ -45,7 +40,7 @@ class InvalidFilter(QueryError):
 def expand(name: str, base: str) -> str:
     """``"cci:sector"`` -> its IRI under ``base``."""
     prefix, _, local = name.partition(":")
-    return prefixes_for(base)[prefix] + local
+    return all_prefixes(base)[prefix] + local
 
 
 def resolve(facet: str, value: str, base: str) -> str:
@@ -58,7 +53,7 @@ def resolve(facet: str, value: str, base: str) -> str:
         raise InvalidFilter(f"the `{facet}` filter is empty")
     if len(value) > MAX_VALUE_LENGTH:
         raise InvalidFilter(f"the `{facet}` filter is longer than {MAX_VALUE_LENGTH} characters")
-    prefixes = prefixes_for(base)
+    prefixes = all_prefixes(base)
     if _SHORT.fullmatch(value):
         return prefixes[FACETS[facet][1]] + value
     prefixed = _PREFIXED.fullmatch(value)
@@ -76,7 +71,7 @@ def resolve(facet: str, value: str, base: str) -> str:
 
 def short(facet: str, iri: str, base: str) -> str:
     """The shortest form of a facet value that ``resolve`` turns back into ``iri``."""
-    prefixes = prefixes_for(base)
+    prefixes = all_prefixes(base)
     own = prefixes[FACETS[facet][1]]
     if iri.startswith(own) and _SHORT.fullmatch(iri[len(own) :]):
         return iri[len(own) :]

@@ -17,8 +17,9 @@ from kg.namespaces import (
     RDF_TYPE,
     RDFS_LABEL,
     SKOS,
+    all_prefixes,
 )
-from kg.publish.mapfilters import MATCHING, prefixes_for
+from kg.publish.mapfilters import MATCHING
 from kg.store import GraphStore
 
 #: Every value of one property (?p bound, hence projected).
@@ -56,7 +57,7 @@ def solutions(
     """A SELECT query's rows, read to the end here: pyoxigraph's result iterator must be
     dropped on the thread that made it, and an exception's traceback (which keeps the
     frames it passes through) may be dropped on another one."""
-    rows = store.query(sparql, substitutions, prefixes=prefixes_for(base) if base else None)
+    rows = store.query(sparql, substitutions, prefixes=all_prefixes(base) if base else None)
     try:
         assert isinstance(rows, QuerySolutions)
         return list(rows)

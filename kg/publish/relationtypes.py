@@ -10,9 +10,9 @@ from typing import Any
 
 from pyoxigraph import Literal, NamedNode
 
+from kg.namespaces import all_prefixes
 from kg.publish.mapfilters import (
     InvalidFilter,
-    prefixes_for,
 )
 from kg.publish.maplabels import (
     kind_labels,
@@ -80,7 +80,7 @@ def parse_relation_types(
     property IRIs; an unknown relation type is an ``InvalidFilter`` that lists the known."""
     chosen: list[str] = []
     by_name: dict[str, str] = {}
-    prefixes = prefixes_for(base)
+    prefixes = all_prefixes(base)
     for rt in types.values():
         for name in (
             rt.notation,
