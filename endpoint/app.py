@@ -9,7 +9,6 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.templating import Jinja2Templates
-from starlette.types import Receive, Scope, Send
 
 from endpoint import errors
 from endpoint.http import cors, static
@@ -21,7 +20,7 @@ from endpoint.pages import maps as mapview
 from endpoint.pages import ontology as ontologypage
 from endpoint.saved import api as saved_api
 from endpoint.saved import kpi
-from endpoint.sparql import editor, lookups, void
+from endpoint.sparql import editor, void
 from endpoint.sparql import protocol as sparql
 from endpoint.sparql import run as queries
 from kg.namespaces import all_prefixes
@@ -32,32 +31,20 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    # the query workers start with the server, not with its first query: each opens the
-    # store before it takes a query, so no query's time limit pays for that
-    queries.start(app)
+    # the store gets ready with the server, not with its first query (the embedded one
+    # starts its query workers, which open the store before they take a query)
+    app.state.holder.start()
     yield
-    queries.close(app)
+    app.state.holder.close()
 
 
-class App(FastAPI):
-    """FastAPI, with entity lookups offered to ``endpoint.lookups`` before its middleware
-    stack: most of a lookup's time would otherwise go to the stack and the routing."""
-
-    lookup_path: lookups.LookupPath | None = None
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.lookup_path is not None and await self.lookup_path.answer(scope, receive, send):
-            return
-        await super().__call__(scope, receive, send)
-
-
-def app_from_env() -> App:
+def app_from_env() -> FastAPI:
     """For `uvicorn --factory` with several server processes (KG_WORKERS > 1)."""
     return create_app(Settings.from_env())
 
 
-def create_app(settings: Settings) -> App:
-    app = App(
+def create_app(settings: Settings) -> FastAPI:
+    app = FastAPI(
         title="Brussels creative-ecosystem knowledge graph",
         version="0.1.0",
         lifespan=lifespan,
@@ -72,7 +59,6 @@ def create_app(settings: Settings) -> App:
     app.state.service_lock = threading.Lock()
     queries.init(app)
     errors.install(app)
-    app.lookup_path = lookups.LookupPath(app)
     # reads are open to browser clients everywhere (YASGUI elsewhere, other maps);
     # writes still need the token, which browsers do not send cross-site by themselves
     app.add_middleware(
@@ -84,7 +70,7 @@ def create_app(settings: Settings) -> App:
     )
     app.include_router(sparql.router)
     app.include_router(editor.router)
-    app.include_router(static.router)
+    static.install(app)
     app.include_router(void.router)
     app.include_router(saved_api.make_router(settings))
     app.include_router(search.router)

@@ -70,6 +70,10 @@ class Settings:
     service_allow: tuple[str, ...] = ()
     #: map tiles; markers and boundaries show even when tiles cannot load [KG_TILE_URL]
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    #: paths made from the targets ``var/store`` had (``serving_store``), this object's own
+    _links: dict[tuple[Path, str], Path] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if not self.base.endswith(("/", "#")):
@@ -92,7 +96,7 @@ class Settings:
         """The store ``var/store`` points at now. One ``readlink`` (a full ``resolve``
         looks at every folder of the path): the server asks on every query, so that the
         next query after a build swaps the link reads the new store."""
-        return link_target(self.store_path)
+        return link_target(self.store_path, self._links)
 
     @property
     def stores_dir(self) -> Path:
@@ -114,20 +118,23 @@ class Settings:
         return cls(**kwargs)  # type: ignore[arg-type]
 
 
-def link_target(link: Path) -> Path:
+def link_target(link: Path, memo: dict[tuple[Path, str], Path] | None = None) -> Path:
     """What the symlink ``link`` points at, read with one system call; ``link`` resolved
-    when it is no link (a store made by hand) or missing."""
+    when it is no link (a store made by hand) or missing. ``memo`` keeps the paths made
+    from targets already seen: building a path costs more than reading the link, and a
+    link points at a handful of stores in a server's life."""
     try:
-        return _joined(link, os.readlink(link))
+        target = os.readlink(link)
     except OSError:
         return link.resolve()
-
-
-@functools.lru_cache(maxsize=64)
-def _joined(link: Path, target: str) -> Path:
-    """The path a link's target names (kept: building paths costs more than reading the
-    link, and a link points at a handful of stores in a server's life)."""
-    return link.parent / target
+    if memo is None:
+        return link.parent / target
+    joined = memo.get((link, target))
+    if joined is None:
+        if len(memo) >= 64:
+            memo.clear()
+        joined = memo[(link, target)] = link.parent / target
+    return joined
 
 
 def _path(value: str) -> Path:

@@ -8,6 +8,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import TracebackType
+from typing import Any
 
 import httpx
 import pytest
@@ -71,3 +73,51 @@ def chromium_path() -> str:
             pytrace=False,
         )
     return CHROMIUM
+
+
+class Chromium:
+    """One test's use of the module's Chromium (the ``chromium`` fixture): the contexts it
+    opens are its own and are closed when its block ends, so no cookie, storage or route
+    crosses from one test to the next; the browser process is started once per module."""
+
+    def __init__(self, browser: Any) -> None:
+        self.browser = browser
+        self.contexts: list[Any] = []
+
+    def new_context(self, **options: Any) -> Any:
+        context = self.browser.new_context(**options)
+        self.contexts.append(context)
+        return context
+
+    def new_page(self, **options: Any) -> Any:
+        return self.new_context(**options).new_page()
+
+    def close(self) -> None:
+        while self.contexts:
+            self.contexts.pop().close()
+
+    def __enter__(self) -> Chromium:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+@contextmanager
+def launched_chromium() -> Iterator[Any]:
+    """Playwright and Debian's Chromium, until the block ends. While it runs, Playwright's
+    event loop counts as running on this thread (no ``asyncio.run`` here meanwhile)."""
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_path()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -11,12 +11,16 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
 from kg.build import pipeline as build
 from kg.settings import Settings
+
+if TYPE_CHECKING:
+    from tests.browser import Chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -91,6 +95,8 @@ ADMIN_TOKEN = "test-admin-token"
 class Server:
     url: str
     settings: Settings
+    #: the `kg serve` process: its descendants are its query workers
+    pid: int
 
 
 @pytest.fixture(scope="session")
@@ -126,8 +132,42 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     url = f"http://127.0.0.1:{port}"
     try:
         wait_http(url + "/sparql")
-        yield Server(url, settings)
+        yield Server(url, settings, proc.pid)
     finally:
         proc.terminate()
         proc.wait(15)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def chromium_browser() -> Iterator[object]:
+    """Chromium under Playwright, started once for the browser tests of a module."""
+    from tests.browser import launched_chromium
+
+    with launched_chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def chromium(chromium_browser: object) -> Iterator[Chromium]:
+    """A test's own contexts and pages in the module's Chromium: ``with chromium as
+    browser:`` then ``browser.new_page(...)`` or ``browser.new_context(...)``."""
+    from tests.browser import Chromium
+
+    with Chromium(chromium_browser) as mine:
+        yield mine
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """pyshacl's minute-long reference run starts now, in a process of its own, when its
+    test is among those to run (tests/reference.py)."""
+    from tests import reference
+
+    if any(item.nodeid.endswith(reference.TEST) for item in items):
+        reference.start()
+
+
+def pytest_sessionfinish() -> None:
+    from tests import reference
+
+    reference.stop()

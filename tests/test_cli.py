@@ -99,13 +99,13 @@ def test_build_query_and_stats(project_copy: Settings) -> None:
     assert "cci:Municipality" in stats.stdout and "label languages" in stats.stdout
 
 
-def test_query_errors_are_clear(project_copy: Settings) -> None:
+def test_query_errors_are_clear(project_copy: Settings, built: Settings) -> None:
     assert kg(project_copy, "query", "SELECT * WHERE { ?s ?p ?o }").returncode == 1  # no store
     assert "run `kg build` first" in kg(project_copy, "query", "ASK {}").stderr
-    assert kg(project_copy, "build").returncode == 0
-    bad = kg(project_copy, "query", "SELECT ?s WHERE { ?s ?p }")
+    # with a store (the session's: these only read it)
+    bad = kg(built, "query", "SELECT ?s WHERE { ?s ?p }")
     assert bad.returncode == 1 and "error:" in bad.stderr
-    missing = kg(project_copy, "query", "no-such-query")
+    missing = kg(built, "query", "no-such-query")
     assert missing.returncode == 1 and "no saved query named 'no-such-query'" in missing.stderr
 
 
@@ -141,28 +141,28 @@ def test_the_access_log_can_be_turned_off(built: Settings, tmp_path: Path) -> No
     assert done.returncode == 2 and "KG_ACCESS_LOG has an invalid value 'maybe'" in done.stderr
 
 
-def test_saved_query_parameters_from_the_command_line(project_copy: Settings) -> None:
-    assert kg(project_copy, "build").returncode == 0
+def test_saved_query_parameters_from_the_command_line(built: Settings) -> None:
+    # it only reads: the session's build will do
     name = "organisations-in-sector"
-    design = kg(project_copy, "query", name, "--sector", "sector:design", "-f", "csv")
+    design = kg(built, "query", name, "--sector", "sector:design", "-f", "csv")
     assert design.returncode == 0, design.stderr
     rows = list(csv.DictReader(io.StringIO(design.stdout)))
-    everything = kg(project_copy, "query", name, "-f", "csv")  # default: all sectors
+    everything = kg(built, "query", name, "-f", "csv")  # default: all sectors
     assert len(rows) < len(list(csv.DictReader(io.StringIO(everything.stdout))))
     assert rows and {r["sector"] for r in rows} == {"sector:design"}  # CSV shows prefixed names
     # --param name=value is the same; the language parameter picks the label
-    nl = kg(project_copy, "query", name, "-p", "sector=sector:design", "-p", "lang=nl", "-f", "csv")
+    nl = kg(built, "query", name, "-p", "sector=sector:design", "-p", "lang=nl", "-f", "csv")
     assert nl.returncode == 0 and {r["lang"] for r in csv.DictReader(io.StringIO(nl.stdout))} == {
         "nl"
     }
-    wrong = kg(project_copy, "query", name, "--sector", "design")
+    wrong = kg(built, "query", name, "--sector", "design")
     assert wrong.returncode == 1 and "parameter `sector`" in wrong.stderr
-    unknown = kg(project_copy, "query", name, "--colour", "red")
+    unknown = kg(built, "query", name, "--colour", "red")
     assert unknown.returncode == 1 and "parameter `colour`" in unknown.stderr
     # an injection attempt is a value of the parameter, not SPARQL
-    hostile = kg(project_copy, "query", name, "--lang", 'fr") } ; DROP ALL ; #')
+    hostile = kg(built, "query", name, "--lang", 'fr") } ; DROP ALL ; #')
     assert hostile.returncode == 1 and "parameter `lang`" in hostile.stderr
-    raw = kg(project_copy, "query", "ASK {}", "--sector", "sector:design")
+    raw = kg(built, "query", "ASK {}", "--sector", "sector:design")
     assert raw.returncode == 1 and "parameters are for saved queries" in raw.stderr
 
 

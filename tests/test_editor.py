@@ -20,7 +20,8 @@ from endpoint.sparql import editor
 from kg.namespaces import all_prefixes
 from kg.saved import queries as saved
 from kg.settings import Settings
-from tests.browser import ARTIFACTS, CHROMIUM_ARGS, LOOPBACK, chromium_path, http_client, serve
+from tests.asgi import app_client
+from tests.browser import ARTIFACTS, LOOPBACK, Chromium, serve
 from tests.conftest import ROOT
 
 
@@ -28,7 +29,7 @@ from tests.conftest import ROOT
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     # /query and the vendor files never touch the store: no build needed here
     settings = Settings(root=ROOT, var_dir=tmp_path_factory.mktemp("var"))
-    with http_client(create_app(settings)) as http:
+    with app_client(create_app(settings)) as http:
         yield http
 
 
@@ -93,7 +94,7 @@ def test_saved_query_without_title_is_named_by_its_file(tmp_path: Path) -> None:
     )
     settings = Settings(root=tmp_path, var_dir=tmp_path / "var")
     assert saved.names(settings) == ["plain", "titled"]
-    with http_client(create_app(settings)) as client:
+    with app_client(create_app(settings)) as client:
         page = client.get("/query").text
     tabs = page_config(page)["savedQueries"]
     assert isinstance(tabs, list)
@@ -143,7 +144,7 @@ def test_vendor_route_serves_nothing_else(client: httpx.Client, path: str) -> No
 
 def test_missing_node_modules_is_a_clear_503_and_the_form_still_works(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "queries", tmp_path / "queries")
-    with http_client(create_app(Settings(root=tmp_path, var_dir=tmp_path / "var"))) as client:
+    with app_client(create_app(Settings(root=tmp_path, var_dir=tmp_path / "var"))) as client:
         response = client.get("/static/vendor/yasgui/yasgui.min.js")
         assert response.status_code == 503
         error = response.json()["error"]
@@ -176,10 +177,9 @@ def live_url(built: Settings) -> Iterator[str]:
         yield url
 
 
-def test_editor_runs_the_default_query_in_chromium(live_url: str) -> None:
-    from playwright.sync_api import ConsoleMessage, Request, sync_playwright
+def test_editor_runs_the_default_query_in_chromium(live_url: str, chromium: Chromium) -> None:
+    from playwright.sync_api import ConsoleMessage, Request
 
-    executable = chromium_path()
     problems: list[str] = []
     foreign: list[str] = []
 
@@ -195,8 +195,7 @@ def test_editor_runs_the_default_query_in_chromium(live_url: str) -> None:
     def on_failed(request: Request) -> None:
         problems.append(f"request failed: {request.url} ({request.failure})")
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with chromium as browser:
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
             page.on("console", on_console)
@@ -248,12 +247,8 @@ def test_editor_runs_the_default_query_in_chromium(live_url: str) -> None:
     assert not problems, "\n".join(problems)
 
 
-def test_editor_page_without_javascript_is_a_form(live_url: str) -> None:
-    from playwright.sync_api import sync_playwright
-
-    executable = chromium_path()
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+def test_editor_page_without_javascript_is_a_form(live_url: str, chromium: Chromium) -> None:
+    with chromium as browser:
         try:
             page = browser.new_context(java_script_enabled=False).new_page()
             page.goto(live_url + "/query")

@@ -12,12 +12,12 @@ from pyoxigraph import QueryResultsFormat, QuerySolutions, parse_query_results
 
 from endpoint.app import create_app
 from kg.settings import Settings
-from tests.browser import http_client
+from tests.asgi import app_client
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def client(built: Settings) -> Iterator[httpx.Client]:
-    with http_client(create_app(built)) as http:
+    with app_client(create_app(built)) as http:
         yield http
 
 
@@ -45,8 +45,8 @@ def test_bad_query_is_400_with_the_error_shape(client: httpx.Client) -> None:
 
 def test_openapi_has_one_operation_per_method_and_unique_ids(client: httpx.Client) -> None:
     with warnings.catch_warnings():
-        # FastAPI warns about duplicate operation ids; the server runs in a thread of this
-        # process, so the filter reaches it there and such a warning makes the answer a 500
+        # FastAPI warns about duplicate operation ids; the app runs in this process (on
+        # the portal's thread), so the filter reaches it there and such a warning makes the answer a 500
         warnings.simplefilter("error")
         response = client.get("/openapi.json")
     assert response.status_code == 200, response.text

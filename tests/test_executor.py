@@ -5,13 +5,7 @@ stopped."""
 
 from __future__ import annotations
 
-import asyncio
-import csv
-import dataclasses
-import io
-import json
 import os
-import pickle
 import signal
 import subprocess
 import threading
@@ -20,10 +14,10 @@ from collections.abc import Callable, Iterator
 
 import psutil
 import pytest
-import uvloop
 from pyoxigraph import Literal, NamedNode, Quad
 
-from kg.sparql.pool import QueryRun, QueryTimeout, Taken, WorkerCrashed, WorkerPool, cpu_seconds
+from kg.errors import QueryTimeout, WorkerCrashed
+from kg.sparql.pool import WorkerPool, cpu_seconds
 from kg.sparql.worker import Job
 from kg.store import EmbeddedStore
 
@@ -196,9 +190,10 @@ def test_queries_beside_a_stopped_one_finish_before_their_process_ends(
 ) -> None:
     """Two slots of one process: the first query is stopped at its limit, the one beside it
     finishes within the grace and gets its whole answer; then the process ends and a fresh
-    one takes its place."""
+    one takes its place. The limit (and so the grace) is 3 s: the query beside needs about
+    a third of a second of CPU, which a loaded machine gives it in more than 1 s."""
     (pid,) = pool.pids
-    runaway, stopped = run_in_thread(pool, store_dir, RUNAWAY, timeout=1.0)
+    runaway, stopped = run_in_thread(pool, store_dir, RUNAWAY, timeout=3.0)
     time.sleep(0.5)
     beside, finished = run_in_thread(pool, store_dir, SHORTER, timeout=30.0)
     runaway.join(10)
@@ -244,91 +239,3 @@ def test_queries_at_once_share_one_process(pool: WorkerPool, store_dir: str) -> 
 
 
 # --- from an event loop (uvloop, as `kg serve` runs) -------------------------------------
-
-#: as CSV about 3 MB, more than a socket holds: the worker is still writing as it is read
-MANY = "SELECT ?s ?o WHERE { ?s ?p ?o . ?x ?q ?y } LIMIT 60000"
-
-
-def answer(run: QueryRun) -> bytes:
-    return b"".join(run.prefetched) + b"".join(run.rest)
-
-
-def test_a_small_answer_comes_whole_and_is_read_in_the_loop(
-    pool: WorkerPool, store_dir: str
-) -> None:
-    request = job(store_dir, "SELECT ?s WHERE { ?s ?p ?o } LIMIT 3")
-
-    async def scenario() -> tuple[Taken | None, QueryRun]:
-        taken = await pool.take(request, 10.0)
-        assert taken is not None
-        return taken, pool.start(request, 10.0, taken=taken)
-
-    taken, run = uvloop.run(scenario())
-    assert taken is not None and taken.complete
-    assert taken.first is not None and pickle.loads(taken.first)[0] == "whole"
-    assert run.finished and run.rows == 3 and not run.truncated
-    assert len(json.loads(answer(run))["results"]["bindings"]) == 3
-    assert len(pool.idle_threads) == 1  # the slot is back
-
-
-def test_a_streamed_answer_goes_on_in_a_thread_whole(pool: WorkerPool, store_dir: str) -> None:
-    """The loop reads the head; the chunks after it are read in a thread from the same
-    connection, which uvloop had switched to non-blocking while it watched it."""
-    request = dataclasses.replace(job(store_dir, MANY), solutions_format="csv", max_rows=60000)
-
-    async def scenario() -> tuple[Taken | None, QueryRun]:
-        taken = await pool.take(request, 10.0)
-        run = await asyncio.to_thread(pool.start, request, 10.0, 64 * 1024, None, taken)
-        return taken, run
-
-    taken, run = uvloop.run(scenario())
-    assert taken is not None and not taken.complete
-    assert taken.first is not None and pickle.loads(taken.first)[0] == "head"
-    assert not run.finished  # more than the 64 KiB prefetched: the rest streams
-    rows = list(csv.reader(io.StringIO(answer(run).decode())))
-    assert rows[0] == ["s", "o"] and len(rows) == 60000 + 1
-    assert all(row[0] == f"https://example.org/{row[1]}" for row in rows[1:])
-
-
-@pytest.mark.parametrize("pool", [(0.5, 1)], indirect=True)
-def test_a_long_query_keeps_its_time_limit_after_the_loop_hands_it_over(
-    pool: WorkerPool, store_dir: str
-) -> None:
-    """The loop waits ``nice_after`` (0.5 s) for a first message, then a thread takes
-    over: the 2 s limit still counts from the start, not from the hand-over."""
-    request = job(store_dir, RUNAWAY)
-
-    async def scenario() -> tuple[Taken | None, BaseException | None, float]:
-        began = time.monotonic()
-        taken = await pool.take(request, 2.0)
-        try:
-            await asyncio.to_thread(pool.start, request, 2.0, 4 * 1024 * 1024, None, taken)
-        except QueryTimeout as err:
-            return taken, err, time.monotonic() - began
-        return taken, None, time.monotonic() - began
-
-    taken, error, elapsed = uvloop.run(scenario())
-    assert taken is not None and taken.first is None
-    assert isinstance(error, QueryTimeout)
-    assert 1.9 < elapsed < 2.35
-
-
-@pytest.mark.parametrize("pool", [(0.5, 1)], indirect=True)
-def test_a_request_cancelled_while_the_loop_waits_ends_its_worker(
-    pool: WorkerPool, store_dir: str
-) -> None:
-    (pid,) = pool.pids
-
-    async def scenario() -> Taken | None:
-        task = asyncio.create_task(pool.take(job(store_dir, RUNAWAY), 10.0))
-        await asyncio.sleep(0.2)
-        # the only slot is busy: another request is not taken in the loop
-        busy = await pool.take(job(store_dir, "ASK {}"), 10.0)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        return busy
-
-    assert uvloop.run(scenario()) is None
-    assert wait_for(lambda: not alive(pid))  # the runaway's process, not left evaluating
-    assert wait_for(lambda: bool(pool.pids) and pid not in pool.pids)

@@ -27,7 +27,8 @@ from kg.publish import neighbourhood
 from kg.publish import networkview as graphview
 from kg.settings import Settings
 from kg.store import EmbeddedStore
-from tests.browser import ARTIFACTS, CHROMIUM_ARGS, LOOPBACK, chromium_path, http_client, serve
+from tests.asgi import app_client
+from tests.browser import ARTIFACTS, LOOPBACK, Chromium, serve
 from tests.conftest import ROOT
 
 BASE = Settings().base
@@ -45,7 +46,7 @@ TILE_HOST = "tile.openstreetmap.org"
 
 @pytest.fixture(scope="module")
 def client(built: Settings) -> Iterator[httpx.Client]:
-    with http_client(create_app(built)) as http:
+    with app_client(create_app(built)) as http:
         yield http
 
 
@@ -120,7 +121,8 @@ def test_geojson_holds_every_geolocated_entity(client: httpx.Client, store: Embe
         if feature["id"].startswith(NS["place"]):
             places += 1
             assert BRUSSELS[0] < lon < BRUSSELS[2] and BRUSSELS[1] < lat < BRUSSELS[3], feature
-    assert places >= 361
+    # 361 points of five datasets: a venue listed by several is one place (325 in all)
+    assert places >= 325
     labels = [f["properties"]["label"].casefold() for f in features]
     assert labels == sorted(labels)
 
@@ -347,7 +349,7 @@ def test_views_in_the_readers_language_vary_with_accept_language(client: httpx.C
 
 def test_tile_url_is_a_setting(built: Settings) -> None:
     custom = "http://tiles.example.org/{z}/{x}/{y}.png"
-    with http_client(create_app(built.with_(tile_url=custom))) as client:
+    with app_client(create_app(built.with_(tile_url=custom))) as client:
         page = client.get("/map").text
     config = json.loads(re.search(r'id="map-config">(.*?)</script>', page, re.S).group(1))  # type: ignore[union-attr]
     assert config["tiles"] == custom
@@ -390,7 +392,9 @@ def test_neighbourhood_of_hub_brussels(client: httpx.Client, store: EmbeddedStor
     for quad in seed.quads_for_pattern(None, None, NamedNode(HUB)):
         if quad.predicate.value in props and isinstance(quad.subject, NamedNode):
             direct_in_seed.add(quad.subject.value)
-    assert len(direct_in_seed) >= 5
+    # seed 001 ties hub.brussels to 4 entities directly (it does not say hub.brussels
+    # organised the NUMIX LAB mission, only that it sent a delegation)
+    assert len(direct_in_seed) >= 4
 
     # and the whole graph, by property paths
     path = either_way()
@@ -677,12 +681,10 @@ class Watch:
         assert not self.problems, "\n".join(self.problems)
 
 
-def test_map_draws_clusters_and_boundaries_without_tiles(live_url: str) -> None:
-    from playwright.sync_api import sync_playwright
+def test_map_draws_clusters_and_boundaries_without_tiles(live_url: str, chromium: Chromium) -> None:
 
     watch = Watch()
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+    with chromium as browser:
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
             watch.attach(page)
@@ -730,10 +732,9 @@ def test_map_draws_clusters_and_boundaries_without_tiles(live_url: str) -> None:
 MARKUP = '<img src="x" onerror="window.pwned = 1"><b>Ixelles</b> & Co'
 
 
-def test_map_names_with_markup_show_as_text(live_url: str) -> None:
+def test_map_names_with_markup_show_as_text(live_url: str, chromium: Chromium) -> None:
     """Tooltips and popups show a municipality's or a place's name as text, whatever it
     holds (Leaflet inserts a string given to bindTooltip or bindPopup as HTML)."""
-    from playwright.sync_api import sync_playwright
 
     def relabel(route: Any) -> None:
         data = route.fetch().json()
@@ -742,8 +743,7 @@ def test_map_names_with_markup_show_as_text(live_url: str) -> None:
         route.fulfill(json=data, headers={"Content-Type": "application/geo+json"})
 
     watch = Watch()
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+    with chromium as browser:
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
             watch.attach(page)
@@ -795,13 +795,11 @@ def httpx_json(url: str) -> dict[str, Any]:
     return data
 
 
-def test_network_is_drawn_by_cytoscape(live_url: str) -> None:
-    from playwright.sync_api import sync_playwright
+def test_network_is_drawn_by_cytoscape(live_url: str, chromium: Chromium) -> None:
 
     watch = Watch()
     expected = httpx_json(live_url + "/network.json?lang=en")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+    with chromium as browser:
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
             watch.attach(page)
@@ -830,10 +828,9 @@ def test_network_is_drawn_by_cytoscape(live_url: str) -> None:
     watch.check()
 
 
-def test_entity_page_draws_its_neighbourhood(live_url: str) -> None:
+def test_entity_page_draws_its_neighbourhood(live_url: str, chromium: Chromium) -> None:
     """The real entity page: its neighbourhood drawn by Cytoscape.js from
     /network/neighbourhood.json, redrawn when the hops or the relation types change."""
-    from playwright.sync_api import sync_playwright
 
     def expected(query: str) -> tuple[int, int]:
         data = httpx_json(live_url + f"/network/neighbourhood.json?iri={quote(HUB)}&{query}")
@@ -845,8 +842,7 @@ def test_entity_page_draws_its_neighbourhood(live_url: str) -> None:
         return counts[0], counts[1]
 
     watch = Watch()
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+    with chromium as browser:
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1200})
             watch.attach(page)
@@ -890,11 +886,8 @@ def test_entity_page_draws_its_neighbourhood(live_url: str) -> None:
     watch.check()
 
 
-def test_pages_without_javascript_in_chromium(live_url: str) -> None:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+def test_pages_without_javascript_in_chromium(live_url: str, chromium: Chromium) -> None:
+    with chromium as browser:
         try:
             page = browser.new_context(java_script_enabled=False).new_page()
             page.goto(live_url + "/map?lang=en")

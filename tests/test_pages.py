@@ -25,12 +25,11 @@ from kg.views.describe import describe
 from kg.views.entity import entity_view
 from kg.views.model import LIST_PAGE
 from kg.views.vocabcache import remember, vocabulary
+from tests.asgi import app_client
 from tests.browser import (
     ARTIFACTS,
-    CHROMIUM_ARGS,
     LOOPBACK,
-    chromium_path,
-    http_client,
+    Chromium,
     serve,
 )
 from tests.conftest import ROOT
@@ -60,7 +59,7 @@ def app(built: Settings) -> FastAPI:
 
 @pytest.fixture(scope="module")
 def client(app: FastAPI) -> Iterator[httpx.Client]:
-    with http_client(app) as http:
+    with app_client(app) as http:
         yield http
 
 
@@ -257,20 +256,28 @@ def test_relations_in_both_directions_with_counts_and_details(client: httpx.Clie
 
 def test_every_statement_cites_its_source(client: httpx.Client) -> None:
     body = client.get(path_of(HUB), params={"lang": "en", "format": "json"}).json()
-    # the curated document, and the network metrics the build computed about it
-    source, metrics = body["sources"]
+    # the curated document, the project's French and Dutch translation of its summary, and
+    # the network metrics the build computed about it
+    source, translation, metrics = body["sources"]
     assert source["graph"] == BASE + "graph/curated/seed-001-cci-platform-internationalisation"
+    assert translation["graph"] == (
+        BASE + "graph/curated/translations/seed-001-cci-platform-internationalisation-fr-nl"
+    )
+    assert translation["documents"][0]["iri"] == BASE + "id/document/translation-seed-001"
     assert metrics["graph"] == BASE + "graph/derived/network-metrics"
     # the graph cites the three datasets the build computes into it
     assert {d["iri"] for d in metrics["documents"]} == {
         BASE + "id/dataset/" + name
         for name in ("network-metrics", "organisation-network-metrics", "network-in-degree")
     }
-    assert {o["sources"][0] for o in body["observations"]} == {2}
+    assert {o["sources"][0] for o in body["observations"]} == {3}
     assert source["documents"][0]["iri"] == BASE + "id/document/seed-001"
     assert source["according_to"].startswith("according to « hub.brussels CCI platform")
-    for key in ("description", "services", "audiences"):
+    for key in ("services", "audiences"):
         assert all(v["sources"] == [1] for v in body[key]), key
+    # the English description is the document's, the French and Dutch the translation's
+    described = {tuple(v["sources"]) for v in body["description"]}
+    assert (1,) in described and described <= {(1,), (2,)}, described
     for group in body["relations"]:
         assert all(item["sources"] for item in group["items"]), group["curie"]
     page = client.get(path_of(HUB), params={"lang": "en"}).text
@@ -433,7 +440,8 @@ def test_ontology_page_and_rdf(client: httpx.Client) -> None:
         assert response.status_code == 200 and response.headers["content-type"].startswith(media)
     # ontology terms link to their anchor
     hub = client.get(path_of(HUB), params={"lang": "en"}).text
-    assert 'href="/kind/PublicBody?lang=en"' in hub
+    # hub.brussels is a support organisation: seed 001 says so, not that it is a public body
+    assert 'href="/kind/SupportOrganisation?lang=en"' in hub
 
 
 @pytest.mark.parametrize(
@@ -450,8 +458,8 @@ def test_listing_pages_with_counts(client: httpx.Client, path: str) -> None:
 
 
 def test_kind_page_lists_its_organisations(client: httpx.Client) -> None:
-    body = client.get("/kind/PublicBody", params={"format": "json", "lang": "en"}).json()
-    assert body["kind"]["label"] == "public body"
+    body = client.get("/kind/SupportOrganisation", params={"format": "json", "lang": "en"}).json()
+    assert body["kind"]["label"] == "support organisation"
     assert HUB in {i["iri"] for i in body["items"]} and body["count"] == len(body["items"])
     municipalities = client.get("/municipalities", params={"format": "json"}).json()
     brussels = next(r for r in municipalities["sections"][0]["rows"] if r["iri"] == BRUSSELS)
@@ -559,7 +567,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     (root / "data" / "curated" / "test-escaping.ttl").write_text(HOSTILE, encoding="utf-8")
     settings = Settings(root=root, var_dir=root.parent / "var")
     build.run(settings)
-    with http_client(create_app(settings)) as http:
+    with app_client(create_app(settings)) as http:
         yield http
 
 
@@ -645,10 +653,11 @@ def live_url(built: Settings) -> Iterator[str]:
         yield url
 
 
-def test_browsing_to_an_organisation_and_a_place_in_chromium(live_url: str) -> None:
-    from playwright.sync_api import ConsoleMessage, Request, Route, sync_playwright
+def test_browsing_to_an_organisation_and_a_place_in_chromium(
+    live_url: str, chromium: Chromium
+) -> None:
+    from playwright.sync_api import ConsoleMessage, Request, Route
 
-    executable = chromium_path()
     problems: list[str] = []
     foreign: list[str] = []
     tiles: list[str] = []
@@ -666,8 +675,7 @@ def test_browsing_to_an_organisation_and_a_place_in_chromium(live_url: str) -> N
         route.fulfill(status=200, content_type="image/png", body=TILE)
 
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with chromium as browser:
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 900})
             page.on("console", on_console)
@@ -753,12 +761,11 @@ def watch(page: Any) -> list[str]:
     return problems
 
 
-def test_search_boxes_suggest_and_open_an_entity_in_chromium(live_url: str) -> None:
-    from playwright.sync_api import sync_playwright
-
+def test_search_boxes_suggest_and_open_an_entity_in_chromium(
+    live_url: str, chromium: Chromium
+) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+    with chromium as browser:
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 900})
             problems = watch(page)
@@ -795,12 +802,8 @@ def test_search_boxes_suggest_and_open_an_entity_in_chromium(live_url: str) -> N
     assert not problems, "\n".join(problems)
 
 
-def test_entity_page_without_javascript(live_url: str) -> None:
-    from playwright.sync_api import sync_playwright
-
-    executable = chromium_path()
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+def test_entity_page_without_javascript(live_url: str, chromium: Chromium) -> None:
+    with chromium as browser:
         try:
             page = browser.new_context(java_script_enabled=False).new_page()
             page.goto(live_url + path_of(PLACE) + "?lang=fr")

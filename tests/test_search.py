@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import statistics
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +22,8 @@ from kg.publish.searchindex import INDEX_FILE, build_index, index_path_for
 from kg.publish.searchtext import fts_query, normalise, tokens
 from kg.settings import Settings
 from kg.store import EmbeddedStore
-from tests.browser import http_client
+from kg.store.cache import StoreCache
+from tests.asgi import app_client
 
 NS = all_prefixes(DEFAULT_BASE)
 MUN = NS["mun"]
@@ -81,8 +80,8 @@ def real_index(built: Settings) -> Path:
 
 @pytest.fixture(scope="module")
 def client(built: Settings, real_index: Path) -> Iterator[httpx.Client]:
-    """The real app over HTTP on a loopback port."""
-    with http_client(create_app(built)) as http:
+    """The real app, reached in-process."""
+    with app_client(create_app(built)) as http:
         yield http
 
 
@@ -163,7 +162,7 @@ def test_a_filter_nobody_has_finds_nothing_and_stays_shown(client: httpx.Client)
     assert "/search?lang=en" in page.text  # the link that clears the filters
 
 
-def test_autocomplete_answers_prefixes_fast(real_index: Path) -> None:
+def test_autocomplete_answers_prefixes(real_index: Path) -> None:
     first = autocomplete(real_index, "schaer", "fr")
     assert first[0].iri == MUN + "21015" and first[0].label == "Schaerbeek"
     dutch = autocomplete(real_index, "schaar", "fr")
@@ -188,20 +187,20 @@ def test_autocomplete_answers_prefixes_fast(real_index: Path) -> None:
         )
         for n in range(1, len(p) + 1)
     ]
-    timings = []
-    for i in range(200):
-        q = prefixes[i % len(prefixes)]
-        start = time.perf_counter()
-        autocomplete(real_index, q, ("fr", "nl", "en")[i % 3])
-        timings.append(time.perf_counter() - start)
-    p99 = statistics.quantiles(timings, n=100)[98]
-    assert p99 < 0.050, f"autocomplete p99 {p99 * 1000:.1f} ms"
+    # its speed is a benchmark figure (bench/search.py, autocomplete p99), not asserted here
+    cache = StoreCache()  # the index stays open across calls, as in the server
+    for i, q in enumerate(prefixes):
+        found = autocomplete(real_index, q, ("fr", "nl", "en")[i % 3], cache=cache)
+        assert len(found) <= 10 and len({s.iri for s in found}) == len(found), q
+    assert autocomplete(real_index, "zz", "fr", cache=cache) == []
 
 
 def test_hostile_input_never_raises(real_index: Path) -> None:
     for q in HOSTILE:
         result = search(real_index, q, "fr", {"sector": [q], "bogus": [q]}, page=-3, per_page=0)
-        assert result.total >= 0 and len(result.query) <= searchtext.MAX_QUERY_CHARS
+        # no sector is named so: nothing found; page and size clamped into range
+        assert (result.total, result.hits, result.page) == (0, [], 1), q
+        assert result.per_page >= 1 and len(result.query) <= searchtext.MAX_QUERY_CHARS
         autocomplete(real_index, q, "xx", limit=-1)
 
 
@@ -476,7 +475,7 @@ def test_autocomplete_order(tiny_index: Path) -> None:
 
 
 def test_html_escapes_labels(tiny: Settings) -> None:
-    with http_client(create_app(tiny)) as client:
+    with app_client(create_app(tiny)) as client:
         page = client.get("/search", params={"q": "bold"})
         described = client.get("/search", params={"q": "balises"})
         auto = client.get("/api/autocomplete", params={"q": "<b>bold"}).json()
@@ -502,7 +501,7 @@ def test_index_follows_the_serving_store(tmp_path: Path) -> None:
 def test_missing_index_is_a_503(tmp_path: Path) -> None:
     (tmp_path / "stores" / "x" / "store").mkdir(parents=True)
     (tmp_path / "store").symlink_to("stores/x/store")
-    with http_client(create_app(Settings(var_dir=tmp_path))) as client:
+    with app_client(create_app(Settings(var_dir=tmp_path))) as client:
         response = client.get("/search", params={"q": "x"})
     assert response.status_code == 503 and "kg build" in response.json()["error"]["message"]
 

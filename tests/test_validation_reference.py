@@ -8,29 +8,12 @@ from pathlib import Path
 import pytest
 
 from bench.generate import generate
-from bench.schemes import write_fallback
-from bench.seeded import ERROR_KINDS
 from bench.synthetic import kbo_number
-from bench.validators import NOT_SHACL, fast, issue_key, prepare, reference
+from bench.validators import NOT_SHACL, fast, issue_key
 from kg.build import pipeline as build
-from kg.build.importers import municipalities
-from kg.build.sources import Source, discover, extra_source
 from kg.errors import ValidationFailed
 from kg.settings import Settings
-
-ORGANISATIONS = 60
-#: one of each kind the generator knows
-ERRORS = len(ERROR_KINDS)
-
-
-def synthetic(settings: Settings, folder: Path, errors: int) -> tuple[list[Path], set]:
-    """Generated data (plus stand-ins for concepts the schemes lack) and the expected keys."""
-    data = folder / ("seeded.nt" if errors else "clean.nt")
-    seeded = generate(ORGANISATIONS, data, errors=errors, root=settings.root)
-    stand_ins = write_fallback(settings.root, folder / "schemes-fallback.nt")
-    return [data] + ([stand_ins] if stand_ins else []), {
-        (e.focus, e.path, e.component) for e in seeded
-    }
+from tests.reference import ERRORS, ORGANISATIONS, reference_keys, synthetic, union_of
 
 
 def test_fast_validator_agrees_with_pyshacl_and_finds_every_seeded_error(tmp_path: Path) -> None:
@@ -46,16 +29,10 @@ def test_fast_validator_agrees_with_pyshacl_and_finds_every_seeded_error(tmp_pat
     assert [i for i in issues if i.check in NOT_SHACL] == []
 
     # both validators on one union: ontology, schemes, municipalities and the synthetic data
-    graph = f"{settings.base}graph/import/municipalities"
-    mun = municipalities.write(settings.root, settings.base, graph, tmp_path / "mun.nt")
-    sources = [
-        *discover(settings),
-        Source(mun, graph, "municipalities", "import"),
-        *(extra_source(settings, p) for p in extra),
-    ]
-    shapes_nt, union = prepare(settings, sources, tmp_path / "work")
+    # (pyshacl's run may have started with the session: tests/reference.py)
+    shapes_nt, union = union_of(settings, tmp_path, extra)
     found = fast(shapes_nt, union)
-    ref, _ = reference(shapes_nt, union)
+    ref = reference_keys(shapes_nt, union)
 
     assert sorted(found) == sorted(ref)  # same results, one for one
     assert set(found) == expected  # every seeded error, and nothing else

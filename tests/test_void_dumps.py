@@ -31,7 +31,7 @@ from kg.publish.dumps import MANIFEST, NQUADS, NTRIPLES, TURTLE, Dump, read_dump
 from kg.publish.void import FILE_NAME, TARGETS, publish, statistics, void_description
 from kg.settings import Settings
 from kg.store import EmbeddedStore, GraphStore, open_store
-from tests.browser import http_client
+from tests.asgi import app_client
 
 RDF_TYPE = REUSED_PREFIXES["rdf"] + "type"
 VOID = REUSED_PREFIXES["void"]
@@ -402,7 +402,7 @@ def published(built: Settings, store: GraphStore) -> Path:
 
 @pytest.fixture(scope="module")
 def client(built: Settings, published: Path) -> Iterator[httpx.Client]:
-    with http_client(create_app(built)) as http:
+    with app_client(create_app(built)) as http:
         yield http
 
 
@@ -511,7 +511,7 @@ def test_only_listed_names_are_served(client: httpx.Client, path: str) -> None:
 
 
 def test_a_build_without_dumps_says_so(tmp_path: Path) -> None:
-    with http_client(create_app(Settings(var_dir=tmp_path / "var"))) as client:
+    with app_client(create_app(Settings(var_dir=tmp_path / "var"))) as client:
         missing = client.get("/.well-known/void")
         assert missing.status_code == 404 and missing.json()["error"]["type"] == "NotFound"
         assert client.get("/dumps.json").json()["dumps"] == []
@@ -534,7 +534,7 @@ def test_a_tampered_list_is_escaped_and_cannot_reach_outside(tmp_path: Path) -> 
         "dumps": [outside.to_json(), listed.to_json()],
     }
     (directory / MANIFEST).write_text(json.dumps(manifest))
-    with http_client(create_app(settings)) as client:
+    with app_client(create_app(settings)) as client:
         page = client.get("/dumps").text
         assert "<script>" not in page and "&lt;script&gt;" in page
         assert "<i>x" not in page and "&lt;i&gt;x.ttl" in page

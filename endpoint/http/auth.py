@@ -6,7 +6,7 @@ import hmac
 
 from fastapi import Request
 
-from endpoint.errors import Forbidden, Unauthorized
+from kg.errors import Forbidden, Unauthorized
 from kg.settings import Settings
 
 

@@ -1,8 +1,14 @@
-"""Content negotiation: Accept headers with q-values, and the `format` parameter."""
+"""Content negotiation: Accept headers with q-values, and the `format` parameter.
+
+The header is read by python-mimeparse; which offered type wins is decided here, because
+the project's rules are not the library's: aliases (``application/json`` means SPARQL
+JSON or JSON-LD), the first offered type for ``*/*``, and the client's order on ties."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+
+import mimeparse
 
 #: Media types people and tools send that mean one we serve.
 ALIASES = {
@@ -17,22 +23,16 @@ ALIASES = {
 
 
 def parse_accept(header: str) -> list[tuple[str, float, int]]:
-    """[(media type, q, position)], best first; malformed parts are ignored."""
+    """[(media type, q, position)] in the header's order; malformed parts are ignored (and
+    a q outside 0..1 or unreadable counts as 1, as mimeparse reads it)."""
     ranges = []
     for position, part in enumerate(header.split(",")):
-        fields = [f.strip() for f in part.split(";")]
-        media = fields[0].lower()
-        if not media or "/" not in media:
+        try:
+            kind, subtype, params = mimeparse.parse_media_range(part)
+        except ValueError:  # mimeparse.MimeTypeParseException
             continue
-        q = 1.0
-        for param in fields[1:]:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = max(0.0, min(1.0, float(value)))
-                except ValueError:
-                    q = 0.0
-        ranges.append((media, q, position))
+        if kind and subtype:
+            ranges.append((f"{kind}/{subtype}".lower(), float(params["q"]), position))
     return ranges
 
 

@@ -1,5 +1,6 @@
 """CORS for browser clients everywhere, with a refused preflight answered in the project's
-error shape (Starlette answers it in plain text)."""
+error shape (Starlette answers it in plain text). A middleware sits outside the app's
+exception handlers, so it cannot raise to them: it answers with the handler's body."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 
 from endpoint.errors import error_body
+from kg.errors import BadRequest
 
 METHODS = ("GET", "POST", "HEAD", "OPTIONS")
 HEADERS = ("Accept", "Content-Type", "Authorization")
@@ -27,4 +29,9 @@ class Cors(CORSMiddleware):
         headers = {
             k: v for k, v in response.headers.items() if k.lower().startswith("access-control-")
         }
-        return JSONResponse(error_body("BadRequest", message), status_code=400, headers=headers)
+        err = BadRequest(message, headers=headers)
+        return JSONResponse(
+            error_body(type(err).__name__, str(err)),
+            status_code=err.status,
+            headers=err.response_headers(),
+        )

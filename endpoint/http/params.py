@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import Request
 
-from endpoint.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from kg.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 
 
 @dataclass

@@ -1,15 +1,17 @@
-"""Static files: the project's own (endpoint/static/) and the front-end libraries from
-node_modules/, only the files listed here (pinned by package-lock.json, never a CDN)."""
+"""Static files: the project's own (endpoint/static/, through Starlette's StaticFiles:
+no directory listing, no way out of the folder, ETag and Last-Modified with 304s) and the
+front-end libraries from node_modules/, only the files listed here (pinned by
+package-lock.json, never a CDN; a route, because StaticFiles would serve the whole folder)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse
+from starlette.staticfiles import StaticFiles
 
-from endpoint.errors import FrontendMissing
-from kg.errors import NotFound
+from kg.errors import FrontendMissing, NotFound
 
 OWN = Path(__file__).parent.parent / "static"
 
@@ -41,12 +43,9 @@ MEDIA = {
 router = APIRouter()
 
 
-@router.get("/static/app/{name}", include_in_schema=False)
-def own_file(name: str) -> FileResponse:
-    path = OWN / name
-    if "/" in name or name.startswith(".") or not path.is_file():
-        raise NotFound(f"no static file {name!r}")
-    return FileResponse(path, media_type=MEDIA.get(path.suffix))
+def install(app: FastAPI) -> None:
+    app.mount("/static/app", StaticFiles(directory=OWN), name="static-app")
+    app.include_router(router)
 
 
 @router.get("/static/lib/{package}/{name:path}", include_in_schema=False, response_model=None)

@@ -13,7 +13,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from endpoint.errors import error_body
 from endpoint.http.i18n import context, page_language
 from endpoint.http.routing import get_and_head
 from endpoint.pages.entity_network import neighbourhood_section
@@ -21,7 +20,6 @@ from endpoint.pages.jsontwins import entity_json, rel_url
 from endpoint.pages.page import Page
 from endpoint.pages.pagerequest import (
     ENTITY_OFFERS,
-    HTML,
     JSON,
     RDF_FORMATS,
     SUFFIXES,
@@ -70,7 +68,7 @@ def dereference(path: str, request: Request) -> Response:
     links = alternates(request, page_path)
     media = suffix_media if suffix_media else wanted(request, ENTITY_OFFERS)
     if media is None:
-        return not_acceptable(request, ENTITY_OFFERS, links)
+        raise not_acceptable(ENTITY_OFFERS, links)
     lang = page_language(request)
     headers = {"Vary": VARY, "Link": links}
     if suffix_media is None:
@@ -93,7 +91,7 @@ def dereference(path: str, request: Request) -> Response:
             page_size=LIST_PAGE if listing else GROUP_PAGE,
         )
     except NotFound:
-        return _unknown(request, iri, path, media, lang)
+        raise _unknown(request, iri, path, lang) from None
     concept = None
     if view.has_type(SKOS + "Concept") or view.has_type(SKOS + "ConceptScheme"):
         concept = concept_view(store, iri, base, lang=lang, entity=view)
@@ -156,7 +154,7 @@ def _map_data(view: EntityView, settings: Settings) -> dict[str, Any] | None:
     }
 
 
-def _unknown(request: Request, iri: str, path: str, media: str, lang: str) -> Response:
+def _unknown(request: Request, iri: str, path: str, lang: str) -> NotFound:
     """404: nothing is known of the IRI. Suggestions: entities whose name holds the words
     of the IRI's last segment."""
     store = store_of(request)
@@ -168,18 +166,10 @@ def _unknown(request: Request, iri: str, path: str, media: str, lang: str) -> Re
     suggestions = [
         {"iri": r.iri, "label": page.label(r)[0], "href": page.href(r.iri)} for r in found
     ]
-    message = f"nothing is known about <{iri}>"
-    if media != HTML:
-        return JSONResponse(
-            error_body("NotFound", message, suggestions=suggestions),
-            status_code=404,
-            headers={"Vary": VARY},
-        )
-    data = {"iri": iri, "suggestions": suggestions, "query": words, "p": page}
-    return request.app.state.templates.TemplateResponse(
-        request,
-        "notfound.html",
-        context(request, **data),
-        status_code=404,
+    return NotFound(
+        f"nothing is known about <{iri}>",
+        iri=iri,
+        suggestions=suggestions,
+        search=words,
         headers={"Vary": VARY},
     )

@@ -35,7 +35,7 @@ from kg.publish import boundaries, mapfilters, neighbourhood, relationtypes
 from kg.publish import mapindex as geo
 from kg.publish import networkview as graphview
 from kg.settings import Settings
-from kg.store import EmbeddedStore, GraphStore
+from kg.store import GraphStore
 
 router = APIRouter()
 
@@ -97,7 +97,7 @@ class Answers:
 
     def get(self, store: GraphStore, key: str, make: Callable[[], object]) -> tuple[bytes, bytes]:
         """(JSON, gzipped JSON) for ``key``, made by ``make()`` when not kept."""
-        cacheable = isinstance(store, EmbeddedStore)
+        cacheable = store.unchanging()
         slot = (id(store), key)
         if cacheable:
             with self._lock:

@@ -49,7 +49,7 @@ def ontology_as(ext: str, request: Request) -> Response:
 def _ontology(request: Request, media: str | None) -> Response:
     links = alternates(request, "/ontology")
     if media is None:
-        return not_acceptable(request, ENTITY_OFFERS, links)
+        raise not_acceptable(ENTITY_OFFERS, links)
     settings = settings_of(request)
     store = store_of(request)
     headers = {"Vary": VARY, "Link": links}

@@ -13,9 +13,9 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from pyoxigraph import RdfFormat
 
-from endpoint.errors import NotAcceptable, error_body
 from endpoint.http.conneg import wanted as negotiate_media
 from endpoint.http.i18n import context, vary
+from kg.errors import NotAcceptable
 from kg.settings import Settings
 from kg.store import GraphStore
 
@@ -71,13 +71,10 @@ def absolute(request: Request, path: str) -> str:
     return str(request.base_url).rstrip("/") + path
 
 
-def not_acceptable(request: Request, offered: list[str], links: str) -> JSONResponse:
+def not_acceptable(offered: list[str], links: str) -> NotAcceptable:
+    """The 406 to raise: it names the formats, and ``Link`` lists their URLs."""
     message = "this resource is available as " + ", ".join(offered)
-    return JSONResponse(
-        error_body(NotAcceptable.__name__, message),
-        status_code=406,
-        headers={"Link": links, "Vary": VARY},
-    )
+    return NotAcceptable(message, headers={"Link": links, "Vary": VARY})
 
 
 def page_response(
@@ -94,7 +91,7 @@ def page_response(
     )
     headers = {"Vary": VARY, "Link": links}
     if media is None:
-        return not_acceptable(request, PAGE_OFFERS, links)
+        raise not_acceptable(PAGE_OFFERS, links)
     if media == JSON:
         return JSONResponse(body, headers=headers)
     data = {**data, "json_url": json_url}

@@ -14,9 +14,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from endpoint.errors import NotAcceptable, error_body
 from endpoint.http.conneg import wanted
 from endpoint.http.i18n import context, page_language, vary
+from kg.errors import NotAcceptable
 from kg.publish.autocomplete import autocomplete
 from kg.publish.search import FACETS, SearchResult, search
 from kg.publish.searchindex import index_path_for
@@ -61,11 +61,9 @@ def _media(request: Request) -> str | None:
     )
 
 
-def _not_acceptable() -> JSONResponse:
+def _not_acceptable() -> NotAcceptable:
     message = "search results are available as " + ", ".join(OFFERS)
-    return JSONResponse(
-        error_body(NotAcceptable.__name__, message), status_code=406, headers={"Vary": VARY}
-    )
+    return NotAcceptable(message, headers={"Vary": VARY})
 
 
 def _url(q: str, lang: str, selected: dict[str, list[str]], **extra: object) -> str:
@@ -85,7 +83,7 @@ def search_page(request: Request) -> Response:
     ``Accept: application/json``; 406 when the client accepts neither."""
     media = _media(request)
     if media is None:
-        return _not_acceptable()
+        raise _not_acceptable()
     settings: Settings = request.app.state.settings
     params = request.query_params
     lang = page_language(request)
@@ -94,7 +92,13 @@ def search_page(request: Request) -> Response:
     facets = {name: params.getlist(name) for name in FACETS}
     per_page = _number(params.get("per_page"), PER_PAGE)
     result = search(
-        index_path(request), q, lang, facets, page=_number(params.get("page"), 1), per_page=per_page
+        index_path(request),
+        q,
+        lang,
+        facets,
+        page=_number(params.get("page"), 1),
+        per_page=per_page,
+        cache=request.app.state.holder.cache(),
     )
     extra = {"per_page": result.per_page if result.per_page != PER_PAGE else None}
     json_url = _url(result.query, lang, result.selected, format="json", page=result.page, **extra)
@@ -162,6 +166,7 @@ def autocomplete_api(request: Request) -> JSONResponse:
         (params.get("q") or "")[:MAX_QUERY_CHARS],
         lang,
         limit=_number(params.get("limit"), 10),
+        cache=request.app.state.holder.cache(),
     )
     return JSONResponse(
         [

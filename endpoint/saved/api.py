@@ -40,19 +40,20 @@ from pyoxigraph import (
 )
 from starlette.concurrency import run_in_threadpool
 
-from endpoint.errors import BadRequest, error_body
 from endpoint.http.i18n import LANGUAGE_NAMES, context, page_language, translate
 from endpoint.pages.maps import tile_attribution, tile_url
 from endpoint.saved.charts import chart_data
 from endpoint.sparql import run as queries
 from kg.build.report import shorten
+from kg.errors import BadRequest
 from kg.labels import LANGUAGES, pick
 from kg.saved import queries as saved
-from kg.saved.parameters import Param, ParameterError, parse_iri, to_ntriples
+from kg.saved.parameters import Param, ParameterError, parse_iri
 from kg.saved.queries import SavedQuery
 from kg.settings import Settings
 from kg.sparql.writers import BY_KEY, Buffer, Format, write_boolean, write_solutions
 from kg.store import GraphStore, Term
+from kg.store.interface import QueryRun
 
 log = logging.getLogger("kg.endpoint")
 
@@ -104,19 +105,11 @@ def _collect(result: QuerySolutions, max_rows: int) -> Answer:
 
 
 async def evaluate(request: Request, query: SavedQuery, substitutions: dict[str, Term]) -> Answer:
-    """Run the query with its bindings in the worker pool, under the same limits as
-    /sparql: the time limit ends the worker (and the query with it)."""
-    state = request.app.state
-    settings: Settings = state.settings
-    json_format = BY_KEY["json"]
-    choice = queries.Choice(json_format.media_type, json_format, False)
-    job = queries.job_for(
-        settings, query.text, choice, state.prefixes, None, None, max_rows=settings.max_rows
-    )
-    job = dataclasses.replace(job, substitutions=to_ntriples(substitutions))
-    run = await queries.execute(request, job)
-    rest = await run_in_threadpool(lambda: b"".join(run.rest))
-    body = b"".join(run.prefetched) + rest
+    """The whole capped result as rows, for the HTML page (which reads the JSON rows),
+    through the store interface under the same limits as /sparql."""
+    settings: Settings = request.app.state.settings
+    run = await _stream(request, query, substitutions, BY_KEY["json"], None)
+    body = await run_in_threadpool(run.body)
     parsed = parse_query_results(body, QueryResultsFormat.JSON)
     if isinstance(parsed, QueryBoolean):
         return Answer([], [], False, bool(parsed))
@@ -125,24 +118,26 @@ async def evaluate(request: Request, query: SavedQuery, substitutions: dict[str,
     return answer
 
 
-# --- serialisation ------------------------------------------------------------------------
-
-
-class _Solutions:
-    """Rows already evaluated, in the shape ``write_solutions`` reads."""
-
-    def __init__(self, variables: Sequence[str], rows: Sequence[Row]) -> None:
-        self.variables = [Variable(v) for v in variables]
-        self.rows = rows
-
-    def __iter__(self) -> Any:
-        return iter(self.rows)
+async def _stream(
+    request: Request,
+    query: SavedQuery,
+    substitutions: dict[str, Term],
+    fmt: Format,
+    window: tuple[int, int] | None,
+) -> QueryRun:
+    """The saved query's answer, written in ``fmt`` by the store: the rows of ``window``
+    (a page) written, every row up to the cap counted."""
+    settings: Settings = request.app.state.settings
+    choice = queries.Choice(fmt.media_type, fmt, False)
+    limits = dataclasses.replace(queries.limits_for(settings, choice), window=window)
+    return await queries.run_query(request, query.text, choice, limits, substitutions=substitutions)
 
 
 def serialise(
     answer: Answer, rows: Sequence[Row], fmt: Format, max_bytes: int
 ) -> tuple[bytes, int, bool]:
-    """The rows in the format: (body, rows written, stopped by the byte budget)."""
+    """Rows already read (a page's) in the format: (body, rows written, stopped by the
+    byte budget)."""
     sink = Buffer()
     if answer.boolean is not None:
         write_boolean(answer.boolean, fmt, sink)
@@ -155,6 +150,17 @@ def serialise(
         lambda: sink.written < max_bytes,
     )
     return bytes(sink.data), outcome.rows, outcome.truncated
+
+
+class _Solutions:
+    """Rows already evaluated, in the shape ``write_solutions`` reads."""
+
+    def __init__(self, variables: Sequence[str], rows: Sequence[Row]) -> None:
+        self.variables = [Variable(v) for v in variables]
+        self.rows = rows
+
+    def __iter__(self) -> Any:
+        return iter(self.rows)
 
 
 # --- requests -----------------------------------------------------------------------------
@@ -211,11 +217,16 @@ def page_url(request: Request, page: int, per_page: int) -> str:
 def page_links(answer: Answer, paging: Paging) -> dict[str, int]:
     """rel -> page number: first and prev always (prev from page 2), next when the capped
     result has rows after this page, last when the total is known."""
+    return links_for(len(answer.rows), answer.truncated, paging)
+
+
+def links_for(counted: int, truncated: bool, paging: Paging) -> dict[str, int]:
+    """``page_links`` from the rows counted (up to the cap) and whether there were more."""
     links = {"first": 1}
-    last = None if answer.truncated else max(1, math.ceil(len(answer.rows) / paging.per_page))
+    last = None if truncated else max(1, math.ceil(counted / paging.per_page))
     if paging.page > 1:
         links["prev"] = paging.page - 1 if last is None else min(paging.page - 1, last)
-    if paging.end < len(answer.rows):
+    if paging.end < counted:
         links["next"] = paging.page + 1
     if last is not None:
         links["last"] = last
@@ -226,10 +237,6 @@ def link_header(request: Request, links: Mapping[str, int], per_page: int) -> st
     return ", ".join(
         f'<{page_url(request, page, per_page)}>; rel="{rel}"' for rel, page in links.items()
     )
-
-
-def parameter_error(err: ParameterError) -> JSONResponse:
-    return JSONResponse(error_body("ParameterError", str(err), parameter=err.name), status_code=400)
 
 
 async def bind(
@@ -251,23 +258,21 @@ async def run_saved(request: Request, name: str) -> Response:
     if choice.html:
         return await query_page(request, query)
     page = paging(params, settings)
-    try:
-        substitutions = await bind(request, query, params, ("format", "page", "per_page"))
-    except ParameterError as err:
-        return parameter_error(err)
-    answer = await evaluate(request, query, substitutions)
+    # a ParameterError (400, naming the parameter) goes to the error handler
+    substitutions = await bind(request, query, params, ("format", "page", "per_page"))
+    # one pass: the store writes this page's rows in the asked format and counts the rest
+    window = (page.start, page.per_page)
+    run = await _stream(request, query, substitutions, choice.format, window)
     headers = {"Vary": "Accept", "X-SPARQL-Max-Rows": str(settings.max_rows)}
-    if answer.boolean is not None:
-        body, _, _ = serialise(answer, [], choice.format, settings.max_response_bytes)
-        return Response(body, media_type=choice.media_type, headers=headers)
-    rows = answer.rows[page.start : page.end]
-    body, written, cut = serialise(answer, rows, choice.format, settings.max_response_bytes)
+    if run.kind == "boolean" or not run.finished:  # too large to count before replying
+        return queries.stream(run, choice.media_type, headers)
+    written = max(0, min(page.per_page, run.rows - page.start))
     headers["X-SPARQL-Rows"] = str(written)
-    headers["X-SPARQL-Truncated"] = "true" if answer.truncated or cut else "false"
-    if not answer.truncated:
-        headers["X-Total-Count"] = str(len(answer.rows))
-    headers["Link"] = link_header(request, page_links(answer, page), page.per_page)
-    return Response(body, media_type=choice.media_type, headers=headers)
+    headers["X-SPARQL-Truncated"] = "true" if run.truncated else "false"
+    if not run.truncated:
+        headers["X-Total-Count"] = str(run.rows)
+    headers["Link"] = link_header(request, links_for(run.rows, run.truncated, page), page.per_page)
+    return queries.stream(run, choice.media_type, headers)
 
 
 # --- the catalogue ------------------------------------------------------------------------

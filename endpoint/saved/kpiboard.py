@@ -4,7 +4,6 @@ labels in each language.
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,49 +29,38 @@ class Board:
     build: str
     seconds: float
     computed: str
-    labels: dict[str, dict[str, str]]  # language -> IRI -> label
-
-
-_lock = threading.Lock()
-
-
-def _target(settings: Settings) -> str:
-    if settings.store_backend == "remote":
-        return f"remote:{int(time.time() // REMOTE_TTL)}"
-    return str(settings.serving_store())
 
 
 def board(request: Request) -> Board:
-    """The dashboard of the store being served (computed on first use after each build)."""
-    app = request.app
-    settings: Settings = app.state.settings
-    target = _target(settings)
-    with _lock:
-        cached = getattr(app.state, "kpi_board", None)
-        if cached is not None and cached[0] == target:
-            made: Board = cached[1]
-            return made
-        store: GraphStore = app.state.holder.get()
+    """The dashboard of the store being served, computed on first use after each build and
+    kept in the store's cache (a remote store's for ``REMOTE_TTL`` seconds)."""
+    settings: Settings = request.app.state.settings
+    store: GraphStore = request.app.state.holder.get()
+
+    def compute() -> Board:
         start = time.perf_counter()
         results = kpi.compute(settings, store)
         found = kpihistory.observations(settings, store)
-        made = Board(
+        return Board(
             results,
             found,
             kpisnapshot.current_build(settings, store),
             time.perf_counter() - start,
             datetime.now(UTC).replace(microsecond=0).isoformat(),
-            {},
         )
-        app.state.kpi_board = (target, made)
-        return made
+
+    return store.cache.get_or_compute("kpi board", compute, max_age=REMOTE_TTL)
 
 
 def labels_of(request: Request, made: Board, lang: str) -> dict[str, str]:
-    """Labels, in the page language, of every IRI the dashboard shows."""
-    with _lock:
-        if lang in made.labels:
-            return made.labels[lang]
+    """Labels, in the page language, of every IRI the dashboard shows (kept with it)."""
+    store: GraphStore = request.app.state.holder.get()
+    return store.cache.get_or_compute(
+        ("kpi labels", made.computed, lang), lambda: _labels(request, made, lang)
+    )
+
+
+def _labels(request: Request, made: Board, lang: str) -> dict[str, str]:
     settings: Settings = request.app.state.settings
     iris: set[str] = set()
     for result in made.results:
@@ -85,7 +73,4 @@ def labels_of(request: Request, made: Board, lang: str) -> dict[str, str]:
     for obs in made.observations:
         iris.add(obs.measure)
         iris.update(obs.subjects)
-    found = kpihistory.label_map(request.app.state.holder.get(), iris, lang, settings.base)
-    with _lock:
-        made.labels[lang] = found
-    return found
+    return kpihistory.label_map(request.app.state.holder.get(), iris, lang, settings.base)

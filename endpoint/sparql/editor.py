@@ -13,17 +13,12 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from endpoint.errors import error_body
-from kg.errors import NotFound
+from kg.errors import FrontendMissing, NotFound
 from kg.namespaces import sparql_prologue
 from kg.saved import queries as saved
 from kg.settings import Settings
-
-TEMPLATES = Path(__file__).parent.parent / "templates"
-templates = Jinja2Templates(directory=TEMPLATES)  # autoescapes .html
 
 #: The one npm package the page needs, and the only files of it that are served.
 PACKAGE = Path("node_modules") / "@zazuko" / "yasgui"
@@ -117,7 +112,7 @@ def editor_page(request: Request) -> HTMLResponse:
     # page starts from the server's tabs again instead of a stale copy.
     digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:12]
     config["storageKey"] = f"kg-query-editor-{digest}"
-    return templates.TemplateResponse(
+    return request.app.state.templates.TemplateResponse(
         request,
         "query.html",
         {
@@ -143,12 +138,8 @@ def yasgui_file(path: str, request: Request) -> Response:
     settings: Settings = request.app.state.settings
     file = package_dir(settings) / "build" / path
     if not file.is_file():
-        return JSONResponse(
-            error_body(
-                "FrontendMissing",
-                f"the query editor's front-end files are not installed ({file} is missing): "
-                "run make setup (npm ci) in the project folder",
-            ),
-            status_code=503,
+        raise FrontendMissing(
+            f"the query editor's front-end files are not installed ({file} is missing): "
+            "run make setup (npm ci) in the project folder"
         )
     return FileResponse(file, media_type=media_type, headers={"Cache-Control": "no-cache"})

@@ -9,21 +9,20 @@ from fastapi.responses import Response
 from pyoxigraph import NamedNode
 from starlette.concurrency import run_in_threadpool
 
-from endpoint.errors import BadRequest, NotAcceptable
 from endpoint.http.conneg import choose
 from endpoint.http.i18n import context, vary
 from endpoint.http.params import read_body, read_params
 from endpoint.sparql import run as queries
 from endpoint.sparql import service, writes
 from endpoint.sparql.void import dumps_dir
-from kg.errors import NotFound
+from kg.errors import BadRequest, NotAcceptable, NotFound
 from kg.publish.void import FILE_NAME as VOID_FILE
 from kg.settings import Settings
 from kg.sparql.writers import BY_MEDIA, FORMATS
 
 router = APIRouter()
 
-#: Everything in one named graph, read through the query workers (same limits).
+#: Everything in one named graph, read through the store interface (same limits).
 GRAPH_CONTENT = "CONSTRUCT WHERE { ?s ?p ?o }"
 
 
@@ -73,17 +72,15 @@ def _description(request: Request) -> service.Description:
     """The service description of the serving store, computed once per build."""
     state = request.app.state
     url = str(request.url_for("sparql"))
-    key = (
-        str(state.settings.serving_store()),
-        url,
-    )
+    serving, store = state.holder.serving()  # which store serves: a new build, a new key
+    key = (serving, url)
     cache = state.service_cache
     # one request describes, the others wait for it: counting (only without the build's
     # VoID file) must not run once per waiting client
     with state.service_lock:
         if key not in cache:
             void_file = dumps_dir(state.settings) / VOID_FILE
-            fresh = service.describe(state.settings, state.holder.get(), url, void_file)
+            fresh = service.describe(state.settings, store, url, void_file)
             cache.clear()
             cache[key] = fresh
         described: service.Description = cache[key]
@@ -157,7 +154,8 @@ async def graph_store(request: Request) -> Response:
         graphs: list[str] = []  # the union: every named graph
     elif params.get("graph"):
         graph = params["graph"]
-        if graph not in request.app.state.holder.get().named_graphs():
+        known = await run_in_threadpool(lambda: request.app.state.holder.get().named_graphs())
+        if graph not in known:
             raise NotFound(f"there is no graph {NamedNode(graph)} in this dataset")
         graphs = [graph]
     else:
@@ -165,18 +163,12 @@ async def graph_store(request: Request) -> Response:
     choice = queries.negotiate("graph", request.headers.get("accept"), params.get("format"))
     if choice.html:
         choice = queries.negotiate("graph", "text/turtle", None)
-    state = request.app.state
-    job = queries.job_for(
-        settings,
-        GRAPH_CONTENT,
-        choice,
-        state.prefixes,
-        default_graph=graphs or None,
-        named_graphs=None,
-        max_rows=2**62,  # a graph is served whole; the time limit still holds
+    # a graph is served whole; the time limit still holds
+    limits = queries.limits_for(settings, choice, max_rows=2**62)
+    run = await queries.run_query(
+        request, GRAPH_CONTENT, choice, limits, default_graph=graphs or None
     )
-    run = await queries.execute(request, job)
-    headers = queries.limit_headers(run, job)
+    headers = queries.limit_headers(run, limits)
     # a graph is served whole, within the transfer limit; large ones are better read
     # from the dumps, which need no query
     headers["Link"] = f'<{request.url_for("dumps_page")}>; rel="alternate"; title="data dumps"'

@@ -1,27 +1,25 @@
-"""Running a query for a web request: format, limits, the worker pool, and the response."""
+"""Running a query for a web request, top to bottom: the format (``negotiate``), the limits
+(``limits_for``), the store interface (``run_query``: ``GraphStore.stream`` on whichever
+backend serves), and the streamed response (``stream``)."""
 
 from __future__ import annotations
 
 import functools
-import itertools
 import json
-import threading
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from endpoint.errors import BadRequest, NotAcceptable
 from endpoint.http.conneg import choose
+from kg.errors import BadRequest, NotAcceptable
 from kg.settings import Settings
-from kg.sparql.analysis import Scan, analyse, refuse_services
-from kg.sparql.inline import answer_scan
-from kg.sparql.pool import QueryRun, WorkerPool
-from kg.sparql.worker import Job
+from kg.sparql.analysis import analyse, refuse_services
 from kg.sparql.writers import BY_KEY, BY_MEDIA, FORMATS, Format
-from kg.store import EmbeddedStore
+from kg.store import Term
+from kg.store.interface import Limits, QueryRun
 
 HTML = "text/html"
 #: rows an HTML results page shows at most (the data formats go up to the settings' cap)
@@ -34,54 +32,23 @@ def offered(kind: str) -> list[str]:
     return [f.media_type for f in FORMATS if f.kind == wanted] + [HTML]
 
 
-def pool(app: FastAPI) -> WorkerPool:
-    """The app's query workers: started at start-up (``start``, from the lifespan), or on
-    first use where the app runs without one (so that importing or creating the app starts
-    no process), and closed at shutdown. Workers start in the background and take queries
-    once their store is open."""
-    state = app.state
-    with state.pool_lock:
-        if state.pool is None:
-            settings: Settings = state.settings
-            slots = settings.query_workers * settings.query_threads
-            state.pool = WorkerPool(
-                slots,
-                max_size=4 * slots,
-                warm=lambda: str(settings.serving_store()),
-                threads=settings.query_threads,
-            )
-        return state.pool
-
-
-def start(app: FastAPI) -> None:
-    pool(app)
-
-
 def init(app: FastAPI) -> None:
-    app.state.pool = None
-    app.state.pool_lock = threading.Lock()
     # the same texts come again and again (pages, editors, other maps' SERVICE calls):
     # each is read once; a failed reading raises and is not kept
     app.state.analyse = functools.lru_cache(maxsize=ANALYSES)(
         functools.partial(analyse, prefixes=app.state.prefixes)
     )
-
-
-def close(app: FastAPI) -> None:
-    with app.state.pool_lock:
-        if app.state.pool is not None:
-            app.state.pool.close()
-            app.state.pool = None
+    # clients send few different Accept headers: each is negotiated once per app
+    app.state.negotiate = functools.lru_cache(maxsize=256)(negotiate)
 
 
 @dataclass(frozen=True)
 class Choice:
     media_type: str
-    format: Format  # the wire format the worker writes (JSON for an HTML page)
+    format: Format  # the wire format the store writes (JSON or Turtle under an HTML page)
     html: bool
 
 
-@functools.lru_cache(maxsize=256)  # clients send few different Accept headers
 def negotiate(kind: str, accept: str | None, format_param: str | None) -> Choice:
     media_types = offered(kind)
     if format_param:
@@ -108,69 +75,53 @@ def negotiate(kind: str, accept: str | None, format_param: str | None) -> Choice
     return Choice(media, BY_MEDIA[media], False)
 
 
-def job_for(
-    settings: Settings,
+def limits_for(settings: Settings, choice: Choice, max_rows: int | None = None) -> Limits:
+    """The caps of one answer: the settings', fewer rows for an HTML page."""
+    if max_rows is None:
+        max_rows = min(HTML_ROWS, settings.max_rows) if choice.html else settings.max_rows
+    return Limits(
+        max_rows=max_rows,
+        max_bytes=settings.max_response_bytes,
+        timeout=settings.query_timeout,
+        transfer_timeout=settings.transfer_timeout,
+    )
+
+
+async def run_query(
+    request: Request,
     text: str,
     choice: Choice,
-    prefixes: dict[str, str],
-    default_graph: list[str] | None,
-    named_graphs: list[str] | None,
-    max_rows: int | None = None,
-    prefixes_used: Iterable[str] | None = None,
-    store_path: str | None = None,
-) -> Job:
-    """``prefixes_used``: the only ones of ``prefixes`` the text needs to be parsed
-    (``Analysis.prefixes_used``); a graph answer is still written with all of them.
-    ``store_path``: the serving store, when the caller has just looked it up."""
-    fmt = choice.format.key
-    parse_with = (
-        prefixes
-        if prefixes_used is None
-        else {name: prefixes[name] for name in prefixes_used if name in prefixes}
-    )
-    return Job(
-        store_path=store_path or str(settings.serving_store()),
-        text=text,
-        solutions_format=fmt if choice.format.kind == "solutions" else "json",
-        graph_format=fmt if choice.format.kind == "graph" else "turtle",
-        prefixes=parse_with,
-        default_graph=default_graph,
-        named_graphs=named_graphs,
-        max_rows=max_rows
-        if max_rows is not None
-        else (min(HTML_ROWS, settings.max_rows) if choice.html else settings.max_rows),
-        max_bytes=settings.max_response_bytes,
-        output_prefixes=prefixes if choice.format.kind == "graph" else None,
-    )
-
-
-async def execute(request: Request, job: Job, scan: Scan | None = None) -> QueryRun:
-    """Run ``job``: a short one-scan query (``scan``, see ``kg.inline``) in the event
-    loop on the server's own store, anything else on a query worker. An idle slot is taken
-    in the event loop; an answer that arrives whole is read there too, anything else
-    (waiting for a slot, a long query, a streamed answer) goes on in a thread."""
+    limits: Limits,
+    *,
+    default_graph: list[str] | None = None,
+    named_graphs: list[str] | None = None,
+    substitutions: Mapping[str, Term] | None = None,
+) -> QueryRun:
+    """Run ``text`` on the serving store (whichever backend) and start its answer, in
+    ``choice``'s format (JSON or Turtle under an HTML page). Relative IRIs resolve against
+    the endpoint's URL, as Oxigraph's own server does."""
     state = request.app.state
-    settings: Settings = state.settings
-    if scan is not None:
-        store = state.holder.get()  # the serving store, as the job's (one readlink apart)
-        if isinstance(store, EmbeddedStore):
-            run = answer_scan(store, job, scan)
-            if run is not None:
-                return run
-    workers = pool(request.app)
-    taken = await workers.take(job, settings.query_timeout)
-    start = functools.partial(
-        workers.start,
-        job,
-        settings.query_timeout,
-        transfer_timeout=settings.transfer_timeout,
-        taken=taken,
-    )
-    return start() if taken is not None and taken.complete else await run_in_threadpool(start)
+    fmt = choice.format
+    base_iri = str(request.url_for("sparql"))
+
+    def start() -> QueryRun:
+        return state.holder.get().stream(
+            text,
+            solutions_format=fmt.key if fmt.kind == "solutions" else "json",
+            graph_format=fmt.key if fmt.kind == "graph" else "turtle",
+            limits=limits,
+            prefixes=state.prefixes,
+            default_graph=default_graph,
+            named_graphs=named_graphs,
+            substitutions=substitutions,
+            base_iri=base_iri,
+        )
+
+    return await run_in_threadpool(start)
 
 
-def limit_headers(run: QueryRun, job: Job) -> dict[str, str]:
-    headers = {"X-SPARQL-Max-Rows": str(job.max_rows), "Vary": "Accept"}
+def limit_headers(run: QueryRun, limits: Limits) -> dict[str, str]:
+    headers = {"X-SPARQL-Max-Rows": str(limits.max_rows), "Vary": "Accept"}
     if run.finished:
         headers["X-SPARQL-Rows"] = str(run.rows)
         headers["X-SPARQL-Truncated"] = "true" if run.truncated else "false"
@@ -187,8 +138,7 @@ def head_response(media_type: str, headers: dict[str, str]) -> Response:
 def stream(run: QueryRun, media_type: str, headers: dict[str, str]) -> Response:
     if run.finished:
         return Response(b"".join(run.prefetched), media_type=media_type, headers=headers)
-    body = itertools.chain(run.prefetched, run.rest)
-    return StreamingResponse(body, media_type=media_type, headers=headers)
+    return StreamingResponse(run.chunks(), media_type=media_type, headers=headers)
 
 
 #: query texts shorter than this are read in the event loop (bytes), and their reading kept
@@ -218,41 +168,45 @@ async def answer(
     else:
         analysis = await run_in_threadpool(analyse, text, state.prefixes)
     refuse_services(analysis, settings.service_allow)  # before anything is evaluated
-    choice = negotiate(analysis.form, accept, format_param)
-    job = job_for(
-        settings,
+    choice = state.negotiate(analysis.form, accept, format_param)
+    limits = limits_for(settings, choice)
+    run = await run_query(
+        request,
         analysis.text,
         choice,
-        state.prefixes,
-        default_graph,
-        named_graphs,
-        prefixes_used=analysis.prefixes_used,
+        limits,
+        default_graph=default_graph,
+        named_graphs=named_graphs,
     )
-    run = await execute(request, job, analysis.scan)
     if not choice.html and run.media_type != choice.media_type:
         run.close()
         raise NotAcceptable(
             f"this query gives {run.kind} results, as {run.media_type}, not "
             f"{choice.media_type}; ask for one of {', '.join(offered(run.kind))}"
         )
-    headers = limit_headers(run, job)
+    headers = limit_headers(run, limits)
     if not body:
         run.close()
         return head_response(choice.media_type, headers)
     if choice.html:
-        return html_results(request, text, run, job, headers)
+        body_bytes = await run_in_threadpool(run.body)
+        return html_results(request, text, run, body_bytes, limits, headers)
     return stream(run, run.media_type, headers)
 
 
 def html_results(
-    request: Request, text: str, run: QueryRun, job: Job, headers: dict[str, str]
+    request: Request,
+    text: str,
+    run: QueryRun,
+    body: bytes,
+    limits: Limits,
+    headers: dict[str, str],
 ) -> Response:
-    body = b"".join(run.prefetched) + b"".join(run.rest)
     context: dict[str, object] = {
         "query": text,
         "rows": run.rows,
         "truncated": run.truncated,
-        "max_rows": job.max_rows,
+        "max_rows": limits.max_rows,
         "kind": run.kind,
     }
     if run.kind == "graph":

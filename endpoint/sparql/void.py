@@ -17,22 +17,17 @@ from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
-from fastapi.templating import Jinja2Templates
 from pyoxigraph import RdfFormat, parse, serialize
 
-from endpoint.errors import NotAcceptable, error_body
 from endpoint.http.conneg import choose
 from endpoint.http.i18n import translate
 from endpoint.http.routing import get_and_head
-from kg.errors import NotFound, StoreError
+from kg.errors import NotAcceptable, NotFound, StoreError
 from kg.publish.dumps import Dump, read_dumps
 from kg.publish.void import DUMPS_DIR, FILE_NAME, LICENSE, description_prefixes
 from kg.settings import Settings
 
 router = APIRouter()
-templates = Jinja2Templates(
-    directory=Path(__file__).parent.parent / "templates"
-)  # autoescapes .html
 
 #: media type -> (format, extension of the route that names it); the first is the default
 VOID_FORMATS: dict[str, tuple[RdfFormat, str]] = {
@@ -80,12 +75,8 @@ def void(request: Request) -> Response:
     media = choose(request.headers.get("accept"), offered)
     if media is None:
         message = "the VoID description is available as " + ", ".join(offered)
-        # the error handler's body, with the alternates a client may pick from
-        return JSONResponse(
-            error_body(NotAcceptable.__name__, message),
-            status_code=406,
-            headers={"Link": _alternates(request), "Vary": "Accept"},
-        )
+        # with the alternates a client may pick from
+        raise NotAcceptable(message, headers={"Link": _alternates(request)})
     return _void_response(request, media)
 
 
@@ -134,7 +125,7 @@ def dumps_page(request: Request) -> HTMLResponse:
         "rows": rows,
         "license": LICENSE,
     }
-    return templates.TemplateResponse(request, "dumps.html", context)
+    return request.app.state.templates.TemplateResponse(request, "dumps.html", context)
 
 
 @router.get("/dumps.json")

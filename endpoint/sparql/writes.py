@@ -9,10 +9,9 @@ from fastapi.responses import Response
 from pyoxigraph import NamedNode, RdfFormat, parse, serialize
 from starlette.concurrency import run_in_threadpool
 
-from endpoint.errors import BadRequest, Conflict, UnsupportedMediaType
 from endpoint.http.auth import require_admin
 from kg.build import pipeline as build
-from kg.errors import BuildBusy, NotFound
+from kg.errors import BadRequest, BuildBusy, Conflict, NotFound, UnsupportedMediaType
 from kg.settings import Settings
 
 UPLOAD_FORMATS = {

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
+from pyoxigraph import Literal, NamedNode, Quad
 
 from kg.errors import QueryError, SourceSyntaxError
 from kg.namespaces import (
@@ -84,15 +84,11 @@ def apply(store: EmbeddedStore, change: Change, base: str) -> None:
     except QueryError as err:
         raise SourceSyntaxError(change.label, None, None, str(err)) from None
     graph = NamedNode(change.graph(base))
-    raw = store.raw
     # what the update put in the default graph belongs to the change's own graph
-    moved = list(raw.quads_for_pattern(None, None, None, DefaultGraph()))
-    raw.extend(Quad(q.subject, q.predicate, q.object, graph) for q in moved)
-    for q in moved:
-        raw.remove(q)
+    store.move_default_graph(graph.value)
     change_iri = NamedNode(change.iri(base))
     when = Literal(change.when, datatype=XSD_DATETIME_NODE)
-    raw.extend(
+    store.extend(
         [
             Quad(graph, DCT_SOURCE_NODE, change_iri, graph),
             Quad(change_iri, RDF_TYPE_NODE, PROV_ACTIVITY, graph),

@@ -242,7 +242,7 @@ def _run(
     graphs = _manifest_graphs(settings, result, store, parsed.sources, change_labels)
     with timer.step("commit"):
         store.flush()
-        store.raw.optimize()
+        store.optimize()
         del store
         _commit(settings, result, workdir, graphs)
     return result
@@ -356,7 +356,7 @@ def dump_graphs(store: EmbeddedStore, graphs: Sequence[str], out: Path) -> None:
     """The given named graphs, one after the other, as one N-Triples file."""
     with open(out, "wb") as target:
         for graph in graphs:
-            store.raw.dump(target, RdfFormat.N_TRIPLES, from_graph=NamedNode(graph))
+            store.dump(target, RdfFormat.N_TRIPLES, graph)
 
 
 def publish_remote(remote: GraphStore, built: EmbeddedStore, workdir: Path, base: str) -> None:

@@ -204,8 +204,9 @@ def _solutions(store: EmbeddedStore, constraint: SparqlConstraint, limit: int) -
                 message=constraint.message,
                 severity=constraint.severity,
                 check="SPARQL",
-                # SHACL: without a ?value binding the value is the focus node
-                value=_plain(row["value"]) or _plain(this),
+                # SHACL: without a ?value binding the value is the focus node (an empty
+                # literal is a value: "" is what an empty-name check reports)
+                value=_plain(this) if (found := _plain(row["value"])) is None else found,
                 shape=constraint.shape,
             )
         )

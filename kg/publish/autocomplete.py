@@ -11,6 +11,7 @@ from pathlib import Path
 from kg.labels import pick_with_language
 from kg.publish.search import AFTER, bounded_int, language_of, open_index
 from kg.publish.searchtext import MAX_QUERY_CHARS, MAX_TOKENS, fts_query, normalise, tokens
+from kg.store.cache import StoreCache
 
 
 @dataclass(frozen=True)
@@ -33,12 +34,17 @@ AC_ENTITY = "SELECT iri, kind, labels FROM entity WHERE id = ?"
 
 
 def autocomplete(
-    index_path: Path, prefix: str, lang: str | None, limit: int = 10
+    index_path: Path,
+    prefix: str,
+    lang: str | None,
+    limit: int = 10,
+    *,
+    cache: StoreCache | None = None,
 ) -> list[Suggestion]:
     """Entities whose name (in any language, or an alternative name) starts with
     ``prefix``, in name order; then, if there is room, entities with a name word starting
     with each word of ``prefix`` (by BM25)."""
-    index = open_index(index_path)
+    index = open_index(index_path, cache)
     conn = index.connection()
     lang = language_of(lang)
     limit = bounded_int(limit, 10, 1, 50)

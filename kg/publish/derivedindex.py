@@ -6,47 +6,27 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-import time
-import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from kg.store import EmbeddedStore, GraphStore
+from kg.store import GraphStore
 
 log = logging.getLogger("kg.publish.derivedindex")
 
 
 T = TypeVar("T")
-_cache_lock = threading.Lock()
-_cache: weakref.WeakKeyDictionary[object, dict[str, tuple[float, object]]] = (
-    weakref.WeakKeyDictionary()
-)
-#: seconds an index of a store that may change under us (a remote server) is kept
-REMOTE_MAX_AGE = 60.0
 
 
 def cached(store: GraphStore, key: str, build: Callable[[], T]) -> T:
-    """``build()`` once per store and key. A serving embedded store never changes in place
-    (a build swaps in a new store, which is a new object, and the old one's indexes go with
-    it); a remote one may, so its indexes are rebuilt after ``REMOTE_MAX_AGE`` seconds."""
-    with _cache_lock:
-        entries = _cache.setdefault(store, {})
-        hit = entries.get(key)
-        if hit is not None and (
-            isinstance(store, EmbeddedStore) or time.monotonic() - hit[0] < REMOTE_MAX_AGE
-        ):
-            return hit[1]  # type: ignore[return-value]
-        value = build()
-        entries[key] = (time.monotonic(), value)
-        return value
+    """``build()`` once per store and key, in the store's cache (kg.store.cache: a new
+    build is a new store with a new cache; a remote store's entries age out)."""
+    return store.cache.get_or_compute(key, build)
 
 
 def forget(store: GraphStore) -> None:
     """Drop the indexes of a store (after changing it in place)."""
-    with _cache_lock:
-        _cache.pop(store, None)
+    store.cache.clear()
 
 
 #: bumped when the layout of the index files changes; other versions are not read
@@ -56,9 +36,8 @@ INDEX_FORMAT = 1
 def index_file(store: GraphStore, name: str) -> Path | None:
     """Where a derived index of an embedded store lies: in its build directory, beside the
     store (``var/stores/<id>/``), as the build's derived steps write it."""
-    if isinstance(store, EmbeddedStore) and store.path is not None:
-        return store.path.parent / name
-    return None
+    location = store.location()
+    return None if location is None else location.parent / name
 
 
 def write_index(path: Path, base: str, body: dict[str, Any]) -> None:

@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import IO, BinaryIO, Protocol, cast
 
 from pyoxigraph import (
-    DefaultGraph,
     NamedNode,
     Quad,
     QueryBoolean,
@@ -46,7 +45,7 @@ from pyoxigraph import serialize as rdf_serialize
 
 from kg.errors import StoreError
 from kg.namespaces import all_prefixes
-from kg.store import EmbeddedStore, GraphStore, QueryResult
+from kg.store import GraphStore, QueryResult
 
 NQUADS = "dataset.nq.gz"
 NTRIPLES = "dataset.nt.gz"
@@ -100,16 +99,16 @@ class _Writable(Protocol):
 class _Digest:
     """Passes bytes to a file, keeping their SHA-256 and count."""
 
-    def __init__(self, raw: BinaryIO) -> None:
-        self.raw, self.hash, self.size = raw, hashlib.sha256(), 0
+    def __init__(self, file: BinaryIO) -> None:
+        self.file, self.hash, self.size = file, hashlib.sha256(), 0
 
     def write(self, data: bytes) -> int:
         self.hash.update(data)
         self.size += len(data)
-        return self.raw.write(data)
+        return self.file.write(data)
 
     def flush(self) -> None:
-        self.raw.flush()
+        self.file.flush()
 
 
 class _Lines:
@@ -205,10 +204,7 @@ def _union(store: GraphStore) -> Iterator[Triple]:
 
 def _quads_to(store: GraphStore, out: _Writable) -> int:
     lines = _Lines(out)
-    if isinstance(store, EmbeddedStore):
-        store.raw.dump(_io(lines), RdfFormat.N_QUADS)
-    else:
-        rdf_serialize(_graph_quads(store), _io(lines), RdfFormat.N_QUADS)
+    store.dump(_io(lines), RdfFormat.N_QUADS)
     return lines.count
 
 
@@ -263,13 +259,7 @@ class _GraphLines:
             raise StoreError("a graph's N-Triples dump ended inside a line")
 
 
-def _default_graph_empty(store: EmbeddedStore) -> bool:
-    """The build puts everything in named graphs; a store with default-graph triples is
-    dumped the general way, which keeps them."""
-    return next(iter(store.raw.quads_for_pattern(None, None, None, DefaultGraph())), None) is None
-
-
-def _both_from_graphs(store: EmbeddedStore, out_dir: Path) -> dict[str, Written]:
+def _both_from_graphs(store: GraphStore, out_dir: Path) -> dict[str, Written]:
     """The N-Quads and N-Triples dumps in one pass over the store, graph by graph (reading
     the store's terms is what costs: about 20 s a pass at M, where a second pass and a
     SELECT DISTINCT over the union took 60 s), by file name."""
@@ -280,7 +270,7 @@ def _both_from_graphs(store: EmbeddedStore, out_dir: Path) -> dict[str, Written]
         lines = _GraphLines(quads, union)
         for graph in store.named_graphs():
             lines.start(graph)
-            store.raw.dump(_io(lines), RdfFormat.N_TRIPLES, from_graph=NamedNode(graph))
+            store.dump(_io(lines), RdfFormat.N_TRIPLES, graph)
             lines.flush()
     return {
         NQUADS: (quads_digest.size, quads_digest.hash.hexdigest(), lines.quad_count),
@@ -293,12 +283,9 @@ def write_dumps(
 ) -> list[Dump]:
     """Write the three dumps and ``dumps.json`` into ``out_dir``; return what was written."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    # the embedded store's fast path writes the two gzipped dumps at once
-    done = (
-        _both_from_graphs(store, out_dir)
-        if isinstance(store, EmbeddedStore) and _default_graph_empty(store)
-        else {}
-    )
+    # the two gzipped dumps at once, graph by graph; a store with default-graph triples
+    # (or one that cannot tell) is dumped the general way, which keeps them
+    done = _both_from_graphs(store, out_dir) if store.default_graph_empty() else {}
     plan: list[tuple[str, RdfFormat, bool, Callable[[_Writable], int]]] = [
         (NQUADS, RdfFormat.N_QUADS, True, lambda out: _quads_to(store, out)),
         (NTRIPLES, RdfFormat.N_TRIPLES, True, lambda out: _union_to(store, out)),

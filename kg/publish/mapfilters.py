@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import NamedNode
 
-from kg.errors import QueryError
+from kg.errors import InvalidFilter
 from kg.namespaces import (
     all_prefixes,
 )
@@ -31,10 +31,6 @@ MAX_VALUE_LENGTH = 500
 _SHORT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
 _PREFIXED = re.compile(r"([A-Za-z][A-Za-z0-9_\-]*):([A-Za-z0-9_][A-Za-z0-9_.\-/#]*)")
 _ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+")
-
-
-class InvalidFilter(QueryError):
-    """A filter value in the request cannot name anything (400)."""
 
 
 def expand(name: str, base: str) -> str:

@@ -13,7 +13,6 @@ bound parameter. See docs/search.md.
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
 import threading
@@ -26,6 +25,7 @@ from kg.errors import StoreError
 from kg.labels import LANGUAGES, pick, pick_with_language
 from kg.publish.searchindex import BUILTIN_LABELS, FORMAT, bitset
 from kg.publish.searchtext import MAX_QUERY_CHARS, MAX_TOKENS, WORD, fold, fts_query, tokens
+from kg.store.cache import StoreCache
 
 FACETS = ("kind", "sector", "service", "audience", "municipality")
 #: selected values per facet taken into account
@@ -161,31 +161,19 @@ class _Index:
         return {term: n for term, n in counts.items() if n}
 
 
-_indexes: dict[tuple[str, int, int], _Index] = {}
-_indexes_lock = threading.Lock()
-
-
-def open_index(index_path: Path) -> _Index:
-    """The index at ``index_path``, opened once per file version (a rebuilt file is a new
-    index; the few most recent stay open)."""
+def open_index(index_path: Path, cache: StoreCache | None) -> _Index:
+    """The index at ``index_path``, kept in the serving store's ``cache`` once per file
+    version (a rebuilt file is a new index); opened for this call alone without one."""
     try:
         stat = index_path.stat()
     except OSError:
         raise StoreError(
             f"no search index at {index_path}: run `kg build` (it writes the index)"
         ) from None
-    key = (str(index_path), stat.st_ino, stat.st_mtime_ns)
-    with _indexes_lock:
-        index = _indexes.get(key)
-        if index is None:
-            index = _Index(index_path)
-            # forget indexes of builds since removed (their connections close with them)
-            for gone in [k for k in _indexes if not os.path.exists(k[0])]:
-                del _indexes[gone]
-            _indexes[key] = index
-            while len(_indexes) > 4:
-                del _indexes[next(iter(_indexes))]
-        return index
+    if cache is None:
+        return _Index(index_path)
+    key = ("search index", str(index_path), stat.st_ino, stat.st_mtime_ns)
+    return cache.get_or_compute(key, lambda: _Index(index_path))
 
 
 def _local_name(iri: str) -> str:
@@ -246,12 +234,14 @@ def search(
     facets: Mapping[str, Sequence[str]] | None = None,
     page: int = 1,
     per_page: int = 20,
+    *,
+    cache: StoreCache | None = None,
 ) -> SearchResult:
     """Entities matching every word of ``q`` (all entities when ``q`` is empty), within
     the selected facet values (every one must hold; a value the index does not know,
     which no entity has, leaves no result), ranked exact name > name prefix > words, then
     BM25; with the facet counts of the whole result set."""
-    index = open_index(index_path)
+    index = open_index(index_path, cache)
     conn = index.connection()
     lang = language_of(lang)
     q = (q or "")[:MAX_QUERY_CHARS]

@@ -34,12 +34,12 @@ from pathlib import Path
 from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions
 
 from kg.build.processes import map_on_store, worker_count
-from kg.errors import KgError
+from kg.errors import KgError, KpiError
 from kg.namespaces import NUTS_BE100, XSD, all_prefixes
 from kg.saved import queries as saved
 from kg.saved.queries import SavedQuery
 from kg.settings import Settings
-from kg.store import EmbeddedStore, GraphStore
+from kg.store import GraphStore
 
 log = logging.getLogger("kg.saved.kpi")
 SUBJECT_COLUMNS = (
@@ -79,14 +79,6 @@ ORDER = (
     "data-quality",
     "published-sector-figures",
 )
-
-
-class SnapshotExists(KgError):
-    """A snapshot for that date exists already (``--replace`` overwrites it)."""
-
-
-class KpiError(KgError):
-    """A KPI query cannot be recorded (e.g. a value column names no declared measure)."""
 
 
 def dataset_iri(base: str) -> str:
@@ -300,14 +292,14 @@ def compute(
     time): a guess at the cost that needs no earlier run."""
     chosen = kpi_queries(settings) if queries is None else list(queries)
     workers = worker_count(settings.kpi_workers, len(chosen))
-    if workers == 1 or not isinstance(store, EmbeddedStore) or store.path is None:
+    location = store.location()
+    if workers == 1 or location is None:
         return [run_kpi(settings, store, q) for q in chosen]
-    if not store.read_only:
-        store.flush()  # what this process wrote, seen by the workers' read-only openings
+    store.flush()  # what this process wrote, seen by the workers' read-only openings
     longest_first = sorted(range(len(chosen)), key=lambda i: -len(chosen[i].text))
     try:
         done = map_on_store(
-            partial(run_kpi, settings), store.path, [chosen[i] for i in longest_first], workers
+            partial(run_kpi, settings), location, [chosen[i] for i in longest_first], workers
         )
     except BrokenProcessPool:
         # a worker could not start or was killed (out of memory): the same, in this process

@@ -17,13 +17,11 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, QuerySolutions
 
-from kg.errors import KgError
+from kg.errors import KgError, KpiError, SnapshotExists
 from kg.namespaces import all_prefixes
 from kg.saved import queries as saved
 from kg.saved.kpi import (
-    KpiError,
     KpiValue,
-    SnapshotExists,
     compute_all,
     recorded_queries,
     snapshots_dir,
@@ -31,7 +29,7 @@ from kg.saved.kpi import (
 )
 from kg.saved.kpicube import snapshot_text
 from kg.settings import Settings
-from kg.store import EmbeddedStore, GraphStore
+from kg.store import GraphStore
 
 
 def parse_date(text: str | None) -> date:
@@ -46,7 +44,7 @@ def parse_date(text: str | None) -> date:
 
 def current_build(settings: Settings, store: GraphStore) -> str:
     """The id of the build the store comes from (``var/stores/<id>/store``), or "unknown"."""
-    path = store.path if isinstance(store, EmbeddedStore) else None
+    path = store.location()
     if path is None and settings.store_path.exists():
         path = settings.store_path.resolve()
     if path is not None and path.name == "store" and (path.parent / "manifest.json").exists():

@@ -406,10 +406,10 @@ def quads(metrics: Metrics, base: str, period: date) -> list[Quad]:
     return w.out
 
 
-def write(store: EmbeddedStore, base: str, items: Iterable[Quad]) -> None:
+def write(store: GraphStore, base: str, items: Iterable[Quad]) -> None:
     """Make the network-metrics graph hold exactly ``items``."""
     store.clear_graph(graph_iri(base))
-    store.raw.bulk_extend(items)
+    store.extend(items)
 
 
 def build_date(build_dir: Path) -> date:

@@ -15,7 +15,7 @@ from typing import Any
 
 from pyoxigraph import Literal, NamedNode, QuerySolutions, RdfFormat, parse
 
-from kg.errors import KgError, QueryError
+from kg.errors import ParameterError, ParamSpecError
 from kg.labels import LANGUAGES
 from kg.namespaces import RDF_TYPE
 from kg.store import GraphStore, Term
@@ -37,19 +37,6 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 #: absolute IRIs accepted as values (besides prefixed names)
 _ABSOLUTE = ("http://", "https://", "urn:")
-
-
-class ParamSpecError(KgError):
-    """A ``# param:`` line is malformed (the caller adds the file and line)."""
-
-
-class ParameterError(QueryError):
-    """A value given for a parameter is missing, malformed or not allowed (400). Carries the
-    parameter's name."""
-
-    def __init__(self, name: str, message: str) -> None:
-        self.name, self.problem = name, message
-        super().__init__(f"parameter `{name}`: {message}")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Any
 
 from pyoxigraph import Literal, NamedNode, QuerySolutions, Store, Variable
 
-from kg.errors import KgError, NotFound, QueryError
+from kg.errors import NotFound, QueryError, QueryFileError
 from kg.labels import pick
 from kg.namespaces import DEFAULT_BASE, all_prefixes
 from kg.saved.parameters import Param, ParamSpecError, bind, parse_params
@@ -42,15 +42,6 @@ SNAPSHOT_VALUES = {"yes": True, "no": False}
 
 _HEADER_LINE = re.compile(r"#\s*([^\s:]+)\s*:\s*(.*?)\s*")
 _SYNTAX_AT = re.compile(r"error at (\d+):(\d+):?\s*")
-
-
-class QueryFileError(KgError):
-    """A saved query's file breaks the header format or does not parse. Names the file and
-    the line."""
-
-    def __init__(self, file: str, line: int, message: str) -> None:
-        self.file, self.line, self.message = file, line, message
-        super().__init__(f"{file}:{line}: {message}")
 
 
 @dataclass(frozen=True)

@@ -24,26 +24,35 @@ processes, on two cores). Slots are kept warm in a pool.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import pickle
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
 from multiprocessing import get_context
 from multiprocessing.connection import Connection
+from multiprocessing.context import ForkServerContext
 from multiprocessing.process import BaseProcess
+from typing import cast
 
-from kg.errors import KgError, QueryError
+from kg.errors import BY_NAME, KgError, QueryError, ServerBusy, WorkerCrashed
 from kg.sparql.worker import Job, main
+from kg.store.interface import overrun
 
-_CTX = get_context("forkserver")
-_CTX.set_forkserver_preload(["kg.sparql.worker"])
 #: workers in a row that failed to start before requests are refused instead of retried
 MAX_START_FAILURES = 3
 RETRY_START_AFTER = 10.0  # seconds
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _context() -> ForkServerContext:
+    """Worker processes come from a fork server that has imported the worker's modules
+    (a fork of the web process would copy its threads' state). Set up when a pool starts,
+    not at import time."""
+    ctx = cast(ForkServerContext, get_context("forkserver"))
+    ctx.set_forkserver_preload(["kg.sparql.worker"])
+    return ctx
 
 
 def cpu_seconds(pid: int | None, tid: int | None) -> float | None:
@@ -59,24 +68,8 @@ def cpu_seconds(pid: int | None, tid: int | None) -> float | None:
         return None
 
 
-class QueryTimeout(KgError):
-    """The query ran past the time limit and was stopped."""
-
-
-class TransferCut(QueryTimeout):
-    """The answer was still being sent at the transfer limit and was cut."""
-
-
-class ServerBusy(KgError):
-    """Every worker stayed busy until the time limit."""
-
-
-class WorkerCrashed(KgError):
-    """The worker process died while evaluating the query."""
-
-
 @dataclass(eq=False)
-class _Host:
+class _Process:
     """A worker process, and how many of its slots are running a query."""
 
     process: BaseProcess
@@ -92,10 +85,10 @@ class _Host:
 
 
 @dataclass(eq=False)
-class _Worker:
+class _Slot:
     """A slot: one thread of a worker process, with a connection of its own."""
 
-    host: _Host
+    host: _Process
     conn: Connection
     tid: int | None = None  # the thread's id, for its priority and CPU time
     niced: bool = False
@@ -107,7 +100,7 @@ class _Worker:
         return self.host.process.pid
 
 
-def _set_priority(worker: _Worker, value: int) -> bool:
+def _set_priority(worker: _Slot, value: int) -> bool:
     """Set the slot's thread's nice value; False where the system refuses. Never touches
     this process (a missing id would mean it)."""
     if worker.tid is None or worker.pid is None:
@@ -117,40 +110,6 @@ def _set_priority(worker: _Worker, value: int) -> bool:
     except OSError:
         return False
     return True
-
-
-@dataclass
-class QueryRun:
-    """A query in flight: its kind and media type, the first chunks of its body, and the
-    rest as an iterator. ``rows`` and ``truncated`` are known when the whole body fitted
-    in the first chunks (``finished``). ``close`` gives the worker up without reading on."""
-
-    kind: str
-    media_type: str
-    prefetched: list[bytes] = field(default_factory=list)
-    finished: bool = False
-    rows: int = 0
-    truncated: bool = False
-    rest: Iterator[bytes] = field(default_factory=lambda: iter(()))
-    close: Callable[[], None] = lambda: None
-
-
-@dataclass
-class Taken:
-    """A slot taken and its job sent from an event loop (``WorkerPool.take``): when, and
-    the worker's first message if it came while the loop waited."""
-
-    worker: _Worker
-    started: float
-    first: bytes | None = None
-
-    @property
-    def complete(self) -> bool:
-        """The first message holds the whole answer, or its error: reading it on
-        (``WorkerPool.start``) never blocks."""
-        if self.first is None or self.first[:1] in (b"C", b"L"):
-            return False
-        return bool(pickle.loads(self.first)[0] in ("whole", "error"))
 
 
 class WorkerPool:
@@ -174,7 +133,7 @@ class WorkerPool:
         self.nice_after = nice_after
         self.start_limit = start_limit
         self._warm = warm
-        self._idle: list[_Worker] = []
+        self._idle: list[_Slot] = []
         self._busy = 0
         self._starting = 0  # slots of processes spawned, not ready yet
         self._waiting = 0  # requests waiting for a slot
@@ -184,23 +143,24 @@ class WorkerPool:
         self._failed_at = 0.0
         self._cond = threading.Condition()
         self._closed = False
+        self._ctx = _context()
         with self._cond:
             for _ in range(self.size // self.threads):
                 self._start_one()
 
-    def _spawn(self) -> list[_Worker]:
-        pipes = [_CTX.Pipe() for _ in range(self.threads)]
-        process = _CTX.Process(
+    def _spawn(self) -> list[_Slot]:
+        pipes = [self._ctx.Pipe() for _ in range(self.threads)]
+        process = self._ctx.Process(
             target=main,
             args=([child for _, child in pipes], self._warm()),
             daemon=True,
             name="kg-query-worker",
         )
         process.start()
-        host = _Host(process)
+        host = _Process(process)
         for _, child in pipes:
             child.close()
-        return [_Worker(host, parent) for parent, _ in pipes]
+        return [_Slot(host, parent) for parent, _ in pipes]
 
     def _start_one(self) -> None:
         """Start a worker process in the background (call with the lock held)."""
@@ -208,7 +168,7 @@ class WorkerPool:
         threading.Thread(target=self._boot, daemon=True, name="kg-worker-start").start()
 
     def _boot(self) -> None:
-        slots: list[_Worker] = []
+        slots: list[_Slot] = []
         ready = 0
         failure = "it did not report ready"
         try:
@@ -265,11 +225,11 @@ class WorkerPool:
             return [(w.pid, w.tid) for w in order if w.pid is not None and w.tid is not None]
 
     @staticmethod
-    def _preference(worker: _Worker) -> int:
+    def _preference(worker: _Slot) -> int:
         """Fill the busiest process first: queries side by side share its caches."""
         return -worker.host.busy
 
-    def _acquire(self, timeout: float) -> _Worker:
+    def _acquire(self, timeout: float) -> _Slot:
         """An idle, ready slot. Waits up to ``timeout`` while all are busy, and longer
         (up to ``start_limit``) while a worker is starting."""
         arrived = time.monotonic()
@@ -304,7 +264,7 @@ class WorkerPool:
             finally:
                 self._waiting -= 1
 
-    def _take_idle(self) -> _Worker:
+    def _take_idle(self) -> _Slot:
         """The idle slot the next query takes, now busy (lock held, an idle slot exists)."""
         worker = min(self._idle, key=self._preference)
         self._idle.remove(worker)
@@ -312,39 +272,7 @@ class WorkerPool:
         worker.host.busy += 1
         return worker
 
-    async def take(self, job: Job, timeout: float) -> Taken | None:
-        """From an event loop: take an idle slot, send it ``job`` and wait for the first
-        message without a thread, for as long as the query cannot have used ``nice_after``
-        seconds of CPU (nor ``timeout``). None when no slot is idle right now. Hand the
-        result to ``start``: run it in the loop when ``complete``, else in a thread.
-
-        Most answers come whole in one message within a millisecond; this spares them
-        two hops to a thread and back."""
-        with self._cond:
-            if self._closed or not self._idle:
-                return None
-            worker = self._take_idle()
-        taken = Taken(worker, time.monotonic())
-        loop = asyncio.get_running_loop()
-        readable = loop.create_future()
-        fd = worker.conn.fileno()
-        try:
-            worker.conn.send(job)
-            loop.add_reader(fd, _settle, readable)
-            try:
-                await asyncio.wait_for(readable, min(timeout, self.nice_after))
-            finally:
-                loop.remove_reader(fd)
-                os.set_blocking(fd, True)  # uvloop (libuv) made it non-blocking
-            taken.first = worker.conn.recv_bytes()
-        except (TimeoutError, OSError, EOFError):
-            pass  # still running, or the worker broke: start() finds out and says which
-        except BaseException:  # cancelled: nobody reads the answer
-            self._release(worker, False, timeout)
-            raise
-        return taken
-
-    def _release(self, worker: _Worker, healthy: bool, grace: float) -> None:
+    def _release(self, worker: _Slot, healthy: bool, grace: float) -> None:
         """Give the slot back after its query. A query that did not end well dooms its
         process: ended now if nothing else runs in it, else when the rest is done or
         ``grace`` seconds from now, whichever is first."""
@@ -354,7 +282,7 @@ class WorkerPool:
         lowered_for_good = healthy and worker.niced and not restored
         host = worker.host
         end_now = False
-        dropped: list[_Worker] = []
+        dropped: list[_Slot] = []
         with self._cond:
             self._busy -= 1
             host.busy -= 1
@@ -405,7 +333,6 @@ class WorkerPool:
         job: Job,
         timeout: float,
         transfer_timeout: float | None = None,
-        taken: Taken | None = None,
     ) -> Generator[tuple[object, ...], None, None]:
         """Yield ("head", kind, media), ("chunk", bytes)…, then ("end", rows, truncated).
         Raises QueryError, QueryTimeout or ServerBusy.
@@ -413,44 +340,20 @@ class WorkerPool:
         ``timeout`` runs from the moment a ready worker takes the job until the first
         body bytes arrive; from then on the answer may take until ``transfer_timeout``
         (from the same moment) to arrive. A body cut after it started is closed with the
-        format's closing note where it has one, and otherwise broken off (raises).
-        ``taken``: the slot was taken and the job sent by ``take``."""
-        if taken is None:
-            worker, started, first = self._acquire(timeout), time.monotonic(), None
-        else:
-            worker, started, first = taken.worker, taken.started, taken.first
+        format's closing note where it has one, and otherwise broken off (raises). An
+        error the worker reports arrives as its own type (kg.errors.BY_NAME)."""
+        worker, started = self._acquire(timeout), time.monotonic()
         deadline = started + timeout
         transfer_deadline = started + max(timeout, transfer_timeout or timeout)
         healthy = False
         body = complete = False
         closing: bytes | None = None
         try:
-            if taken is None:
-                worker.conn.send(job)
+            worker.conn.send(job)
             while True:
-                if first is None and not self._wait(
-                    worker, started, transfer_deadline if body else deadline
-                ):
-                    if body:
-                        raise TransferCut(
-                            f"the answer was still being sent after the "
-                            f"{transfer_deadline - started:g} s transfer limit and was cut; "
-                            "ask for less (LIMIT, OFFSET) or use the data dumps"
-                        )
-                    raise QueryTimeout(
-                        f"the query ran longer than the {timeout:g} s limit and was stopped; "
-                        "narrow it down (LIMIT, more specific patterns) or use the data dumps"
-                    )
-                try:
-                    raw, first = first or worker.conn.recv_bytes(), None
-                except (EOFError, OSError):
-                    raise WorkerCrashed(
-                        "the query was stopped together with another one that ran past the "
-                        "time limit; try again"
-                        if worker.host.doomed
-                        else "the query worker ended unexpectedly (out of memory?); "
-                        "try a smaller query"
-                    ) from None
+                if not self._wait(worker, started, transfer_deadline if body else deadline):
+                    raise overrun(body, timeout, transfer_deadline - started)
+                raw = _receive(worker)
                 if raw[:1] in (b"C", b"L"):
                     body = True
                     complete = raw[:1] == b"L"
@@ -463,7 +366,7 @@ class WorkerPool:
                     message = message[:-1]
                 if message[0] == "error":
                     healthy = True
-                    raise QueryError(message[2])
+                    raise BY_NAME.get(str(message[1]), QueryError)(message[2])
                 if message[0] == "whole":  # head, the whole body and the end in one
                     healthy = True
                     yield ("head", *message[1:3])
@@ -488,7 +391,7 @@ class WorkerPool:
         finally:
             self._release(worker, healthy, timeout)
 
-    def _wait(self, worker: _Worker, started: float, deadline: float) -> bool:
+    def _wait(self, worker: _Slot, started: float, deadline: float) -> bool:
         """Wait for the worker's next message; lower its priority once its query has used
         ``nice_after`` seconds of CPU (of time waited, where CPU time cannot be read)."""
         while True:
@@ -508,47 +411,16 @@ class WorkerPool:
             if worker.conn.poll(step):
                 return True
 
-    def _lower(self, worker: _Worker) -> None:
+    def _lower(self, worker: _Slot) -> None:
         _set_priority(worker, 15)
         worker.niced = True
         with self._cond:
             self._niced += 1
         self._replenish()
 
-    def start(
-        self,
-        job: Job,
-        timeout: float,
-        prefetch: int = 4 * 1024 * 1024,
-        transfer_timeout: float | None = None,
-        taken: Taken | None = None,
-    ) -> QueryRun:
-        """Run until the head and up to ``prefetch`` bytes of body (or the end) are known.
-        Blocking: call it from a thread (or in the loop, after ``take``, when its result
-        is ``complete``)."""
-        messages = self.stream(job, timeout, transfer_timeout, taken)
-        head = next(messages)
-        run = QueryRun(kind=str(head[1]), media_type=str(head[2]), close=messages.close)
-        size = 0
-        for message in messages:
-            if message[0] == "chunk":
-                chunk = message[1]
-                assert isinstance(chunk, bytes)
-                run.prefetched.append(chunk)
-                size += len(chunk)
-                if size >= prefetch:
-                    break
-            else:  # end
-                run.finished = True
-                run.rows, run.truncated = int(str(message[1])), bool(message[2])
-                messages.close()  # the slot goes back now, not when the run is dropped
-                return run
-        run.rest = (m[1] for m in messages if m[0] == "chunk")  # type: ignore[misc]
-        return run
-
     def close(self) -> None:
         """End every worker process; one running a query ends when the query is done."""
-        hosts: dict[int, tuple[_Host, list[_Worker]]] = {}
+        hosts: dict[int, tuple[_Process, list[_Slot]]] = {}
         with self._cond:
             self._closed = True
             for worker in self._idle:
@@ -564,12 +436,20 @@ class WorkerPool:
                 _end(host, slots)
 
 
-def _settle(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)
+def _receive(worker: _Slot) -> bytes:
+    """The slot's next message; WorkerCrashed when its process is gone."""
+    try:
+        return worker.conn.recv_bytes()
+    except (EOFError, OSError):
+        raise WorkerCrashed(
+            "the query was stopped together with another one that ran past the time "
+            "limit; try again"
+            if worker.host.doomed
+            else "the query worker ended unexpectedly (out of memory?); try a smaller query"
+        ) from None
 
 
-def _end(host: _Host, slots: list[_Worker]) -> None:
+def _end(host: _Process, slots: list[_Slot]) -> None:
     """End a worker process and close the given slots' connections."""
     host.kill()
     for slot in slots:

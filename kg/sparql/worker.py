@@ -24,20 +24,10 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from pyoxigraph import QueryBoolean, QuerySolutions
-
 from kg.errors import KgError
 from kg.saved.parameters import from_ntriples
-from kg.sparql.writers import (
-    BY_KEY,
-    Outcome,
-    Sink,
-    closing,
-    write_boolean,
-    write_solutions,
-    write_triples,
-)
-from kg.store import EmbeddedStore
+from kg.sparql.writers import Answer, Outcome, answer_for
+from kg.store.embedded import EmbeddedStore
 
 CHUNK = 64 * 1024
 #: a query that may call another endpoint: its errors may carry that endpoint's answer
@@ -52,8 +42,7 @@ class Job:
     text: str
     solutions_format: str  # format key for SELECT/ASK
     graph_format: str  # format key for CONSTRUCT/DESCRIBE
-    #: prefixes the text is parsed with (only those it uses: see ``Analysis.prefixes_used``)
-    prefixes: dict[str, str]
+    prefixes: dict[str, str]  # the text is parsed with
     default_graph: list[str] | None = None
     named_graphs: list[str] | None = None
     max_rows: int = 10_000
@@ -62,6 +51,8 @@ class Job:
     substitutions: dict[str, str] | None = None
     #: prefixes a graph answer is written with (Turtle, TriG); None: ``prefixes``
     output_prefixes: dict[str, str] | None = None
+    window: tuple[int, int] | None = None  # rows written (paging), see writers
+    base_iri: str | None = None  # relative IRIs in the text resolve against it
 
 
 class ChunkSink:
@@ -101,17 +92,6 @@ class ChunkSink:
         self.buffer.clear()
 
 
-@dataclass(frozen=True)
-class Answer:
-    """How a query's result is written: its kind, format, what ends it when it is cut
-    (made only when needed), and the writing itself, into a sink with a row cap."""
-
-    kind: str  # "boolean", "solutions" or "graph"
-    media_type: str
-    closing: Callable[[], bytes | None]
-    write: Callable[[Sink, int], Outcome]
-
-
 def answer(store: EmbeddedStore, job: Job) -> Answer:
     """Evaluate ``job`` (errors raise) and say how its result is written."""
     result = store.query(
@@ -120,46 +100,12 @@ def answer(store: EmbeddedStore, job: Job) -> Answer:
         prefixes=job.prefixes,
         default_graph=job.default_graph,
         named_graphs=job.named_graphs,
+        base_iri=job.base_iri,
     )
-    max_bytes = job.max_bytes
-    if isinstance(result, QueryBoolean):
-        fmt = BY_KEY[job.solutions_format]
-        value = bool(result)
-        return Answer(
-            "boolean", fmt.media_type, _none, lambda sink, _: write_boolean(value, fmt, sink)
-        )
-    if isinstance(result, QuerySolutions):
-        solutions = result
-        fmt = BY_KEY[job.solutions_format]
-        return Answer(
-            "solutions",
-            fmt.media_type,
-            lambda: closing(fmt, [v.value for v in solutions.variables]),
-            lambda sink, rows: write_solutions(
-                solutions, fmt, sink, rows, lambda: sink.written < max_bytes, max_bytes=max_bytes
-            ),
-        )
-    triples = result
-    fmt = BY_KEY[job.graph_format]
     prefixes = job.prefixes if job.output_prefixes is None else job.output_prefixes
-    return Answer(
-        "graph",
-        fmt.media_type,
-        _none,
-        lambda sink, rows: write_triples(
-            triples,
-            fmt,
-            sink,
-            rows,
-            lambda: sink.written < max_bytes,
-            prefixes,
-            max_bytes=max_bytes,
-        ),
+    return answer_for(
+        result, job.solutions_format, job.graph_format, prefixes, job.max_bytes, job.window
     )
-
-
-def _none() -> None:
-    return None
 
 
 def evaluate(store: EmbeddedStore, job: Job, conn: Connection) -> None:

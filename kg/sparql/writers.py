@@ -26,7 +26,16 @@ from dataclasses import dataclass
 from typing import Protocol
 from xml.sax.saxutils import escape, quoteattr
 
-from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions, RdfFormat, Triple, serialize
+from pyoxigraph import (
+    BlankNode,
+    Literal,
+    NamedNode,
+    QueryBoolean,
+    QuerySolutions,
+    RdfFormat,
+    Triple,
+    serialize,
+)
 
 from kg.namespaces import XSD_STRING
 
@@ -211,12 +220,14 @@ def write_solutions(
     budget: Budget,
     *,
     max_bytes: int | None = None,
+    window: Window = None,
 ) -> Outcome:
     """``budget`` is asked before each row; ``max_bytes``, when given, caps the bytes the
-    writer produced (held ones included) and lets SPARQL JSON hold rows back for its note."""
+    writer produced (held ones included) and lets SPARQL JSON hold rows back for its note.
+    ``window``: only these rows are written; ``rows`` of the outcome counts all of them."""
     names = [v.value for v in solutions.variables]
     tally = _Tally(sink)
-    rows = _capped(solutions, max_rows, _within(budget, tally, max_bytes))
+    rows = _capped(solutions, max_rows, _within(budget, tally, max_bytes), window)
     if fmt.key == "json":
         return _json_solutions(names, rows, tally, HOLD if max_bytes is not None else 0)
     if fmt.key == "xml":
@@ -239,20 +250,33 @@ def closing(fmt: Format, names: list[str]) -> bytes | None:
     return None
 
 
-class _capped:
-    """Iterates at most ``max_rows`` rows while the budget allows; remembers if it stopped."""
+#: rows written of those counted: (first, how many); None for all (see ``_capped``)
+Window = tuple[int, int] | None
 
-    def __init__(self, rows: Iterable[object], max_rows: int, budget: Budget) -> None:
+
+class _capped:
+    """Iterates at most ``max_rows`` rows while the budget allows; remembers if it stopped.
+    With a ``window`` (paging), every row up to the cap is counted but only those in the
+    window are given to the writer: one pass says both the page and the total."""
+
+    def __init__(
+        self, rows: Iterable[object], max_rows: int, budget: Budget, window: Window = None
+    ) -> None:
         self.rows, self.max_rows, self.budget = iter(rows), max_rows, budget
+        self.window = window
         self.outcome = Outcome()
 
     def __iter__(self) -> Iterator[object]:
+        first, size = self.window or (0, self.max_rows)
         for row in self.rows:
-            if self.outcome.rows >= self.max_rows or not self.budget():
+            index = self.outcome.rows
+            inside = first <= index < first + size
+            if index >= self.max_rows or (inside and not self.budget()):
                 self.outcome.truncated = True
                 return
             self.outcome.rows += 1
-            yield row
+            if inside:
+                yield row
 
 
 def _json_solutions(names: list[str], rows: _capped, sink: _Tally, hold: int) -> Outcome:
@@ -371,3 +395,73 @@ def write_triples(
         elif fmt.rdf != RdfFormat.JSON_LD:
             tally.write(f"\n# {NOTE}\n".encode())
     return capped.outcome
+
+
+# --- a query's result, ready to write -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answer:
+    """How a query's result is written: its kind, format, what ends it when it is cut
+    (made only when needed), and the writing itself, into a sink with a row cap."""
+
+    kind: str  # "boolean", "solutions" or "graph"
+    media_type: str
+    closing: Callable[[], bytes | None]
+    write: Callable[[Sink, int], Outcome]
+
+
+def _none() -> None:
+    return None
+
+
+def answer_for(
+    result: object,
+    solutions_format: str,
+    graph_format: str,
+    prefixes: Mapping[str, str] | None,
+    max_bytes: int,
+    window: Window = None,
+) -> Answer:
+    """How ``result`` (a pyoxigraph query result, from any store) is written: the same
+    for every backend, so the bytes do not depend on where the query ran. ``window``
+    (solutions only): the rows written, see ``write_solutions``."""
+    if isinstance(result, QueryBoolean):
+        fmt = BY_KEY[solutions_format]
+        value = bool(result)
+        return Answer(
+            "boolean", fmt.media_type, _none, lambda sink, _: write_boolean(value, fmt, sink)
+        )
+    if isinstance(result, QuerySolutions):
+        solutions = result
+        fmt = BY_KEY[solutions_format]
+        return Answer(
+            "solutions",
+            fmt.media_type,
+            lambda: closing(fmt, [v.value for v in solutions.variables]),
+            lambda sink, rows: write_solutions(
+                solutions,
+                fmt,
+                sink,
+                rows,
+                lambda: sink.written < max_bytes,
+                max_bytes=max_bytes,
+                window=window,
+            ),
+        )
+    triples: Iterable[Triple] = result  # type: ignore[assignment]
+    fmt = BY_KEY[graph_format]
+    return Answer(
+        "graph",
+        fmt.media_type,
+        _none,
+        lambda sink, rows: write_triples(
+            triples,
+            fmt,
+            sink,
+            rows,
+            lambda: sink.written < max_bytes,
+            prefixes,
+            max_bytes=max_bytes,
+        ),
+    )

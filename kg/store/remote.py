@@ -1,35 +1,65 @@
 """A store on another server, reached over SPARQL 1.1 Protocol and Graph Store Protocol.
 
 Tested against ``oxigraph serve``; works with any SPARQL 1.1 server (Fuseki, QLever,
-Virtuoso, GraphDB). For the union default graph, start Oxigraph with
-``--union-default-graph`` (Fuseki: ``tdb:unionDefaultGraph``).
+GraphDB…). For the union default graph, start Oxigraph with ``--union-default-graph``
+(Fuseki: ``tdb:unionDefaultGraph``). What differs between servers is a ``Dialect``.
+
+``stream`` asks the server for SPARQL JSON (SELECT, ASK) or N-Triples (CONSTRUCT,
+DESCRIBE) and re-writes the answer in the requested format with the project's own writers
+(kg.sparql.writers), under the same row and byte caps, time and transfer limits and error
+types as the embedded store's workers: the bytes do not depend on the backend.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import io
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, BinaryIO
 
 import httpx
 from pyoxigraph import (
     NamedNode,
+    Quad,
     QueryResultsFormat,
     QuerySolutions,
     RdfFormat,
     Triple,
     parse,
     parse_query_results,
+    serialize,
 )
 
-from kg.errors import QueryError, StoreError
+from kg.errors import QueryError, QueryTimeout, StoreError
 from kg.settings import Settings
-from kg.store import QueryResult, Term, count
+from kg.store.cache import REMOTE_MAX_AGE, StoreCache
+from kg.store.interface import DEFAULT_LIMITS, Limits, QueryResult, QueryRun, Term, count, prefetch
+from kg.store.streaming import answer_messages
 
 _MEDIA = {
     RdfFormat.N_TRIPLES: "application/n-triples",
     RdfFormat.TURTLE: "text/turtle",
     RdfFormat.RDF_XML: "application/rdf+xml",
+    RdfFormat.N_QUADS: "application/n-quads",
 }
+#: what the server is asked for: results the project's writers re-write
+ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
+ALL_GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g {} }"
+GRAPH_TRIPLES = "CONSTRUCT WHERE { ?s ?p ?o }"
+#: a graph no store holds: an empty default graph, as a dataset parameter
+EMPTY_GRAPH = "urn:x-kg:empty-default-graph"
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """What differs between SPARQL servers. ``union_default_graph``: the server's default
+    graph is the union of its named graphs (as the project's queries expect)."""
+
+    name: str = "sparql11"
+    union_default_graph: bool = True
+    #: the parameter that names a graph in the Graph Store Protocol
+    graph_param: str = "graph"
 
 
 def values_clause(substitutions: Mapping[str, Term]) -> str:
@@ -39,16 +69,61 @@ def values_clause(substitutions: Mapping[str, Term]) -> str:
     return f"\nVALUES ({names}) {{ ({terms}) }}"
 
 
-def _prologue(prefixes: Mapping[str, str] | None) -> str:
-    return "".join(f"PREFIX {k}: <{v}>\n" for k, v in (prefixes or {}).items())
+def query_text(
+    sparql: str,
+    prefixes: Mapping[str, str] | None,
+    substitutions: Mapping[str, Term] | None,
+    base_iri: str | None,
+) -> str:
+    """The text sent: a prologue (the base as pyoxigraph's ``base_iri`` would resolve it,
+    the prefixes), the query, its bindings as a trailing VALUES clause."""
+    base = f"BASE {NamedNode(base_iri)}\n" if base_iri else ""
+    prologue = "".join(f"PREFIX {k}: <{v}>\n" for k, v in (prefixes or {}).items())
+    bound = values_clause(substitutions) if substitutions else ""
+    return base + prologue + sparql + bound
+
+
+def _check(url: str, response: httpx.Response) -> None:
+    if response.status_code == 400:
+        response.read()
+        raise QueryError(response.text.strip()[:2000])
+    if response.status_code >= 300:
+        response.read()
+        raise StoreError(f"{url} answered {response.status_code}: {response.text[:500]}")
+
+
+class _Body(io.RawIOBase):
+    """An HTTP response body as a file, for pyoxigraph's parsers to read as it comes."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self.chunks, self.rest = chunks, b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        while not self.rest:
+            self.rest = next(self.chunks, b"")
+            if not self.rest:
+                return 0
+        size = min(len(buffer), len(self.rest))
+        buffer[:size], self.rest = self.rest[:size], self.rest[size:]
+        return size
 
 
 class RemoteStore:
     def __init__(
-        self, query_url: str, update_url: str | None, gsp_url: str | None, timeout: float = 60
+        self,
+        query_url: str,
+        update_url: str | None,
+        gsp_url: str | None,
+        timeout: float = 60,
+        dialect: Dialect | None = None,
     ) -> None:
         self.query_url, self.update_url, self.gsp_url = query_url, update_url, gsp_url
+        self.dialect = dialect or Dialect()
         self.client = httpx.Client(timeout=timeout)
+        self.cache = StoreCache(max_age=REMOTE_MAX_AGE)  # other clients may write to it
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RemoteStore:
@@ -62,11 +137,30 @@ class RemoteStore:
             response = self.client.post(url, **kwargs)  # type: ignore[arg-type]
         except httpx.HTTPError as err:
             raise StoreError(f"cannot reach {url}: {err}") from err
-        if response.status_code == 400:
-            raise QueryError(response.text.strip())
-        if response.status_code >= 300:
-            raise StoreError(f"{url} answered {response.status_code}: {response.text[:500]}")
+        _check(url, response)
         return response
+
+    def _request(
+        self,
+        sparql: str,
+        default_graph: list[str] | None,
+        named_graphs: list[str] | None,
+        timeout: float | None = None,
+    ) -> httpx.Request:
+        if default_graph is not None and not default_graph:
+            default_graph = [EMPTY_GRAPH]  # the protocol has no word for "no default graph"
+        params: list[tuple[str, str | int | float | bool | None]] = [
+            ("default-graph-uri", g) for g in default_graph or []
+        ]
+        params += [("named-graph-uri", g) for g in named_graphs or []]
+        return self.client.build_request(
+            "POST",
+            self.query_url,
+            params=params,
+            content=sparql.encode(),
+            headers={"Content-Type": "application/sparql-query", "Accept": ACCEPT},
+            timeout=self.client.timeout if timeout is None else httpx.Timeout(timeout),
+        )
 
     def query(
         self,
@@ -76,50 +170,69 @@ class RemoteStore:
         prefixes: Mapping[str, str] | None = None,
         default_graph: list[str] | None = None,
         named_graphs: list[str] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
-        text = (
-            _prologue(prefixes) + sparql + (values_clause(substitutions) if substitutions else "")
-        )
-        params: list[tuple[str, str]] = [("default-graph-uri", g) for g in default_graph or []]
-        params += [("named-graph-uri", g) for g in named_graphs or []]
-        response = self._post(
-            self.query_url,
-            "query",
-            params=params,
-            content=text.encode(),
-            headers={
-                "Content-Type": "application/sparql-query",
-                "Accept": "application/sparql-results+json, application/n-triples;q=0.9",
-            },
-        )
-        kind = response.headers.get("content-type", "").split(";")[0].strip()
-        if kind == "application/sparql-results+json":
-            return parse_query_results(response.content, QueryResultsFormat.JSON)
-        if kind in ("application/n-triples", "text/turtle"):
-            fmt = RdfFormat.N_TRIPLES if kind == "application/n-triples" else RdfFormat.TURTLE
-            return [Triple(q.subject, q.predicate, q.object) for q in parse(response.content, fmt)]
-        raise StoreError(f"{self.query_url} answered with unexpected content type {kind!r}")
+        text = query_text(sparql, prefixes, substitutions, base_iri)
+        try:
+            response = self.client.send(self._request(text, default_graph, named_graphs))
+        except httpx.HTTPError as err:
+            raise StoreError(f"cannot reach {self.query_url}: {err}") from err
+        _check(self.query_url, response)
+        return _parse(self.query_url, response.headers.get("content-type", ""), response.content)
+
+    def stream(
+        self,
+        sparql: str,
+        *,
+        solutions_format: str = "json",
+        graph_format: str = "turtle",
+        limits: Limits = DEFAULT_LIMITS,
+        prefixes: Mapping[str, str] | None = None,
+        output_prefixes: Mapping[str, str] | None = None,
+        default_graph: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        substitutions: Mapping[str, Term] | None = None,
+        base_iri: str | None = None,
+    ) -> QueryRun:
+        text = query_text(sparql, prefixes, substitutions, base_iri)
+        # an idle connection for the whole time limit is a query still evaluating
+        request = self._request(text, default_graph, named_graphs, limits.timeout)
+
+        def open_result() -> tuple[QueryResult, httpx.Response]:
+            try:
+                response = self.client.send(request, stream=True)
+            except httpx.TimeoutException as err:
+                raise _timeout(limits) from err
+            except httpx.HTTPError as err:
+                raise StoreError(f"cannot reach {self.query_url}: {err}") from err
+            _check(self.query_url, response)
+            body = _Body(response.iter_bytes())
+            kind = response.headers.get("content-type", "")
+            return _parse(self.query_url, kind, io.BufferedReader(body)), response
+
+        writing = output_prefixes if output_prefixes is not None else prefixes
+        formats = (solutions_format, graph_format, writing)
+        return prefetch(answer_messages(open_result, formats, limits))
 
     def update(self, sparql: str, *, prefixes: Mapping[str, str] | None = None) -> None:
         self._post(
             self.update_url,
             "update",
-            content=(_prologue(prefixes) + sparql).encode(),
+            content=query_text(sparql, prefixes, None, None).encode(),
             headers={"Content-Type": "application/sparql-update"},
         )
 
-    def _gsp(self, method: str, path: Path, format: RdfFormat, graph: str) -> None:
+    def _gsp(self, method: str, graph: str, body: bytes, format: RdfFormat) -> None:
         if self.gsp_url is None:
             raise StoreError("the remote store has no Graph Store Protocol URL configured")
         try:
-            with open(path, "rb") as body:
-                response = self.client.request(
-                    method,
-                    self.gsp_url,
-                    params={"graph": graph},
-                    content=body.read(),
-                    headers={"Content-Type": _MEDIA[format]},
-                )
+            response = self.client.request(
+                method,
+                self.gsp_url,
+                params={self.dialect.graph_param: graph},
+                content=body,
+                headers={"Content-Type": _MEDIA[format]},
+            )
         except httpx.HTTPError as err:
             raise StoreError(f"cannot reach {self.gsp_url}: {err}") from err
         if response.status_code >= 300:
@@ -128,13 +241,44 @@ class RemoteStore:
             )
 
     def load(self, path: Path, format: RdfFormat, graph: str) -> None:
-        self._gsp("POST", path, format, graph)
+        self._gsp("POST", graph, path.read_bytes(), format)
 
     def replace_graph(self, path: Path, format: RdfFormat, graph: str) -> None:
-        self._gsp("PUT", path, format, graph)
+        self._gsp("PUT", graph, path.read_bytes(), format)
+
+    def extend(self, quads: Iterable[Quad]) -> None:
+        by_graph: dict[str, list[Triple]] = {}
+        for q in quads:
+            if not isinstance(q.graph_name, NamedNode):
+                raise StoreError("the remote store takes quads in named graphs only")
+            by_graph.setdefault(q.graph_name.value, []).append(q.triple)
+        for graph, triples in by_graph.items():
+            body = serialize(triples, format=RdfFormat.N_TRIPLES) or b""
+            self._gsp("POST", graph, body, RdfFormat.N_TRIPLES)
+
+    def dump(self, out: IO[bytes], format: RdfFormat, graph: str | None = None) -> None:
+        if graph is not None:
+            serialize(self._graph(graph), out, format)
+            return
+        quads = (
+            Quad(t.subject, t.predicate, t.object, NamedNode(g))
+            for g in self.named_graphs()
+            for t in self._graph(g)
+        )
+        serialize(quads, out, format)
+
+    def _graph(self, graph: str) -> Iterable[Triple]:
+        result = self.query(GRAPH_TRIPLES, default_graph=[graph])
+        if isinstance(result, QuerySolutions) or not isinstance(result, list):
+            raise StoreError(f"{self.query_url} answered a CONSTRUCT query with solutions")
+        return result
+
+    def default_graph_empty(self) -> bool:
+        # with a union default graph the server's own default graph cannot be asked apart
+        return False
 
     def named_graphs(self) -> list[str]:
-        rows = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g {} }")
+        rows = self.query(ALL_GRAPHS)
         assert isinstance(rows, QuerySolutions)
         return sorted(r["g"].value for r in rows if isinstance(r["g"], NamedNode))
 
@@ -143,3 +287,39 @@ class RemoteStore:
 
     def triple_count(self, graph: str | None = None) -> int:
         return count(self, graph)
+
+    def flush(self) -> None:
+        pass  # every write is a request the server has answered
+
+    def location(self) -> Path | None:
+        return None
+
+    def unchanging(self) -> bool:
+        return False  # others may write to the server
+
+    def start(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _timeout(limits: Limits) -> QueryTimeout:
+    return QueryTimeout(
+        f"the query ran longer than the {limits.timeout:g} s limit and was stopped; "
+        "narrow it down (LIMIT, more specific patterns) or use the data dumps"
+    )
+
+
+def _parse(url: str, content_type: str, body: bytes | BinaryIO) -> QueryResult:
+    kind = content_type.split(";")[0].strip()
+    try:
+        if kind == "application/sparql-results+json":
+            return parse_query_results(body, QueryResultsFormat.JSON)
+        if kind in ("application/n-triples", "text/turtle"):
+            fmt = RdfFormat.N_TRIPLES if kind == "application/n-triples" else RdfFormat.TURTLE
+            triples = (Triple(q.subject, q.predicate, q.object) for q in parse(body, fmt))
+            return triples if not isinstance(body, bytes) else list(triples)
+    except SyntaxError as err:
+        raise StoreError(f"{url} answered what does not parse as {kind}: {err}") from None
+    raise StoreError(f"{url} answered with unexpected content type {kind!r}")

@@ -1,14 +1,10 @@
 """What the pages need of the vocabulary (labels and definitions of classes, properties,
 concepts; the class and scheme hierarchies), read once per store from the ontology graphs
-and kept (``vocabulary``); and the per-store cache that also keeps the counts of the
-listing and home pages (``cached``, ``remember``): a new build is a new store, so the cache
-follows it."""
+and kept (``vocabulary``) in the store's cache, which also keeps the counts of the listing
+and home pages (``cached``, ``remember``): a new build is a new store with a new cache."""
 
 from __future__ import annotations
 
-import contextlib
-import threading
-import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,20 +45,13 @@ class Vocabulary:
         )
 
 
-_cache: weakref.WeakKeyDictionary[object, dict[str, Any]] = weakref.WeakKeyDictionary()
-_cache_lock = threading.Lock()
-
-
 def cached(store: GraphStore, key: str) -> Any:
-    with _cache_lock:
-        return _cache.get(store, {}).get(key)
+    """What was kept for ``key`` in the store's own cache (kg.store.cache), or None."""
+    return store.cache.get(key)
 
 
 def remember(store: GraphStore, key: str, value: Any) -> Any:
-    # a store that cannot be weakly referenced is simply not cached
-    with _cache_lock, contextlib.suppress(TypeError):
-        _cache.setdefault(store, {})[key] = value
-    return value
+    return store.cache.put(key, value)
 
 
 def vocabulary(store: GraphStore, base: str) -> Vocabulary:
