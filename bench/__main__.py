@@ -26,6 +26,8 @@ from typing import Any
 import psutil
 
 from bench import generate as gen
+from bench import seeded as seeded_errors
+from bench import synthetic
 from bench.schemes import write_fallback
 from bench.validators import prepare
 from kg.build.pipeline import all_sources
@@ -81,7 +83,10 @@ def dataset(size: str, errors: int) -> tuple[Path, list[dict[str, Any]]]:
     path = gen.default_out(size, errors)
     expected = path.with_suffix(".errors.json")
     stamp = path.with_suffix(".stamp")
-    key = hashlib.sha256(Path(gen.__file__).read_bytes()).hexdigest() + f"{gen.SEED}:{errors}"
+    # the generator's code: made again when any of its modules changes
+    modules = (gen, synthetic, seeded_errors)
+    code = b"".join(Path(str(m.__file__)).read_bytes() for m in modules)
+    key = hashlib.sha256(code).hexdigest() + f"{gen.SEED}:{errors}"
     if not (path.exists() and stamp.exists() and stamp.read_text() == key):
         print(f"generating {path.name}…", flush=True)
         partial = path.with_suffix(".partial")  # others may be reading the old file

@@ -241,7 +241,7 @@ def read_through(folder: Path) -> None:
                     pass
 
 
-def main() -> None:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="M", choices=sorted(gen.SIZES))
     # an aggregate takes about a second at concurrency 8: shorter runs count too few
@@ -256,11 +256,10 @@ def main() -> None:
     )
     parser.add_argument("--concurrency", nargs="+", type=int, default=[1, 8, 32])
     parser.add_argument("--skip-runaway", action="store_true", help="no runaway-clients run")
-    args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        sys.exit("wrk is needed as the load generator: apt-get install wrk")
+    return parser.parse_args()
 
-    limits = thread_limits()
+
+def _warn_thread_limits(limits: dict[str, int]) -> None:
     low = {k: v for k, v in limits.items() if v < THREAD_LIMITS[k]}
     if low:
         print(
@@ -270,34 +269,47 @@ def main() -> None:
             + " ".join(f"{k}={THREAD_LIMITS[k]}" for k in low),
             file=sys.stderr,
         )
-    settings = m_store(args.size, args.reuse_store)
-    store_dir = settings.store_path.resolve()
-    read_through(store_dir)
-    ours_port, ox_port = free_port(), free_port()
-    # served as under load: a server process per core (the reference runs a thread per
-    # request on every core), and no line logged per request (neither does the reference;
-    # a proxy in front would log them)
-    env = {
-        **os.environ,
-        "KG_VAR": str(settings.var),
-        "KG_PORT": str(ours_port),
-        "KG_QUERY_TIMEOUT": "10",
-        "KG_WORKERS": str(os.cpu_count() or 1),
-        "KG_ACCESS_LOG": "0",
-    }
-    ours = subprocess.Popen(
-        [str(BIN / "kg"), "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
 
-    def start_oxigraph() -> subprocess.Popen[bytes]:
+
+class _Servers:
+    """Our server and the reference, on the same store."""
+
+    def __init__(self, settings: Settings, results: dict[str, Any]) -> None:
+        self.store_dir = settings.store_path.resolve()
+        self.results = results
+        self.ours_port, self.ox_port = free_port(), free_port()
+        # served as under load: a server process per core (the reference runs a thread per
+        # request on every core), and no line logged per request (neither does the
+        # reference; a proxy in front would log them)
+        env = {
+            **os.environ,
+            "KG_VAR": str(settings.var),
+            "KG_PORT": str(self.ours_port),
+            "KG_QUERY_TIMEOUT": "10",
+            "KG_WORKERS": str(os.cpu_count() or 1),
+            "KG_ACCESS_LOG": "0",
+        }
+        self.ours = subprocess.Popen(
+            [str(BIN / "kg"), "serve"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.ox = self._start_oxigraph()
+        self.urls = {
+            "kg": f"http://127.0.0.1:{self.ours_port}/sparql?query=",
+            "oxigraph": f"http://127.0.0.1:{self.ox_port}/query?query=",
+        }
+
+    def _start_oxigraph(self) -> subprocess.Popen[bytes]:
         return subprocess.Popen(
             [
                 str(BIN / "oxigraph"),
                 "serve-read-only",
                 "--location",
-                str(store_dir),
+                str(self.store_dir),
                 "--bind",
-                f"127.0.0.1:{ox_port}",
+                f"127.0.0.1:{self.ox_port}",
                 "--union-default-graph",
                 "--timeout-s",
                 "10",
@@ -306,116 +318,144 @@ def main() -> None:
             stderr=subprocess.DEVNULL,
         )
 
-    ox = start_oxigraph()
+    def wait_ready(self) -> None:
+        wait(f"http://127.0.0.1:{self.ours_port}/sparql")
+        wait(f"http://127.0.0.1:{self.ox_port}/query")
+
+    def oxigraph_running(self) -> None:
+        """Below THREAD_LIMITS the reference exits under load (it cannot start threads).
+        Start it again, and count it."""
+        if self.ox.poll() is not None:
+            self.ox = self._start_oxigraph()
+            wait(f"http://127.0.0.1:{self.ox_port}/query")
+            self.results["oxigraph_restarts"] = self.results.get("oxigraph_restarts", 0) + 1
+
+    def stop(self) -> None:
+        self.ours.terminate()
+        self.ox.terminate()
+        self.ours.wait(20)
+        self.ox.wait(20)
+
+
+ACCEPT = "application/sparql-results+json"
+
+
+def _workload_row(
+    servers: _Servers, name: str, query: str, conc: int, duration: float, count: int
+) -> dict[str, Any]:
+    """One workload at one concurrency on both servers, with the ratios."""
+    row: dict[str, Any] = {"query": name, "concurrency": conc}
+    for server, base in servers.urls.items():
+        if server == "oxigraph":
+            servers.oxigraph_running()
+        try:
+            settle(base, ACCEPT)
+            url = base + quote(query)
+            script = varying_script(url, count) if "NNNNNN" in query else None
+            warm(url.replace("NNNNNN", "000001"), ACCEPT)
+            if script is not None:  # the same run, not counted: whichever server goes
+                # first would otherwise read the store from disk for both (they share
+                # the page cache)
+                wrk(url, conc, WARM_UP, ACCEPT, script)
+            row[server] = wrk(url, conc, duration, ACCEPT, script)
+        except (RuntimeError, httpx.HTTPError) as err:
+            row["error"] = f"{server} failed: {str(err)[:200]}"
+            return row
+    row["rps_ratio"] = row["kg"]["rps"] / row["oxigraph"]["rps"]
+    row["p99_ratio"] = row["kg"]["p99_ms"] / max(row["oxigraph"]["p99_ms"], 1e-3)
+    return row
+
+
+def _run_workloads(servers: _Servers, args: argparse.Namespace, results: dict[str, Any]) -> None:
+    print(
+        f"\n{'query':<10} {'conc':>4} | {'kg rps':>8} {'p50':>7} {'p99':>8} | {'oxigraph rps':>12} {'p50':>7} {'p99':>8} | {'rps ratio':>9} {'p99 ratio':>9}"
+    )
+    count = gen.SIZES[args.size]
+    for name, query in WORKLOADS:
+        if name not in args.queries:
+            continue
+        for conc in args.concurrency:
+            row = _workload_row(servers, name, query, conc, args.duration, count)
+            results["runs"].append(row)
+            if "error" in row:
+                print(f"{name:<10} {conc:>4} | {row['error']}")
+                continue
+            k, o = row["kg"], row["oxigraph"]
+            print(
+                f"{name:<10} {conc:>4} | {k['rps']:>8.0f} {k['p50_ms']:>6.1f}ms {k['p99_ms']:>7.1f}ms | "
+                f"{o['rps']:>12.0f} {o['p50_ms']:>6.1f}ms {o['p99_ms']:>7.1f}ms | "
+                f"{row['rps_ratio']:>9.2f} {row['p99_ratio']:>9.2f}"
+            )
+            if k["non_2xx"] or o["non_2xx"]:  # errors answer fast: the ratio would lie
+                print(f"  ! non-2xx answers: kg {k['non_2xx']}, oxigraph {o['non_2xx']}")
+
+
+def _run_runaways(servers: _Servers, duration: float, results: dict[str, Any]) -> None:
+    print("\ncheap lookup p99 at concurrency 4, alone and beside 4 clients sending runaway queries")
+    for server, base in servers.urls.items():
+        if server == "oxigraph":
+            servers.oxigraph_running()
+        stop = threading.Event()
+        threads: list[threading.Thread] = []
+        try:
+            settle(base, ACCEPT)
+            alone = wrk(base + quote(CHEAP), 4, duration, ACCEPT)
+            threads = runaway_clients(base.split("?")[0], stop, ACCEPT)
+            time.sleep(1.0)
+            loaded = wrk(base + quote(CHEAP), 4, duration, ACCEPT)
+        except (RuntimeError, httpx.HTTPError) as err:
+            print(f"  {server:<9} failed: {str(err)[:200]}")
+            continue
+        finally:
+            stop.set()
+        for t in threads:
+            t.join(70)
+        results[f"runaway_{server}"] = {"alone": alone, "with_runaways": loaded}
+        print(
+            f"  {server:<9} alone p99 {alone['p99_ms']:7.1f} ms ({alone['rps']:.0f} rps) | "
+            f"with runaways p99 {loaded['p99_ms']:7.1f} ms ({loaded['rps']:.0f} rps, "
+            f"{loaded['non_2xx']} errors)"
+        )
+
+
+def _report_targets(results: dict[str, Any]) -> None:
+    # a row where the reference answered errors (fast) or failed compares nothing
+    at8 = [
+        r
+        for r in results["runs"]
+        if r["concurrency"] == 8 and "error" not in r and not r["oxigraph"]["non_2xx"]
+    ]
+    print("\ntargets at concurrency 8: throughput >= 0.8x oxigraph, p99 <= 1.5x oxigraph")
+    for r in at8:
+        ok = r["rps_ratio"] >= TARGET_THROUGHPUT and r["p99_ratio"] <= TARGET_P99
+        print(
+            f"  {r['query']:<10} rps x{r['rps_ratio']:.2f}  p99 x{r['p99_ratio']:.2f}  {'met' if ok else 'MISSED'}"
+        )
+
+
+def main() -> None:
+    args = _arguments()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is needed as the load generator: apt-get install wrk")
+    limits = thread_limits()
+    _warn_thread_limits(limits)
+    settings = m_store(args.size, args.reuse_store)
+    read_through(settings.store_path.resolve())
     results: dict[str, Any] = {
         "size": args.size,
         "duration_s": args.duration,
         "thread_limits": limits,
         "runs": [],
     }
-
-    def oxigraph_running() -> None:
-        """Below THREAD_LIMITS the reference exits under load (it cannot start threads).
-        Start it again, and count it."""
-        nonlocal ox
-        if ox.poll() is not None:
-            ox = start_oxigraph()
-            wait(f"http://127.0.0.1:{ox_port}/query")
-            results["oxigraph_restarts"] = results.get("oxigraph_restarts", 0) + 1
-
-    accept = "application/sparql-results+json"
+    servers = _Servers(settings, results)
     try:
-        wait(f"http://127.0.0.1:{ours_port}/sparql")
-        wait(f"http://127.0.0.1:{ox_port}/query")
-        servers = {
-            "kg": f"http://127.0.0.1:{ours_port}/sparql?query=",
-            "oxigraph": f"http://127.0.0.1:{ox_port}/query?query=",
-        }
-        print(
-            f"\n{'query':<10} {'conc':>4} | {'kg rps':>8} {'p50':>7} {'p99':>8} | {'oxigraph rps':>12} {'p50':>7} {'p99':>8} | {'rps ratio':>9} {'p99 ratio':>9}"
-        )
-        count = gen.SIZES[args.size]
-        for name, query in WORKLOADS:
-            if name not in args.queries:
-                continue
-            for conc in args.concurrency:
-                row: dict[str, Any] = {"query": name, "concurrency": conc}
-                failed = ""
-                for server, base in servers.items():
-                    if server == "oxigraph":
-                        oxigraph_running()
-                    try:
-                        settle(base, accept)
-                        url = base + quote(query)
-                        script = varying_script(url, count) if "NNNNNN" in query else None
-                        warm(url.replace("NNNNNN", "000001"), accept)
-                        if script is not None:  # the same run, not counted: whichever
-                            # server goes first would otherwise read the store from disk
-                            # for both (they share the page cache)
-                            wrk(url, conc, WARM_UP, accept, script)
-                        row[server] = wrk(url, conc, args.duration, accept, script)
-                    except (RuntimeError, httpx.HTTPError) as err:
-                        failed = f"{server} failed: {str(err)[:200]}"
-                        break
-                if failed:
-                    print(f"{name:<10} {conc:>4} | {failed}")
-                    row["error"] = failed
-                    results["runs"].append(row)
-                    continue
-                row["rps_ratio"] = row["kg"]["rps"] / row["oxigraph"]["rps"]
-                row["p99_ratio"] = row["kg"]["p99_ms"] / max(row["oxigraph"]["p99_ms"], 1e-3)
-                results["runs"].append(row)
-                k, o = row["kg"], row["oxigraph"]
-                print(
-                    f"{name:<10} {conc:>4} | {k['rps']:>8.0f} {k['p50_ms']:>6.1f}ms {k['p99_ms']:>7.1f}ms | "
-                    f"{o['rps']:>12.0f} {o['p50_ms']:>6.1f}ms {o['p99_ms']:>7.1f}ms | "
-                    f"{row['rps_ratio']:>9.2f} {row['p99_ratio']:>9.2f}"
-                )
-                if k["non_2xx"] or o["non_2xx"]:  # errors answer fast: the ratio would lie
-                    print(f"  ! non-2xx answers: kg {k['non_2xx']}, oxigraph {o['non_2xx']}")
-        print(
-            "\ncheap lookup p99 at concurrency 4, alone and beside 4 clients sending runaway queries"
-        )
-        for server, base in servers.items() if not args.skip_runaway else ():
-            if server == "oxigraph":
-                oxigraph_running()
-            stop = threading.Event()
-            try:
-                settle(base, accept)
-                alone = wrk(base + quote(CHEAP), 4, args.duration, accept)
-                threads = runaway_clients(base.split("?")[0], stop, accept)
-                time.sleep(1.0)
-                loaded = wrk(base + quote(CHEAP), 4, args.duration, accept)
-            except (RuntimeError, httpx.HTTPError) as err:
-                print(f"  {server:<9} failed: {str(err)[:200]}")
-                continue
-            finally:
-                stop.set()
-            for t in threads:
-                t.join(70)
-            results[f"runaway_{server}"] = {"alone": alone, "with_runaways": loaded}
-            print(
-                f"  {server:<9} alone p99 {alone['p99_ms']:7.1f} ms ({alone['rps']:.0f} rps) | "
-                f"with runaways p99 {loaded['p99_ms']:7.1f} ms ({loaded['rps']:.0f} rps, "
-                f"{loaded['non_2xx']} errors)"
-            )
-        # a row where the reference answered errors (fast) or failed compares nothing
-        at8 = [
-            r
-            for r in results["runs"]
-            if r["concurrency"] == 8 and "error" not in r and not r["oxigraph"]["non_2xx"]
-        ]
-        print("\ntargets at concurrency 8: throughput >= 0.8x oxigraph, p99 <= 1.5x oxigraph")
-        for r in at8:
-            ok = r["rps_ratio"] >= TARGET_THROUGHPUT and r["p99_ratio"] <= TARGET_P99
-            print(
-                f"  {r['query']:<10} rps x{r['rps_ratio']:.2f}  p99 x{r['p99_ratio']:.2f}  {'met' if ok else 'MISSED'}"
-            )
+        servers.wait_ready()
+        _run_workloads(servers, args, results)
+        if not args.skip_runaway:
+            _run_runaways(servers, args.duration, results)
+        _report_targets(results)
     finally:
-        ours.terminate()
-        ox.terminate()
-        ours.wait(20)
-        ox.wait(20)
+        servers.stop()
     if results.get("oxigraph_restarts"):
         print(
             f"\noxigraph serve-read-only exited under load {results['oxigraph_restarts']} time(s)"

@@ -30,7 +30,8 @@ from bench.__main__ import dataset
 from bench.child import derived_steps
 from bench.schemes import write_fallback
 from kg.build import pipeline as build
-from kg.saved import kpi, network
+from kg.namespaces import QB
+from kg.saved import kpi, kpisnapshot, network
 from kg.settings import Settings
 from kg.store import EmbeddedStore
 
@@ -74,7 +75,7 @@ def bench_size(size: str, tmp: Path, stand_ins: list[Path]) -> dict[str, Any]:
 
     print(f"[{size}] kg snapshot…", flush=True)
     start = time.perf_counter()
-    path = kpi.snapshot(project, store, date.today(), build_id=built.build_id)
+    path = kpisnapshot.snapshot(project, store, date.today(), build_id=built.build_id)
     row["snapshot"] = round(time.perf_counter() - start, 2)
     row["snapshot_kb"] = round(path.stat().st_size / 1024)
 
@@ -89,7 +90,7 @@ def bench_size(size: str, tmp: Path, stand_ins: list[Path]) -> dict[str, Any]:
     computed = time.perf_counter() - start - read
     quads = network.quads(metrics, settings.base, date.today())
     network.write(store, settings.base, quads)
-    observation = NamedNode("http://purl.org/linked-data/cube#Observation")
+    observation = NamedNode(QB + "Observation")
     row["network"] = {
         "seconds": round(time.perf_counter() - start, 2),
         "read": round(read, 2),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, parse
 
-from bench.generate import AUDIENCES, NS, RELATIONS, ROLES, SECTORS, SERVICES, A, lang, u
+from bench.synthetic import AUDIENCES, NS, RELATIONS, ROLES, SECTORS, SERVICES, A, lang, u
 
 SKOS = NS["skos"]
 #: scheme slug -> (concept prefix, concept slugs)

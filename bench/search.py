@@ -30,7 +30,11 @@ from pyoxigraph import Literal, QuerySolutions
 from bench import generate as gen
 from bench.endpoint import m_store
 from kg.namespaces import all_prefixes
-from kg.publish.search import INDEX_FILE, autocomplete, build_index, fold, search
+from kg.publish.autocomplete import autocomplete
+from kg.publish.search import search
+from kg.publish.searchindex import INDEX_FILE, build_index
+from kg.publish.searchtext import fold
+from kg.settings import Settings
 from kg.store import EmbeddedStore
 from kg.store.cache import StoreCache
 
@@ -112,71 +116,66 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", default="M", choices=sorted(gen.SIZES))
-    parser.add_argument("--reuse-store", type=Path, help="a KG_VAR whose store is already built")
-    parser.add_argument("--terms", type=int, default=300)
-    args = parser.parse_args()
+def _build(settings: Settings, store: EmbeddedStore, tmp: Path, results: dict[str, Any]) -> Path:
+    start = time.perf_counter()
+    build_index(settings, store, tmp)
+    results["index_build_s"] = round(time.perf_counter() - start, 2)
+    index = tmp / INDEX_FILE
+    with sqlite3.connect(index.as_uri() + "?mode=ro", uri=True) as conn:
+        results["entities"] = conn.execute("SELECT COUNT(*) FROM entity").fetchone()[0]
+        results["names"] = conn.execute("SELECT COUNT(*) FROM name").fetchone()[0]
+    results["index_mb"] = round(index.stat().st_size / 1e6, 1)
+    print(
+        f"index: {results['entities']} entities, {results['names']} names, "
+        f"{results['index_mb']} MB, built in {results['index_build_s']:.2f} s"
+    )
+    return index
 
-    settings = m_store(args.size, args.reuse_store)
-    store_dir = settings.store_path.resolve()
-    store = EmbeddedStore.open(store_dir, read_only=True)
-    results: dict[str, Any] = {"size": args.size, "store": str(store_dir)}
 
-    with tempfile.TemporaryDirectory(prefix="kg-search-bench-") as tmp:
+def _measure_index(index: Path, terms_count: int, results: dict[str, Any]) -> None:
+    """Search, search with a facet (page 2), autocomplete."""
+    queries, prefixes = terms(index, terms_count)
+    langs = ("fr", "nl", "en")
+    cache = StoreCache()  # the index stays open across calls, as in the server
+    search(index, "warm up", "fr", {}, cache=cache)  # opens the file, loads the facet values
+    timings, totals = [], []
+    for i, q in enumerate(queries):
         start = time.perf_counter()
-        build_index(settings, store, Path(tmp))
-        results["index_build_s"] = round(time.perf_counter() - start, 2)
-        index = Path(tmp) / INDEX_FILE
-        with sqlite3.connect(index.as_uri() + "?mode=ro", uri=True) as conn:
-            results["entities"] = conn.execute("SELECT COUNT(*) FROM entity").fetchone()[0]
-            results["names"] = conn.execute("SELECT COUNT(*) FROM name").fetchone()[0]
-        results["index_mb"] = round(index.stat().st_size / 1e6, 1)
-        print(
-            f"index: {results['entities']} entities, {results['names']} names, "
-            f"{results['index_mb']} MB, built in {results['index_build_s']:.2f} s"
-        )
+        found = search(index, q, langs[i % 3], {}, cache=cache)
+        timings.append(time.perf_counter() - start)
+        totals.append(found.total)
+    results["search"] = percentiles(timings)
+    results["search"]["median_total"] = statistics.median(totals)
+    kinds = [v.value for v in search(index, "", "fr", {}, cache=cache).facets["kind"][:5]]
+    faceted = []
+    for i, q in enumerate(queries[:100]):
+        facets = {"kind": [kinds[i % len(kinds)]]}
+        start = time.perf_counter()
+        search(index, q, langs[i % 3], facets, page=2, cache=cache)
+        faceted.append(time.perf_counter() - start)
+    results["search_faceted_page2"] = percentiles(faceted)
+    ac = []
+    for i, prefix in enumerate(prefixes):
+        start = time.perf_counter()
+        autocomplete(index, prefix, langs[i % 3], cache=cache)
+        ac.append(time.perf_counter() - start)
+    results["autocomplete"] = percentiles(ac)
 
-        queries, prefixes = terms(index, args.terms)
-        langs = ("fr", "nl", "en")
-        cache = StoreCache()  # the index stays open across calls, as in the server
-        search(index, "warm up", "fr", {}, cache=cache)  # opens the file, loads the facet values
-        timings, totals = [], []
-        for i, q in enumerate(queries):
-            start = time.perf_counter()
-            found = search(index, q, langs[i % 3], {}, cache=cache)
-            timings.append(time.perf_counter() - start)
-            totals.append(found.total)
-        results["search"] = percentiles(timings)
-        results["search"]["median_total"] = statistics.median(totals)
 
-        faceted = []
-        kinds = [v.value for v in search(index, "", "fr", {}, cache=cache).facets["kind"][:5]]
-        for i, q in enumerate(queries[:100]):
-            facets = {"kind": [kinds[i % len(kinds)]]}
-            start = time.perf_counter()
-            search(index, q, langs[i % 3], facets, page=2, cache=cache)
-            faceted.append(time.perf_counter() - start)
-        results["search_faceted_page2"] = percentiles(faceted)
+def _measure_reference(settings: Settings, store: EmbeddedStore, results: dict[str, Any]) -> None:
+    """The same words looked up with a SPARQL CONTAINS scan."""
+    reference = []
+    prefixes_map = all_prefixes(settings.base)
+    for q in ("bruxelles", "schaerbeek", "theatre", "atelier", "zzzz"):
+        start = time.perf_counter()
+        rows = store.query(SPARQL_CONTAINS, {"term": Literal(q)}, prefixes=prefixes_map)
+        assert isinstance(rows, QuerySolutions)
+        list(rows)
+        reference.append(time.perf_counter() - start)
+    results["sparql_contains_reference"] = percentiles(reference)
 
-        ac = []
-        for i, prefix in enumerate(prefixes):
-            start = time.perf_counter()
-            autocomplete(index, prefix, langs[i % 3], cache=cache)
-            ac.append(time.perf_counter() - start)
-        results["autocomplete"] = percentiles(ac)
 
-        reference = []
-        prefixes_map = all_prefixes(settings.base)
-        for q in ("bruxelles", "schaerbeek", "theatre", "atelier", "zzzz"):
-            start = time.perf_counter()
-            rows = store.query(SPARQL_CONTAINS, {"term": Literal(q)}, prefixes=prefixes_map)
-            assert isinstance(rows, QuerySolutions)
-            list(rows)
-            reference.append(time.perf_counter() - start)
-        results["sparql_contains_reference"] = percentiles(reference)
-
+def _report(results: dict[str, Any]) -> None:
     print(f"\n{'':<28} {'n':>5} {'p50':>9} {'p99':>9} {'max':>9}")
     for key, title in (
         ("search", "search (page 1)"),
@@ -196,6 +195,24 @@ def main() -> None:
         f"{results['autocomplete']['p99_ms']:.2f} ms (target < {TARGET_AUTOCOMPLETE_P99_MS:.0f} ms: "
         f"{'met' if ok else 'MISSED'})"
     )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="M", choices=sorted(gen.SIZES))
+    parser.add_argument("--reuse-store", type=Path, help="a KG_VAR whose store is already built")
+    parser.add_argument("--terms", type=int, default=300)
+    args = parser.parse_args()
+
+    settings = m_store(args.size, args.reuse_store)
+    store_dir = settings.store_path.resolve()
+    store = EmbeddedStore.open(store_dir, read_only=True)
+    results: dict[str, Any] = {"size": args.size, "store": str(store_dir)}
+    with tempfile.TemporaryDirectory(prefix="kg-search-bench-") as tmp:
+        index = _build(settings, store, Path(tmp), results)
+        _measure_index(index, args.terms, results)
+        _measure_reference(settings, store, results)
+    _report(results)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(f"written {RESULTS.relative_to(HERE.parent)}")

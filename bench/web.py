@@ -35,7 +35,7 @@ from pyoxigraph import QuerySolutions
 from bench import generate as gen
 from bench.endpoint import free_port, m_store, wait
 from bench.search import percentiles, terms
-from kg.publish.search import index_path_for
+from kg.publish.searchindex import index_path_for
 from kg.settings import Settings
 from kg.store import EmbeddedStore
 

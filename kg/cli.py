@@ -176,14 +176,14 @@ def snapshot(
     """Record the value of every KPI at a date in data/snapshots/DATE.ttl (Data Cube),
     append-only; the next `kg build` loads it."""
     settings = _settings()
-    from kg.saved import kpi
+    from kg.saved import kpi, kpisnapshot
 
     try:
-        when = kpi.parse_date(day)
+        when = kpisnapshot.parse_date(day)
         store = open_store(settings)
         _progress("computing every KPI…")
         values = kpi.compute_all(settings, store)
-        path = kpi.snapshot(settings, store, when, replace=replace, values=values)
+        path = kpisnapshot.snapshot(settings, store, when, replace=replace, values=values)
     except KgError as err:
         raise _fail(err, settings) from None
     typer.echo(

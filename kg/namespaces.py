@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pyoxigraph import NamedNode
+
 DEFAULT_BASE = "https://data.creative.brussels/"
 
 CCI = DEFAULT_BASE + "ontology#"
@@ -56,6 +58,55 @@ REUSED_PREFIXES: dict[str, str] = {
     "sh": "http://www.w3.org/ns/shacl#",
     "void": "http://rdfs.org/ns/void#",
 }
+
+
+# Each namespace and term once: strings where a term goes into SPARQL text or a
+# comparison, NamedNode (the ``_NODE`` names) where pyoxigraph wants a term.
+RDF = REUSED_PREFIXES["rdf"]
+RDFS = REUSED_PREFIXES["rdfs"]
+OWL = REUSED_PREFIXES["owl"]
+XSD = REUSED_PREFIXES["xsd"]
+SKOS = REUSED_PREFIXES["skos"]
+DCT = REUSED_PREFIXES["dct"]
+ORG = REUSED_PREFIXES["org"]
+LEGAL = REUSED_PREFIXES["legal"]
+LOCN = REUSED_PREFIXES["locn"]
+ADMS = REUSED_PREFIXES["adms"]
+SCHEMA = REUSED_PREFIXES["schema"]
+FOAF = REUSED_PREFIXES["foaf"]
+PROV = REUSED_PREFIXES["prov"]
+DCAT = REUSED_PREFIXES["dcat"]
+QB = REUSED_PREFIXES["qb"]
+GEO = REUSED_PREFIXES["geo"]
+SH = REUSED_PREFIXES["sh"]
+VOID = REUSED_PREFIXES["void"]
+
+RDF_TYPE = RDF + "type"
+RDF_LANG_STRING = RDF + "langString"
+RDFS_LABEL = RDFS + "label"
+RDFS_SUBCLASS_OF = RDFS + "subClassOf"
+RDFS_SEE_ALSO = RDFS + "seeAlso"
+OWL_CLASS = OWL + "Class"
+XSD_STRING = XSD + "string"
+XSD_DATETIME = XSD + "dateTime"
+SKOS_CONCEPT = SKOS + "Concept"
+DCT_SOURCE = DCT + "source"
+ORG_ORGANIZATION = ORG + "Organization"
+FOAF_PERSON = FOAF + "Person"
+GEO_WKT_LITERAL = GEO + "wktLiteral"
+
+#: External identifiers the data links to (see reference/notes/eu-interop.md).
+WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
+NACE2 = "http://data.europa.eu/ux2/nace2/"
+NUTS_CODE = "http://data.europa.eu/nuts/code/"
+#: the Brussels-Capital Region: the area of a figure that names none
+NUTS_BE100 = NUTS_CODE + "BE100"
+
+RDF_TYPE_NODE = NamedNode(RDF_TYPE)
+RDFS_LABEL_NODE = NamedNode(RDFS_LABEL)
+DCT_SOURCE_NODE = NamedNode(DCT_SOURCE)
+XSD_DATETIME_NODE = NamedNode(XSD_DATETIME)
+GEO_WKT_LITERAL_NODE = NamedNode(GEO_WKT_LITERAL)
 
 
 def own_prefixes(base: str) -> dict[str, str]:

@@ -14,8 +14,9 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
-from bench.generate import ERROR_KINDS, generate
+from bench.generate import generate
 from bench.schemes import write_fallback
+from bench.seeded import ERROR_KINDS
 from bench.validators import Key, prepare, reference
 from kg.build.importers import municipalities
 from kg.build.sources import Source, discover, extra_source

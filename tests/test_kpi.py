@@ -32,7 +32,7 @@ from kg.build import pipeline as build
 from kg.build.provenance import check_sources_cited
 from kg.build.sources import graph_iri
 from kg.namespaces import DEFAULT_BASE, all_prefixes
-from kg.saved import kpi, network
+from kg.saved import kpi, kpihistory, kpisnapshot, network
 from kg.saved.kpi import KpiResult
 from kg.settings import Settings
 from kg.store import EmbeddedStore, open_store
@@ -253,7 +253,7 @@ def test_every_kpi_query_is_found_and_runs(store: EmbeddedStore) -> None:
 
 
 def test_every_value_column_names_a_declared_measure(store: EmbeddedStore) -> None:
-    declared = kpi.declared_measures(store, BASE)
+    declared = kpisnapshot.declared_measures(store, BASE)
     values = kpi.compute_all(SETTINGS, store, kpi.kpi_queries(SETTINGS))
     assert {v.kpi for v in values} == {q.kpi for q in kpi.kpi_queries(SETTINGS)}
     assert {v.measure for v in values} <= declared
@@ -263,7 +263,7 @@ def test_every_value_column_names_a_declared_measure(store: EmbeddedStore) -> No
     assert {v.kpi for v in recorded} == {q.kpi for q in kpi.kpi_queries(SETTINGS)} - {
         "published-sector-figures"
     }
-    assert {v.measure for v in recorded} <= kpi.structure_measures(store, BASE)
+    assert {v.measure for v in recorded} <= kpisnapshot.structure_measures(store, BASE)
     # ontology/measures.ttl: each measure labelled and defined in fr, nl and en
     for measure in {v.measure for v in values}:
         rows = store.query(
@@ -737,15 +737,15 @@ def test_snapshot_appends_refuses_a_second_and_reads_back(
     settings = project_with_queries(tmp_path)
     day = date(2026, 1, 15)
     values = kpi.compute_all(settings, store)
-    path = kpi.snapshot(settings, store, day, build_id="20260115T000000.000000Z")
+    path = kpisnapshot.snapshot(settings, store, day, build_id="20260115T000000.000000Z")
     assert path == settings.root / "data" / "snapshots" / "2026-01-15.ttl"
     text = path.read_text(encoding="utf-8")
-    with pytest.raises(kpi.SnapshotExists, match="append-only"):
-        kpi.snapshot(settings, store, day)
+    with pytest.raises(kpisnapshot.SnapshotExists, match="append-only"):
+        kpisnapshot.snapshot(settings, store, day)
     assert path.read_text(encoding="utf-8") == text  # untouched
-    kpi.snapshot(settings, store, date(2026, 1, 16))  # another day: another file
+    kpisnapshot.snapshot(settings, store, date(2026, 1, 16))  # another day: another file
     assert len(list(path.parent.glob("*.ttl"))) == 2
-    again = kpi.snapshot(settings, store, day, replace=True, build_id="other")
+    again = kpisnapshot.snapshot(settings, store, day, replace=True, build_id="other")
     assert again == path and "build other" in again.read_text(encoding="utf-8")
 
     # loaded as the build loads it: `<>` is the graph, which cites the snapshot activity
@@ -761,7 +761,7 @@ def test_snapshot_appends_refuses_a_second_and_reads_back(
         f"ASK {{ GRAPH <{graph}> {{ <{graph}> dct:source <{activity}> }} <{activity}> a prov:Activity ; prov:used ?b . ?b a prov:Entity }}",
         prefixes=NS,
     )
-    found = [o for o in kpi.observations(settings, loaded) if o.day == "2026-01-15"]
+    found = [o for o in kpihistory.observations(settings, loaded) if o.day == "2026-01-15"]
     assert len(found) == len(values)
     recorded = {o.key: o.value for o in found}
     for value in values:
@@ -786,15 +786,15 @@ def test_snapshot_refuses_a_column_that_names_no_measure(
         "SELECT (COUNT(*) AS ?numberOfOrganisatons) WHERE { ?o a org:Organization }\n"
     )
     with pytest.raises(kpi.KpiError, match="numberOfOrganisatons"):
-        kpi.snapshot(settings, store, date(2026, 1, 15))
+        kpisnapshot.snapshot(settings, store, date(2026, 1, 15))
     assert not (settings.root / "data" / "snapshots" / "2026-01-15.ttl").exists()
 
 
 def test_dates_are_checked() -> None:
-    assert kpi.parse_date("2026-11-22") == date(2026, 11, 22)
-    assert kpi.parse_date(None) == datetime.now(UTC).date()
+    assert kpisnapshot.parse_date("2026-11-22") == date(2026, 11, 22)
+    assert kpisnapshot.parse_date(None) == datetime.now(UTC).date()
     with pytest.raises(kpi.KgError, match="YYYY-MM-DD"):
-        kpi.parse_date("22/11/2026")
+        kpisnapshot.parse_date("22/11/2026")
 
 
 def test_a_snapshot_validates_and_loads_in_a_build(project_copy: Settings) -> None:
@@ -802,7 +802,7 @@ def test_a_snapshot_validates_and_loads_in_a_build(project_copy: Settings) -> No
     store = open_store(project_copy)
     values = kpi.compute_all(project_copy, store)
     assert {v.kpi for v in values} == {q.kpi for q in kpi.recorded_queries(project_copy)}
-    path = kpi.snapshot(project_copy, store, date(2026, 3, 1))
+    path = kpisnapshot.snapshot(project_copy, store, date(2026, 3, 1))
     del store
     # `kg validate`: no violation, no unknown term, the graph cites its source
     result = build.run(project_copy, keep=False)
@@ -812,7 +812,7 @@ def test_a_snapshot_validates_and_loads_in_a_build(project_copy: Settings) -> No
     graph = next(g for g, info in manifest["graphs"].items() if info["file"].endswith(path.name))
     store = open_store(project_copy)
     assert check_sources_cited(store, {graph: path.name}) == []
-    found = [o for o in kpi.observations(project_copy, store) if o.day == "2026-03-01"]
+    found = [o for o in kpihistory.observations(project_copy, store) if o.day == "2026-03-01"]
     assert len(found) == len(values)
     assert {o.query for o in found} == {q.name for q in kpi.recorded_queries(project_copy)}
 
@@ -948,7 +948,9 @@ def observation_count(store: EmbeddedStore, graph: str) -> int:
 def written_snapshot(store: EmbeddedStore, tmp_path: Path) -> tuple[EmbeddedStore, str, Path]:
     """A snapshot of the fixture graph, loaded (with the ontology) as the build loads it."""
     settings = project_with_queries(tmp_path)
-    path = kpi.snapshot(settings, store, date(2026, 2, 1), build_id="20260201T000000.000000Z")
+    path = kpisnapshot.snapshot(
+        settings, store, date(2026, 2, 1), build_id="20260201T000000.000000Z"
+    )
     loaded = EmbeddedStore.open(None)
     for source in sorted((ROOT / "ontology").rglob("*.ttl")):
         graph = graph_iri(BASE, source.relative_to(ROOT).as_posix())
@@ -1110,7 +1112,7 @@ def history_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settin
     settings = Settings(root=root, var_dir=root.parent / "var")
     build.run(settings)
     for n, day in enumerate((FIRST, SECOND), start=1):
-        kpi.snapshot(settings, open_store(settings), date.fromisoformat(day))
+        kpisnapshot.snapshot(settings, open_store(settings), date.fromisoformat(day))
         (root / "data" / "curated" / f"kpi-test-{n}.ttl").write_text(
             NEW_ORGANISATION.replace("{n}", str(n))
         )
@@ -1279,7 +1281,7 @@ def test_observations_download_as_csv_and_turtle(
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.text)))
-    assert rows and list(rows[0]) == list(kpi.CSV_COLUMNS)
+    assert rows and list(rows[0]) == list(kpihistory.CSV_COLUMNS)
     assert {r["date"] for r in rows} == {FIRST, SECOND}
     assert len({r["observation"] for r in rows}) == len(rows)
     assert {r["kpi"] for r in rows} == {q.kpi for q in kpi.recorded_queries(history_project)}

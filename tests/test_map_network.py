@@ -19,9 +19,11 @@ from pyoxigraph import NamedNode, QuerySolutions, RdfFormat, Store
 
 from endpoint.app import create_app
 from endpoint.pages import maps as mapview
+from kg import wkt
 from kg.labels import pick
 from kg.namespaces import all_prefixes
 from kg.publish import mapindex as geo
+from kg.publish import neighbourhood
 from kg.publish import networkview as graphview
 from kg.settings import Settings
 from kg.store import EmbeddedStore
@@ -208,19 +210,19 @@ def test_boundaries_are_the_19_municipalities(client: httpx.Client, store: Embed
 
 
 def test_wkt_parsing() -> None:
-    assert geo.parse_point("POINT(4.35 50.85)") == (4.35, 50.85)
-    assert geo.parse_point(" point ( -4.5e0  50.1 ) ") == (-4.5, 50.1)
-    assert geo.parse_point("<http://www.opengis.net/def/crs/OGC/1.3/CRS84> POINT(4.3 50.8)") == (
+    assert wkt.parse_point("POINT(4.35 50.85)") == (4.35, 50.85)
+    assert wkt.parse_point(" point ( -4.5e0  50.1 ) ") == (-4.5, 50.1)
+    assert wkt.parse_point("<http://www.opengis.net/def/crs/OGC/1.3/CRS84> POINT(4.3 50.8)") == (
         4.3,
         50.8,
     )
-    assert geo.parse_point("<http://www.opengis.net/def/crs/EPSG/0/4326> POINT(50.8 4.3)") == (
+    assert wkt.parse_point("<http://www.opengis.net/def/crs/EPSG/0/4326> POINT(50.8 4.3)") == (
         4.3,
         50.8,
     )
     for bad in ("POINT()", "POINT(4.3)", "LINESTRING(0 0, 1 1)", "POINT(400 50)", "", "POINT(a b)"):
-        assert geo.parse_point(bad) is None, bad
-    polygon = geo.parse_polygons(
+        assert wkt.parse_point(bad) is None, bad
+    polygon = wkt.parse_polygons(
         "POLYGON((0 0, 1 0, 1 1, 0 0), (0.2 0.2, 0.3 0.2, 0.3 0.3, 0.2 0.2))"
     )
     assert polygon == {
@@ -230,10 +232,10 @@ def test_wkt_parsing() -> None:
             [[0.2, 0.2], [0.3, 0.2], [0.3, 0.3], [0.2, 0.2]],
         ],
     }
-    multi = geo.parse_polygons("MULTIPOLYGON(((0 0, 1 0, 1 1, 0 0)), ((2 2, 3 2, 3 3, 2 2)))")
+    multi = wkt.parse_polygons("MULTIPOLYGON(((0 0, 1 0, 1 1, 0 0)), ((2 2, 3 2, 3 3, 2 2)))")
     assert multi is not None and multi["type"] == "MultiPolygon" and len(multi["coordinates"]) == 2
-    assert geo.parse_polygons("POLYGON((0 0, 1 0)") is None
-    assert geo.parse_polygons("POINT(0 0)") is None
+    assert wkt.parse_polygons("POLYGON((0 0, 1 0)") is None
+    assert wkt.parse_polygons("POINT(0 0)") is None
 
 
 def test_derived_index_files_are_read(
@@ -442,12 +444,12 @@ def test_neighbourhood_of_hub_brussels(client: httpx.Client, store: EmbeddedStor
 
 
 def test_neighbourhood_is_bounded(store: EmbeddedStore) -> None:
-    elements = graphview.neighbourhood(store, BASE, "en", HUB, 2, max_nodes=4, max_edges=50)
+    elements = neighbourhood.neighbourhood(store, BASE, "en", HUB, 2, max_nodes=4, max_edges=50)
     assert elements["truncated"] and len(elements["nodes"]) == 4
     check_elements(elements)
     # nearest first: the entity, then its direct neighbours
     assert [n["data"]["distance"] for n in elements["nodes"]] == [0, 1, 1, 1]
-    few_edges = graphview.neighbourhood(store, BASE, "en", HUB, 2, max_edges=3)
+    few_edges = neighbourhood.neighbourhood(store, BASE, "en", HUB, 2, max_edges=3)
     assert few_edges["truncated"] and len(few_edges["edges"]) == 3
 
 

@@ -15,17 +15,11 @@ from pyoxigraph import NamedNode, RdfFormat
 from endpoint.app import create_app
 from kg.namespaces import DEFAULT_BASE, all_prefixes
 from kg.publish import search as kgsearch
-from kg.publish.search import (
-    INDEX_FILE,
-    autocomplete,
-    build_index,
-    fts_query,
-    index_path_for,
-    normalise,
-    search,
-    snippet,
-    tokens,
-)
+from kg.publish import searchtext
+from kg.publish.autocomplete import autocomplete
+from kg.publish.search import search, snippet
+from kg.publish.searchindex import INDEX_FILE, build_index, index_path_for
+from kg.publish.searchtext import fts_query, normalise, tokens
 from kg.settings import Settings
 from kg.store import EmbeddedStore
 from kg.store.cache import StoreCache
@@ -206,7 +200,7 @@ def test_hostile_input_never_raises(real_index: Path) -> None:
         result = search(real_index, q, "fr", {"sector": [q], "bogus": [q]}, page=-3, per_page=0)
         # no sector is named so: nothing found; page and size clamped into range
         assert (result.total, result.hits, result.page) == (0, [], 1), q
-        assert result.per_page >= 1 and len(result.query) <= kgsearch.MAX_QUERY_CHARS
+        assert result.per_page >= 1 and len(result.query) <= searchtext.MAX_QUERY_CHARS
         autocomplete(real_index, q, "xx", limit=-1)
 
 
@@ -224,7 +218,7 @@ def test_hostile_input_gets_a_normal_page(client: httpx.Client) -> None:
         auto = client.get("/api/autocomplete", params={"q": q, "lang": q[:20], "limit": q[:20]})
         assert auto.status_code == 200 and isinstance(auto.json(), list)
     long = client.get("/search", params={"q": "bruxelles " + "x" * 10_000, "format": "json"})
-    assert long.status_code == 200 and len(long.json()["query"]) == kgsearch.MAX_QUERY_CHARS
+    assert long.status_code == 200 and len(long.json()["query"]) == searchtext.MAX_QUERY_CHARS
 
 
 def test_json_twin(client: httpx.Client) -> None:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.generate import generate, kbo_number
+from bench.generate import generate
+from bench.synthetic import kbo_number
 from bench.validators import NOT_SHACL, fast, issue_key
 from kg.build import pipeline as build
 from kg.errors import ValidationFailed

@@ -34,23 +34,14 @@ from endpoint.pages.pagerequest import (
 from endpoint.pages.rdftwins import alternate_list, alternates, rdf_response
 from endpoint.pages.schemaorg import json_ld_script, schema_org
 from kg.errors import NotFound
+from kg.namespaces import FOAF, ORG, SKOS
 from kg.settings import Settings
 from kg.store import GraphStore
 from kg.views import suggestions as kg_suggestions
 from kg.views.concepts import concept_view
 from kg.views.describe import describe, exists
 from kg.views.entity import entity_view
-from kg.views.model import (
-    FOAF,
-    GROUP_PAGE,
-    LIST_PAGE,
-    ORG,
-    SKOS,
-    EntityView,
-    Ref,
-    cci,
-    expand,
-)
+from kg.views.model import GROUP_PAGE, LIST_PAGE, EntityView, Ref, cci, expand
 
 router = APIRouter()
 

@@ -17,8 +17,8 @@ from urllib.parse import urlencode
 from endpoint.http.i18n import translate
 from endpoint.pages.maps import KINDS
 from kg.labels import pick_with_language
-from kg.publish import networkview as graphview
-from kg.publish.mapindex import cached
+from kg.publish import relationtypes
+from kg.publish.derivedindex import cached
 from kg.store import GraphStore
 from kg.views.model import RelationGroup
 
@@ -40,13 +40,14 @@ class NeighbourhoodSection:
     data_url: str
     #: the same neighbourhood as a page of its own, which works without JavaScript
     network_url: str
-    #: the drawing's legend: node categories (kg.graphview) in the reader's language
+    #: the drawing's legend: node categories (kg.publish.networkelements) in the reader's language
     kind_names: dict[str, str]
 
 
-def relation_types(store: GraphStore, base: str) -> dict[str, graphview.RelationType]:
+def relation_types(store: GraphStore, base: str) -> dict[str, relationtypes.RelationType]:
     """The relation types, read once per store."""
-    return cached(store, f"relation-types {base}", lambda: graphview.relation_types(store, base))
+    key = f"relation-types {base}"
+    return cached(store, key, lambda: relationtypes.relation_types(store, base))
 
 
 def neighbourhood_section(

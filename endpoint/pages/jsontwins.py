@@ -153,9 +153,9 @@ def entity_json(
         "sectors": [_value_json(v, page) for v in view.sectors],
         "services": [_value_json(v, page) for v in view.services],
         "audiences": [_value_json(v, page) for v in view.audiences],
-        "address": None,
+        "address": _address_json(view, page),
         "municipality": _value_json(view.municipality, page) if view.municipality else None,
-        "geometry": None,
+        "geometry": _geometry_json(view, page),
         "identifiers": [
             {
                 "scheme": i.scheme,
@@ -179,36 +179,48 @@ def entity_json(
         "sources": sources_json(page),
         "person": view.is_person,
     }
-    if view.address is not None:
-        body["address"] = {
-            "lines": view.address.lines(page.lang),
-            "post_code": view.address.post_code,
-            "sources": [n for n, _ in page.cite(view.address.graphs)],
-        }
-    if view.geometry is not None:
-        body["geometry"] = {
-            "wkt": view.geometry.wkt if not view.geometry.rings else None,
-            "lat": view.geometry.lat,
-            "lon": view.geometry.lon,
-            "sources": [n for n, _ in page.cite(view.geometry.graphs)],
-        }
     if concept is not None:
-        body["concept"] = {
-            "scheme": concept.is_scheme,
-            "pref_labels": concept.pref,
-            "alt_labels": concept.alt,
-            "definitions": concept.definitions,
-            "notation": concept.notation,
-            "in_scheme": [ref_json(r, page) for r in concept.schemes],
-            "broader": [ref_json(r, page) for r in concept.broader],
-            "narrower": [ref_json(r, page) for r in concept.narrower],
-            "mappings": [
-                {"relation": name, **(ref_json(r, page) or {})} for name, r in concept.mappings
-            ],
-            "direct_property": ref_json(concept.direct_property, page),
-            "concepts": [
-                {**(ref_json(e.concept, page) or {}), "depth": e.depth, "count": e.count}
-                for e in concept.tree
-            ],
-        }
+        body["concept"] = _concept_json(concept, page)
     return body
+
+
+def _address_json(view: EntityView, page: Page) -> dict[str, Any] | None:
+    if view.address is None:
+        return None
+    return {
+        "lines": view.address.lines(page.lang),
+        "post_code": view.address.post_code,
+        "sources": [n for n, _ in page.cite(view.address.graphs)],
+    }
+
+
+def _geometry_json(view: EntityView, page: Page) -> dict[str, Any] | None:
+    if view.geometry is None:
+        return None
+    return {
+        "wkt": view.geometry.wkt if not view.geometry.rings else None,
+        "lat": view.geometry.lat,
+        "lon": view.geometry.lon,
+        "sources": [n for n, _ in page.cite(view.geometry.graphs)],
+    }
+
+
+def _concept_json(concept: ConceptView, page: Page) -> dict[str, Any]:
+    return {
+        "scheme": concept.is_scheme,
+        "pref_labels": concept.pref,
+        "alt_labels": concept.alt,
+        "definitions": concept.definitions,
+        "notation": concept.notation,
+        "in_scheme": [ref_json(r, page) for r in concept.schemes],
+        "broader": [ref_json(r, page) for r in concept.broader],
+        "narrower": [ref_json(r, page) for r in concept.narrower],
+        "mappings": [
+            {"relation": name, **(ref_json(r, page) or {})} for name, r in concept.mappings
+        ],
+        "direct_property": ref_json(concept.direct_property, page),
+        "concepts": [
+            {**(ref_json(e.concept, page) or {}), "depth": e.depth, "count": e.count}
+            for e in concept.tree
+        ],
+    }

@@ -12,9 +12,10 @@ from fastapi.responses import Response
 from endpoint.http.i18n import page_language, translate
 from endpoint.http.routing import get_and_head
 from endpoint.pages.jsontwins import ref_json
-from endpoint.pages.page import OWL_CLASS, Page
+from endpoint.pages.page import Page
 from endpoint.pages.pagerequest import page_number, page_response, settings_of, store_of
 from kg.errors import NotFound
+from kg.namespaces import OWL_CLASS
 from kg.views.model import cci
 from kg.views.overviews import kind_counts, municipality_counts, overview, type_members
 from kg.views.vocabcache import vocabulary

@@ -9,7 +9,7 @@ and boundaries still show). ``/network`` shows the relations between organisatio
 endpoint/static/network.js draws them with Cytoscape.js from ``/network.json``. Entity pages
 embed ``/network/neighbourhood.json``.
 
-Filters are those of search (kg.search): ``kind``, ``sector``, ``service``, ``audience``,
+Filters are those of search (kg.publish.search): ``kind``, ``sector``, ``service``, ``audience``,
 ``municipality``, IRIs (short names are accepted too), repeatable, every one must hold. A
 value that cannot name anything is a 400 (the HTML page says why, with the form).
 """
@@ -31,6 +31,7 @@ from fastapi.responses import HTMLResponse, Response
 from endpoint.http.conneg import choose
 from endpoint.http.i18n import context, page_language, translate, vary
 from kg.errors import NotFound, QueryError
+from kg.publish import boundaries, mapfilters, neighbourhood, relationtypes
 from kg.publish import mapindex as geo
 from kg.publish import networkview as graphview
 from kg.settings import Settings
@@ -148,11 +149,11 @@ def map_geojson(request: Request) -> Response:
     each feature's ``id`` is the entity's IRI, its properties ``label`` (in the reader's
     language, ``lang``), ``href``, ``kinds`` and ``municipality``."""
     base, lang = _base(request), page_language(request)
-    filters = geo.parse_filters(_pairs(request), base)
+    filters = mapfilters.parse_filters(_pairs(request), base)
     store = _store(request)
     return _json_response(
         request,
-        _key(request, lang, tuple(geo.FACETS)),
+        _key(request, lang, tuple(mapfilters.FACETS)),
         lambda: geo.features(store, base, lang, filters),
         GEOJSON,
     )
@@ -167,7 +168,7 @@ def boundaries_geojson(request: Request) -> Response:
     base, lang = _base(request), page_language(request)
     store = _store(request)
     return _json_response(
-        request, f"boundaries {lang}", lambda: geo.boundaries(store, base, lang), GEOJSON
+        request, f"boundaries {lang}", lambda: boundaries.boundaries(store, base, lang), GEOJSON
     )
 
 
@@ -182,15 +183,15 @@ def map_page(request: Request, page: int = Query(1, ge=1, le=MAX_PAGE)) -> Respo
     store = _store(request)
     error, status = None, 200
     try:
-        filters = geo.parse_filters(pairs, base)
+        filters = mapfilters.parse_filters(pairs, base)
     except QueryError as err:
-        error, status, filters = str(err), 400, geo.Filters()
+        error, status, filters = str(err), 400, mapfilters.Filters()
     collection = geo.features(store, base, lang, filters) if error is None else None
     found = collection["features"] if collection else []
     pages = max(1, -(-len(found) // PER_PAGE))
     page = min(page, pages)
     options = geo.facet_options(store, base, lang)
-    filter_pairs = [(k, v) for k, v in pairs if k in geo.FACETS]
+    filter_pairs = [(k, v) for k, v in pairs if k in mapfilters.FACETS]
     data_query = _query(filter_pairs, lang=lang)
     geojson_url = f"/map.geojson?{data_query}"
     config = {
@@ -211,9 +212,9 @@ def map_page(request: Request, page: int = Query(1, ge=1, le=MAX_PAGE)) -> Respo
         context(
             request,
             error=error,
-            facets=geo.FACETS,
+            facets=mapfilters.FACETS,
             options=options,
-            selected={f: set(filters.get(f)) for f in geo.FACETS},
+            selected={f: set(filters.get(f)) for f in mapfilters.FACETS},
             places=found[(page - 1) * PER_PAGE : page * PER_PAGE],
             total=len(found),
             page=page,
@@ -236,21 +237,21 @@ def _hops(value: str | None) -> int:
     if value is None or value == "":
         return 1
     if value not in ("1", "2"):
-        raise geo.InvalidFilter("`hops` must be 1 or 2")
+        raise mapfilters.InvalidFilter("`hops` must be 1 or 2")
     return int(value)
 
 
 def _relations(request: Request, store: GraphStore, base: str) -> tuple[str, ...]:
-    types = graphview.relation_types(store, base)
-    return graphview.parse_relation_types(request.query_params.getlist("rel"), types, base)
+    types = relationtypes.relation_types(store, base)
+    return relationtypes.parse_relation_types(request.query_params.getlist("rel"), types, base)
 
 
 def _neighbourhood(request: Request, iri_value: str) -> dict[str, Any]:
     base, lang, store = _base(request), page_language(request), _store(request)
-    iri = graphview.resolve_entity(iri_value, base)
+    iri = neighbourhood.resolve_entity(iri_value, base)
     hops = _hops(request.query_params.get("hops"))
     relations = _relations(request, store, base)
-    return graphview.neighbourhood(store, base, lang, iri, hops, relations)
+    return neighbourhood.neighbourhood(store, base, lang, iri, hops, relations)
 
 
 def _ecosystem(request: Request) -> dict[str, Any]:
@@ -261,7 +262,7 @@ def _ecosystem(request: Request) -> dict[str, Any]:
 
 
 NETWORK_PARAMS = ("rel", "sector", "kind", "iri", "hops")
-#: node categories of the drawing (kg.graphview), named in the legend
+#: node categories of the drawing (kg.publish.networkelements), named in the legend
 KINDS = ("organisation", "person", "project", "event", "publication", "place", "other")
 
 
@@ -290,7 +291,7 @@ def neighbourhood_json(request: Request) -> Response:
     (the nearest)."""
     iri = request.query_params.get("iri")
     if not iri:
-        raise geo.InvalidFilter("give the entity with `iri=` (its IRI or its path /id/…)")
+        raise mapfilters.InvalidFilter("give the entity with `iri=` (its IRI or its path /id/…)")
     key = _key(request, page_language(request), NETWORK_PARAMS)
     return _json_response(request, key, lambda: _neighbourhood(request, iri), JSON)
 
@@ -310,7 +311,7 @@ def network_page(request: Request, page: int = Query(1, ge=1, le=MAX_PAGE)) -> R
     error, status = None, 200
     elements: dict[str, Any] = {"nodes": [], "edges": []}
     selected_rel: set[str] = set()
-    filters = geo.Filters()
+    filters = mapfilters.Filters()
     hops = 1
     center: dict[str, Any] | None = None
     try:

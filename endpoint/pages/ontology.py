@@ -24,7 +24,8 @@ from endpoint.pages.pagerequest import (
 )
 from endpoint.pages.rdftwins import alternate_list, alternates, rdf_response
 from kg.errors import NotFound
-from kg.views.model import OWL, RDF_TYPE, RDFS, cci
+from kg.namespaces import OWL, RDF_TYPE, RDFS
+from kg.views.model import cci
 from kg.views.ontology import Term, ontology_triples, ontology_view
 from kg.views.vocabcache import vocabulary
 

@@ -13,24 +13,10 @@ from markupsafe import Markup, escape
 from endpoint.http.i18n import strings, translate
 from endpoint.pages.pagerequest import settings_of, store_of
 from kg.labels import LANGUAGES, pick_with_language
+from kg.namespaces import DCT, FOAF, ORG, OWL_CLASS, SCHEMA
 from kg.views.concepts import ConceptView
-from kg.views.model import (
-    DCT,
-    FOAF,
-    ORG,
-    OWL,
-    SCHEMA,
-    Document,
-    Ref,
-    Source,
-    Value,
-    cci,
-    curie,
-    local_name,
-)
+from kg.views.model import Document, Ref, Source, Value, cci, curie, local_name
 from kg.views.vocabcache import vocabulary
-
-OWL_CLASS = OWL + "Class"
 
 
 class Page:

@@ -9,7 +9,8 @@ from typing import Any
 from markupsafe import Markup
 
 from endpoint.pages.page import Page
-from kg.views.model import DCT, SCHEMA, EntityView, cci
+from kg.namespaces import DCT, SCHEMA
+from kg.views.model import EntityView, cci
 
 SCHEMA_TYPES = (
     ("foaf:Person", "Person"),

@@ -1,6 +1,6 @@
 """Search pages: ``/search`` (HTML, with a JSON twin) and ``/api/autocomplete`` (JSON).
 
-Both read the side index of the store being served (kg.search), re-resolved on every
+Both read the side index of the store being served (kg.publish.search), re-resolved on every
 request so that a build swapped in meanwhile is used by the next request. Whatever the
 query string holds, the answer is a normal page: the text is trimmed, cut into words and
 passed to SQLite as parameters; unknown facets are ignored, unknown values match nothing."""
@@ -17,14 +17,10 @@ from fastapi.responses import JSONResponse, Response
 from endpoint.http.conneg import wanted
 from endpoint.http.i18n import context, page_language, vary
 from kg.errors import NotAcceptable
-from kg.publish.search import (
-    FACETS,
-    MAX_QUERY_CHARS,
-    SearchResult,
-    autocomplete,
-    index_path_for,
-    search,
-)
+from kg.publish.autocomplete import autocomplete
+from kg.publish.search import FACETS, SearchResult, search
+from kg.publish.searchindex import index_path_for
+from kg.publish.searchtext import MAX_QUERY_CHARS
 from kg.settings import Settings
 
 router = APIRouter()

@@ -21,12 +21,11 @@ from typing import Any
 from pyoxigraph import Literal, NamedNode
 
 from kg.build.report import shorten
-from kg.publish.mapindex import parse_point, parse_polygons
+from kg.namespaces import GEO_WKT_LITERAL, XSD
 from kg.saved.queries import SavedQuery
 from kg.store import Term
+from kg.wkt import parse_point, parse_polygons
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
-WKT_LITERAL = "http://www.opengis.net/ont/geosparql#wktLiteral"
 WKT_COLUMNS = ("wkt", "geometry")
 NUMERIC = {
     XSD + t
@@ -107,7 +106,7 @@ def wkt_column(columns: Sequence[str], rows: Sequence[Row]) -> str | None:
     for column in columns:
         values = [r[column] for r in rows if isinstance(r[column], Literal)]
         if values and (
-            column in WKT_COLUMNS or all(v.datatype.value == WKT_LITERAL for v in values)  # type: ignore[union-attr]
+            column in WKT_COLUMNS or all(v.datatype.value == GEO_WKT_LITERAL for v in values)  # type: ignore[union-attr]
         ):
             return column
     return None

@@ -25,6 +25,8 @@ from pyoxigraph import (
     serialize,
 )
 
+from kg.namespaces import DCT, RDFS_SEE_ALSO, VOID
+from kg.namespaces import RDF_TYPE_NODE as RDF_TYPE
 from kg.publish.void import DESCRIPTION_PATH, dataset_iri
 from kg.settings import Settings
 from kg.store import COUNT_QUADS, GraphStore
@@ -33,13 +35,9 @@ from kg.store import COUNT_QUADS, GraphStore
 DISTINCT_TRIPLES = (
     "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }"
 )
-RDFS_SEE_ALSO = "http://www.w3.org/2000/01/rdf-schema#seeAlso"
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS_NS = "http://www.w3.org/ns/formats/"
-VOID = "http://rdfs.org/ns/void#"
-RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-DCT = "http://purl.org/dc/terms/"
 
 RESULT_FORMATS = (
     "SPARQL_Results_JSON",

@@ -13,19 +13,22 @@ from pathlib import Path
 from pyoxigraph import Literal, NamedNode, Quad
 
 from kg.errors import QueryError, SourceSyntaxError
-from kg.namespaces import all_prefixes
+from kg.namespaces import (
+    DCT_SOURCE_NODE,
+    PROV,
+    RDF_TYPE_NODE,
+    RDFS_LABEL_NODE,
+    XSD_DATETIME_NODE,
+    all_prefixes,
+)
 from kg.settings import Settings
 from kg.sparql.analysis import check_update
 from kg.store import EmbeddedStore
 
 NAME = re.compile(r"^(\d{6})-[0-9TZ]+\.ru$")
 
-DCT_SOURCE = NamedNode("http://purl.org/dc/terms/source")
-RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-RDFS_LABEL = NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
-PROV_ACTIVITY = NamedNode("http://www.w3.org/ns/prov#Activity")
-PROV_ENDED = NamedNode("http://www.w3.org/ns/prov#endedAtTime")
-XSD_DATETIME = NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
+PROV_ACTIVITY = NamedNode(PROV + "Activity")
+PROV_ENDED = NamedNode(PROV + "endedAtTime")
 
 
 @dataclass(frozen=True)
@@ -88,11 +91,17 @@ def apply(store: EmbeddedStore, change: Change, base: str) -> None:
     # what the update put in the default graph belongs to the change's own graph
     store.move_default_graph(graph.value)
     change_iri = NamedNode(change.iri(base))
+    when = Literal(change.when, datatype=XSD_DATETIME_NODE)
     store.extend(
         [
-            Quad(graph, DCT_SOURCE, change_iri, graph),
-            Quad(change_iri, RDF_TYPE, PROV_ACTIVITY, graph),
-            Quad(change_iri, PROV_ENDED, Literal(change.when, datatype=XSD_DATETIME), graph),
-            Quad(change_iri, RDFS_LABEL, Literal(f"web edit {change.stem}", language="en"), graph),
+            Quad(graph, DCT_SOURCE_NODE, change_iri, graph),
+            Quad(change_iri, RDF_TYPE_NODE, PROV_ACTIVITY, graph),
+            Quad(change_iri, PROV_ENDED, when, graph),
+            Quad(
+                change_iri,
+                RDFS_LABEL_NODE,
+                Literal(f"web edit {change.stem}", language="en"),
+                graph,
+            ),
         ]
     )

@@ -10,7 +10,7 @@ from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Triple, parse, seria
 
 from kg.build.sources import Source
 from kg.errors import SourceSyntaxError
-from kg.namespaces import DEFAULT_BASE
+from kg.namespaces import DEFAULT_BASE, REUSED_PREFIXES, SH
 
 
 def syntax_error(label: str, err: SyntaxError) -> SourceSyntaxError:
@@ -23,9 +23,9 @@ def syntax_error(label: str, err: SyntaxError) -> SourceSyntaxError:
 
 #: Predicates whose literal values hold the project's IRIs as text (SPARQL, namespace URIs).
 IRI_TEXT = {
-    "http://www.w3.org/ns/shacl#select",
-    "http://www.w3.org/ns/shacl#ask",
-    "http://purl.org/vocab/vann/preferredNamespaceUri",
+    SH + "select",
+    SH + "ask",
+    REUSED_PREFIXES["vann"] + "preferredNamespaceUri",
 }
 
 

@@ -22,8 +22,8 @@ from pathlib import Path
 from pyoxigraph import NamedNode, QuerySolutions, RdfFormat
 
 from kg.build import shapesparql
+from kg.build.changes import Change, list_changes
 from kg.build.changes import apply as apply_change
-from kg.build.changes import list_changes
 from kg.build.changes import record as record_change
 from kg.build.importers import run_importers
 from kg.build.normalise import normalise
@@ -173,6 +173,37 @@ def run(
             shutil.rmtree(workdir, ignore_errors=True)
 
 
+@dataclass
+class _Parsed:
+    """The sources, parsed once into N-Triples files, and what the steps take from them."""
+
+    sources: list[Source]
+    data: list[Source]
+    shapes: list[Source]
+    files: dict[str, Path]  # graph -> its N-Triples file
+    shapes_nt: bytes
+    constraints: list[shapesparql.SparqlConstraint]
+    union: Path  # every data graph, for the validator
+    norm_dir: Path
+
+
+def _parse(settings: Settings, workdir: Path, extra: Sequence[Path]) -> _Parsed:
+    sources = all_sources(settings, workdir, extra)
+    norm_dir = workdir / "norm"
+    norm_dir.mkdir()
+    data = [s for s in sources if s.kind != "shapes"]
+    shapes = [s for s in sources if s.kind == "shapes"]
+    files = {
+        s.graph: normalise(s, norm_dir / f"{i:03d}.nt", settings.base)
+        for i, s in enumerate(sources)
+    }
+    # the SHACL-SPARQL constraints run in Oxigraph once the store is loaded
+    shapes_nt, constraints = shapesparql.split(shapes_ntriples(shapes, files))
+    union = workdir / "union.nt"
+    _concat([files[s.graph] for s in data], union)
+    return _Parsed(sources, data, shapes, files, shapes_nt, constraints, union, norm_dir)
+
+
 def _run(
     settings: Settings,
     result: BuildResult,
@@ -182,64 +213,20 @@ def _run(
     keep: bool,
 ) -> BuildResult:
     with timer.step("parse"):
-        sources = all_sources(settings, workdir, extra)
-        norm_dir = workdir / "norm"
-        norm_dir.mkdir()
-        data = [s for s in sources if s.kind != "shapes"]
-        shapes = [s for s in sources if s.kind == "shapes"]
-        files = {
-            s.graph: normalise(s, norm_dir / f"{i:03d}.nt", settings.base)
-            for i, s in enumerate(sources)
-        }
-        # the SHACL-SPARQL constraints run in Oxigraph once the store is loaded
-        shapes_nt, constraints = shapesparql.split(shapes_ntriples(shapes, files))
-        union = workdir / "union.nt"
-        _concat([files[s.graph] for s in data], union)
+        parsed = _parse(settings, workdir, extra)
     changes = list_changes(settings)
     change_labels = {c.graph(settings.base): c.label for c in changes}
-    data_labels = {s.graph: s.label for s in data} | change_labels
-    labels = {s.graph: s.label for s in sources} | change_labels
-
-    # Without web edits the validator reads the sources while the store loads (two cores);
-    # with edits it must see their result, so it starts after they are applied.
+    labels = {s.graph: s.label for s in parsed.sources} | change_labels
     timer.progress("validate and load…")
     start = time.perf_counter()
-    validation = None if changes else BackgroundValidation(shapes_nt, union)
-    try:
-        with timer.step("load"):
-            on_disk = keep and settings.store_backend == "embedded"
-            store = EmbeddedStore.open(workdir / "store" if on_disk else None)
-            # the shapes go in after the SPARQL constraints ran on the union of the data
-            # graphs (the union default graph, much faster than naming the graphs)
-            for source in data:
-                store.load(files[source.graph], RdfFormat.N_TRIPLES, source.graph)
-            for change in changes:
-                apply_change(store, change, settings.base)
-        if validation is None:
-            dump_graphs(store, store.named_graphs(), union)
-            validation = BackgroundValidation(shapes_nt, union)
-        # the vocabulary check and the SPARQL constraints read the store side by side
-        with timer.step("checks"), ThreadPoolExecutor(2, thread_name_prefix="checks") as pool:
-            ontology = [s.graph for s in sources if s.kind == "ontology"]
-            cited = {s.graph: s.label for s in data if s.kind in CITED_KINDS}
-            vocabulary = pool.submit(
-                _vocabulary_issues, store, ontology, data_labels, settings.base, cited
-            )
-            sparql_issues = shapesparql.check(store, constraints, MAX_RESULTS, pool)
-            vocab_issues = vocabulary.result()
-        for source in shapes:
-            store.load(files[source.graph], RdfFormat.N_TRIPLES, source.graph)
-        shacl_issues = validation.result() + sparql_issues
-    except BaseException:
-        if validation is not None:
-            validation.cancel()
-        raise
+    store, issues = _validate_and_load(settings, timer, workdir, parsed, changes, keep)
     result.timings["validate"] = round(time.perf_counter() - start, 3)
+    vocab_issues, shacl_issues = issues
     result.report.extend(vocab_issues + locate(store, shacl_issues, labels))
     for graph, label in labels.items():
         result.graphs[label] = store.triple_count(graph)
-    union.unlink()
-    shutil.rmtree(norm_dir)
+    parsed.union.unlink()
+    shutil.rmtree(parsed.norm_dir)
     if not result.report.conforms:
         raise ValidationFailed(result.report)
     if not keep:
@@ -252,7 +239,74 @@ def _run(
         return result
     with timer.step("derived"):
         derived.run(settings, store, workdir, timer.progress)
-    # the manifest names every graph of the store: sources, web edits, derived data
+    graphs = _manifest_graphs(settings, result, store, parsed.sources, change_labels)
+    with timer.step("commit"):
+        store.flush()
+        store.optimize()
+        del store
+        _commit(settings, result, workdir, graphs)
+    return result
+
+
+def _validate_and_load(
+    settings: Settings,
+    timer: _Timer,
+    workdir: Path,
+    parsed: _Parsed,
+    changes: Sequence[Change],
+    keep: bool,
+) -> tuple[EmbeddedStore, tuple[list[Issue], list[Issue]]]:
+    """Load the data graphs and the changes into a new store while the validator runs;
+    then the vocabulary check and the SPARQL constraints. Returns the store and (vocabulary
+    issues, SHACL issues)."""
+    files, data = parsed.files, parsed.data
+    data_labels = {s.graph: s.label for s in data} | {
+        c.graph(settings.base): c.label for c in changes
+    }
+    # Without web edits the validator reads the sources while the store loads (two cores);
+    # with edits it must see their result, so it starts after they are applied.
+    validation = None if changes else BackgroundValidation(parsed.shapes_nt, parsed.union)
+    try:
+        with timer.step("load"):
+            on_disk = keep and settings.store_backend == "embedded"
+            store = EmbeddedStore.open(workdir / "store" if on_disk else None)
+            # the shapes go in after the SPARQL constraints ran on the union of the data
+            # graphs (the union default graph, much faster than naming the graphs)
+            for source in data:
+                store.load(files[source.graph], RdfFormat.N_TRIPLES, source.graph)
+            for change in changes:
+                apply_change(store, change, settings.base)
+        if validation is None:
+            dump_graphs(store, store.named_graphs(), parsed.union)
+            validation = BackgroundValidation(parsed.shapes_nt, parsed.union)
+        # the vocabulary check and the SPARQL constraints read the store side by side
+        with timer.step("checks"), ThreadPoolExecutor(2, thread_name_prefix="checks") as pool:
+            ontology = [s.graph for s in parsed.sources if s.kind == "ontology"]
+            cited = {s.graph: s.label for s in data if s.kind in CITED_KINDS}
+            vocabulary = pool.submit(
+                _vocabulary_issues, store, ontology, data_labels, settings.base, cited
+            )
+            sparql_issues = shapesparql.check(store, parsed.constraints, MAX_RESULTS, pool)
+            vocab_issues = vocabulary.result()
+        for source in parsed.shapes:
+            store.load(files[source.graph], RdfFormat.N_TRIPLES, source.graph)
+        shacl_issues = validation.result() + sparql_issues
+    except BaseException:
+        if validation is not None:
+            validation.cancel()
+        raise
+    return store, (vocab_issues, shacl_issues)
+
+
+def _manifest_graphs(
+    settings: Settings,
+    result: BuildResult,
+    store: EmbeddedStore,
+    sources: Sequence[Source],
+    change_labels: dict[str, str],
+) -> dict[str, dict[str, str | None]]:
+    """Every graph of the store for the manifest: sources, web edits, derived data (whose
+    triples are counted into the result)."""
     graphs: dict[str, dict[str, str | None]] = {
         s.graph: {"file": s.label, "kind": s.kind} for s in sources
     }
@@ -262,24 +316,29 @@ def _run(
         else:
             graphs[graph] = {"file": None, "kind": "derived"}
             result.graphs[graph.removeprefix(settings.base + "graph/")] = store.triple_count(graph)
-    with timer.step("commit"):
-        store.flush()
-        store.optimize()
-        del store
-        manifest = {
-            "build": result.build_id,
-            "base": settings.base,
-            "graphs": graphs,
-            "triples": result.graphs,
-            "timings": result.timings,
-        }
-        (workdir / "manifest.json").write_text(json.dumps(manifest, indent=2))
-        final = settings.stores_dir / result.build_id
-        workdir.rename(final)
-        swap_in(settings, final / "store")
-        result.store_dir = final
-        _prune(settings, final)
-    return result
+    return graphs
+
+
+def _commit(
+    settings: Settings,
+    result: BuildResult,
+    workdir: Path,
+    graphs: dict[str, dict[str, str | None]],
+) -> None:
+    """Write the manifest, move the build into place and swap it in."""
+    manifest = {
+        "build": result.build_id,
+        "base": settings.base,
+        "graphs": graphs,
+        "triples": result.graphs,
+        "timings": result.timings,
+    }
+    (workdir / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    final = settings.stores_dir / result.build_id
+    workdir.rename(final)
+    swap_in(settings, final / "store")
+    result.store_dir = final
+    _prune(settings, final)
 
 
 def _vocabulary_issues(

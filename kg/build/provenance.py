@@ -7,13 +7,14 @@ from collections.abc import Mapping
 from pyoxigraph import NamedNode, QuerySolutions
 
 from kg.build.report import Issue
+from kg.namespaces import DCT_SOURCE
 from kg.store import GraphStore
 
 #: The graph describes itself: ``<> dct:source doc:…`` in the file.
-CITED = """
-SELECT ?g ?source WHERE {
-  GRAPH ?g { ?g <http://purl.org/dc/terms/source> ?source }
-}
+CITED = f"""
+SELECT ?g ?source WHERE {{
+  GRAPH ?g {{ ?g <{DCT_SOURCE}> ?source }}
+}}
 """
 
 
@@ -28,7 +29,7 @@ def check_sources_cited(store: GraphStore, graphs: Mapping[str, str]) -> list[Is
                 Issue(
                     file=label,
                     entity=f"<{graph}>",
-                    property="<http://purl.org/dc/terms/source>",
+                    property=f"<{DCT_SOURCE}>",
                     message=(
                         "the file does not say where its statements come from: add "
                         "`<> dct:source doc:…` naming its source document or dataset"

@@ -34,12 +34,8 @@ from pyoxigraph import (
 )
 
 from kg.build.report import Issue
+from kg.namespaces import OWL_CLASS, RDF_TYPE, RDFS, SH
 from kg.store import EmbeddedStore
-
-SH = "http://www.w3.org/ns/shacl#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-OWL_CLASS = "http://www.w3.org/2002/07/owl#Class"
 
 CONSTRAINTS = f"""
 SELECT ?shape ?constraint ?select WHERE {{

@@ -8,10 +8,8 @@ from collections.abc import Mapping
 from pyoxigraph import NamedNode, QuerySolutions
 
 from kg.build.report import Issue
-from kg.namespaces import REUSED_PREFIXES
+from kg.namespaces import RDF_TYPE, REUSED_PREFIXES
 from kg.store import GraphStore
-
-RDF_TYPE = REUSED_PREFIXES["rdf"] + "type"
 
 USED_PROPERTIES = "SELECT DISTINCT ?g ?term WHERE { GRAPH ?g { ?s ?term ?o } }"
 USED_CLASSES = "SELECT DISTINCT ?g ?term WHERE { GRAPH ?g { ?s a ?term } }"

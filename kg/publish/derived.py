@@ -34,12 +34,12 @@ def file_lanes() -> list[list[tuple[str, Step]]]:
     side by side (each lane in order)."""
     from kg.publish import mapindex as geo
     from kg.publish import networkview as graphview
-    from kg.publish import search, void
+    from kg.publish import searchindex, void
 
     return [
         [("dumps and VoID", void.derive)],
         [
-            ("search index", search.build_index),
+            ("search index", searchindex.build_index),
             ("map index", geo.derive),
             ("network index", graphview.derive),
         ],

@@ -1,333 +1,50 @@
-"""The map's data: every geolocated entity as GeoJSON, filtered by the search facets, and the
-municipality boundaries.
+"""The map's data: every geolocated entity as GeoJSON, filtered by the search facets.
 
-An entity is geolocated when it has ``locn:geometry`` whose ``geo:asWKT`` is a POINT (CRS84,
-longitude first). Facet values come from the reader (URL parameters): they are resolved to
-IRIs and checked here, and never enter a query: the filtering is done in Python.
+An entity is geolocated when it has ``locn:geometry`` whose ``geo:asWKT`` is a POINT (read by
+``kg.wkt``). Facet values come from the reader (URL parameters): ``kg.publish.mapfilters``
+resolves and checks them, and they never enter a query: the filtering is done in Python.
 
-At M scale (22,000 geolocated organisations) a join in the store is too slow for a page, so
-the points, their labels and facet values are read with single-pattern queries (values
-bound through substitutions, which pyoxigraph applies to projected variables only, so they
-are projected) into an index (``map_index``): written by the build as a derived file beside
-the store (``derive``), or built from the store on first use, then kept in memory.
+A join in the store is too slow for a page at M scale, so the points, their labels and
+facet values are read with single-pattern queries (values bound through substitutions,
+which pyoxigraph applies to projected variables only, so they are projected) into an index
+(``map_index``): written by the build as a derived file beside the store (``derive``), or
+built from the store on first use, then kept in memory (``kg.publish.derivedindex``).
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from pyoxigraph import Literal, NamedNode, QuerySolution, QuerySolutions
+from pyoxigraph import Literal, NamedNode
 
-from kg.errors import InvalidFilter
-from kg.labels import DEFAULT_LANGUAGE, LANGUAGES, pick_with_language
-from kg.namespaces import REUSED_PREFIXES, own_prefixes
+from kg.labels import DEFAULT_LANGUAGE, LANGUAGES
+from kg.namespaces import (
+    GEO,
+    LOCN,
+)
+from kg.publish.derivedindex import cached, index_file, read_index, write_index
+from kg.publish.mapfilters import FACETS, Filters, expand, passes, short
+from kg.publish.maplabels import (
+    best_label,
+    href,
+    instances_of,
+    kind_labels,
+    label_of,
+    local_name,
+    read_labels,
+    specific,
+    values_of,
+)
 from kg.settings import Settings
 from kg.store import EmbeddedStore, GraphStore
+from kg.wkt import parse_point
 
 log = logging.getLogger("kg.publish.mapindex")
-
-RDF_TYPE = REUSED_PREFIXES["rdf"] + "type"
-SKOS = REUSED_PREFIXES["skos"]
-LOCN = REUSED_PREFIXES["locn"]
-GEO = REUSED_PREFIXES["geo"]
-
-
-def prefixes_for(base: str) -> dict[str, str]:
-    return {
-        **REUSED_PREFIXES,
-        **own_prefixes(base),
-    }
-
-
-# --- facets -------------------------------------------------------------------------------
-
-#: facet (URL parameter) -> (property relative to the prefixes, prefix of short values)
-FACETS: dict[str, tuple[str, str]] = {
-    "kind": ("rdf:type", "cci"),
-    "sector": ("cci:sector", "sector"),
-    "service": ("cci:offersService", "service"),
-    "audience": ("cci:catersFor", "audience"),
-    "municipality": ("cci:municipality", "mun"),
-}
-#: values a reader may give per facet, and characters a value may have at most
-MAX_VALUES = 50
-MAX_VALUE_LENGTH = 500
-
-_SHORT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
-_PREFIXED = re.compile(r"([A-Za-z][A-Za-z0-9_\-]*):([A-Za-z0-9_][A-Za-z0-9_.\-/#]*)")
-_ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+")
-
-
-def expand(name: str, base: str) -> str:
-    """``"cci:sector"`` -> its IRI under ``base``."""
-    prefix, _, local = name.partition(":")
-    return prefixes_for(base)[prefix] + local
-
-
-def resolve(facet: str, value: str, base: str) -> str:
-    """A facet value as the reader writes it -> the IRI it names.
-
-    ``music`` (short: in the facet's own namespace), ``media:radio`` (a known prefix) or a
-    full IRI are accepted; anything else is an ``InvalidFilter``."""
-    value = value.strip()
-    if not value:
-        raise InvalidFilter(f"the `{facet}` filter is empty")
-    if len(value) > MAX_VALUE_LENGTH:
-        raise InvalidFilter(f"the `{facet}` filter is longer than {MAX_VALUE_LENGTH} characters")
-    prefixes = prefixes_for(base)
-    if _SHORT.fullmatch(value):
-        return prefixes[FACETS[facet][1]] + value
-    prefixed = _PREFIXED.fullmatch(value)
-    if prefixed and prefixed.group(1) in prefixes:
-        return prefixes[prefixed.group(1)] + prefixed.group(2)
-    if _ABSOLUTE.fullmatch(value) and "://" in value:
-        try:
-            return NamedNode(value).value
-        except ValueError:
-            pass
-    raise InvalidFilter(
-        f"the `{facet}` filter {value[:80]!r} is not a short name, a prefixed name or an IRI"
-    )
-
-
-def short(facet: str, iri: str, base: str) -> str:
-    """The shortest form of a facet value that ``resolve`` turns back into ``iri``."""
-    prefixes = prefixes_for(base)
-    own = prefixes[FACETS[facet][1]]
-    if iri.startswith(own) and _SHORT.fullmatch(iri[len(own) :]):
-        return iri[len(own) :]
-    for name, namespace in prefixes.items():
-        local = iri[len(namespace) :]
-        if iri.startswith(namespace) and _PREFIXED.fullmatch(f"{name}:{local}"):
-            return f"{name}:{local}"
-    return iri
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Chosen values per facet (IRIs). Every value must hold, as in search (kg.search): a
-    URL's filters mean the same on /search, /map and /network."""
-
-    values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-
-    def __bool__(self) -> bool:
-        return any(self.values.values())
-
-    def get(self, facet: str) -> tuple[str, ...]:
-        return self.values.get(facet, ())
-
-
-def parse_filters(
-    pairs: Iterable[tuple[str, str]], base: str, facets: Sequence[str] = tuple(FACETS)
-) -> Filters:
-    """URL parameters -> ``Filters``; other parameters are ignored, blank values skipped."""
-    chosen: dict[str, list[str]] = defaultdict(list)
-    for name, value in pairs:
-        if name not in facets or not value.strip():
-            continue
-        iri = resolve(name, value, base)
-        if iri not in chosen[name]:
-            chosen[name].append(iri)
-        if len(chosen[name]) > MAX_VALUES:
-            raise InvalidFilter(f"the `{name}` filter takes at most {MAX_VALUES} values")
-    return Filters({k: tuple(v) for k, v in chosen.items() if v})
-
-
-#: The subjects that have one property value (both bound, hence projected).
-MATCHING = "SELECT ?s ?p ?v WHERE { ?s ?p ?v }"
-
-
-def passes(values: Mapping[str, set[str]], filters: Filters | None) -> bool:
-    """Whether an entity with these facet values has every chosen value."""
-    return not filters or all(
-        set(chosen) <= values.get(facet, set()) for facet, chosen in filters.values.items()
-    )
-
-
-# --- indexes, one per store ---------------------------------------------------------------
-
-T = TypeVar("T")
-
-
-def cached(store: GraphStore, key: str, build: Callable[[], T]) -> T:
-    """``build()`` once per store and key, in the store's cache (kg.store.cache: a new
-    build is a new store with a new cache; a remote store's entries age out)."""
-    return store.cache.get_or_compute(key, build)
-
-
-def forget(store: GraphStore) -> None:
-    """Drop the indexes of a store (after changing it in place)."""
-    store.cache.clear()
-
-
-#: Every value of one property (?p bound, hence projected).
-PROPERTY_VALUES = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
-#: The project's classes an entity can be an instance of ("kinds"): those under
-#: organisation, place, activity, event and creative work (not relationships, identifiers,
-#: measures or source documents), with their labels.
-KIND_CLASSES = """
-SELECT ?c ?label WHERE {
-  { SELECT DISTINCT ?c WHERE {
-      VALUES ?root { org:Organization schema:Place dct:Location prov:Activity schema:Event
-                     schema:CreativeWork }
-      ?c a owl:Class ; rdfs:subClassOf+ ?root .
-      FILTER(STRSTARTS(STR(?c), STR(cci:)))
-  } }
-  OPTIONAL { ?c rdfs:label ?label }
-}
-"""
-
-#: label properties; the first that an entity has any label with wins
-LABEL_PROPERTIES = (
-    SKOS + "prefLabel",
-    REUSED_PREFIXES["foaf"] + "name",
-    REUSED_PREFIXES["dct"] + "title",
-    REUSED_PREFIXES["rdfs"] + "label",
-)
-
-
-def solutions(
-    store: GraphStore,
-    sparql: str,
-    substitutions: Mapping[str, NamedNode] | None = None,
-    base: str | None = None,
-) -> list[QuerySolution]:
-    """A SELECT query's rows, read to the end here: pyoxigraph's result iterator must be
-    dropped on the thread that made it, and an exception's traceback (which keeps the
-    frames it passes through) may be dropped on another one."""
-    rows = store.query(sparql, substitutions, prefixes=prefixes_for(base) if base else None)
-    try:
-        assert isinstance(rows, QuerySolutions)
-        return list(rows)
-    finally:
-        del rows
-
-
-def values_of(store: GraphStore, prop: str) -> list[QuerySolution]:
-    return solutions(store, PROPERTY_VALUES, {"p": NamedNode(prop)})
-
-
-def instances_of(store: GraphStore, cls: str) -> set[str]:
-    rows = solutions(store, MATCHING, {"p": NamedNode(RDF_TYPE), "v": NamedNode(cls)})
-    return {row["s"].value for row in rows if isinstance(row["s"], NamedNode)}
-
-
-ORGANIZATION = REUSED_PREFIXES["org"] + "Organization"
-#: org:Organization is a kind too (the one every organisation has, as in search); the
-#: ontology reuses it without labelling it
-ORGANIZATION_LABELS = {"fr": "organisation", "nl": "organisatie", "en": "organisation"}
-
-
-def kind_labels(store: GraphStore, base: str) -> dict[str, dict[str, str]]:
-    """The kinds (the project's classes, and org:Organization) -> {language: label}."""
-    rows = solutions(store, KIND_CLASSES, base=base)
-    labels: dict[str, dict[str, str]] = {ORGANIZATION: dict(ORGANIZATION_LABELS)}
-    for row in rows:
-        entry = labels.setdefault(row["c"].value, {})
-        if isinstance(row["label"], Literal):
-            entry.setdefault(row["label"].language or "", row["label"].value)
-    return labels
-
-
-def specific(kinds: set[str]) -> list[str]:
-    """The kinds to show: org:Organization only when no more specific kind is known."""
-    return sorted(kinds - {ORGANIZATION}) or sorted(kinds)
-
-
-def local_name(iri: str) -> str:
-    return re.split(r"[/#]", iri.rstrip("/#"))[-1] or iri
-
-
-def href(iri: str, base: str) -> str | None:
-    """The path of an IRI minted under the base (``/id/…``), which this server answers."""
-    return "/" + iri[len(base) :] if iri.startswith(base) else None
-
-
-def best_label(by_property: Mapping[str, Mapping[str, str]], lang: str) -> tuple[str, str] | None:
-    """The label in the reader's language from the first label property that has any."""
-    for prop in LABEL_PROPERTIES:
-        if by_property.get(prop):
-            return pick_with_language(by_property[prop], lang)
-    return None
-
-
-#: The other labels of one entity (?s bound, hence projected).
-OTHER_LABELS = """
-SELECT ?s ?p ?o WHERE { VALUES ?p { foaf:name dct:title rdfs:label } ?s ?p ?o }
-"""
-#: entities without a skos:prefLabel up to which their other labels are read one by one
-ONE_BY_ONE = 500
-
-
-def read_labels(
-    store: GraphStore,
-    base: str,
-    entities: Mapping[str, dict[str, dict[str, str]]],
-    names: Mapping[str, dict[str, str]] | None = None,
-) -> None:
-    """Fill ``entities`` (IRI -> label property -> language -> text) and ``names`` (IRI ->
-    language -> text, from skos:prefLabel). Every skos:prefLabel is read in one query; the
-    other label properties (many people's foaf:name at M scale) only for the entities that
-    have no prefLabel, one query each when they are few."""
-    pref = SKOS + "prefLabel"
-    for row in values_of(store, pref):
-        subject, label = row["s"].value, row["o"]
-        if not isinstance(label, Literal):
-            continue
-        target = entities[subject].setdefault(pref, {}) if subject in entities else None
-        if target is None and names is not None:
-            target = names.get(subject)
-        if target is not None:
-            target.setdefault(label.language or "", label.value)
-    missing = [iri for iri, labels in entities.items() if not labels.get(pref)]
-    if len(missing) > ONE_BY_ONE:
-        rows = [row for prop in LABEL_PROPERTIES[1:] for row in values_of(store, prop)]
-    else:
-        rows = [
-            row
-            for iri in missing
-            for row in solutions(store, OTHER_LABELS, {"s": NamedNode(iri)}, base)
-        ]
-    for row in rows:
-        subject, label = row["s"].value, row["o"]
-        if subject in entities and isinstance(label, Literal):
-            by_lang = entities[subject].setdefault(row["p"].value, {})
-            by_lang.setdefault(label.language or "", label.value)
-
-
-def label_of(labels: Mapping[str, str], iri: str, lang: str) -> tuple[str, str]:
-    """(text, language) from {language: text}, or the IRI's local name."""
-    return pick_with_language(labels, lang) or (local_name(iri), "")
-
-
-# --- points ------------------------------------------------------------------------------
-
-_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-_POINT = re.compile(
-    rf"^\s*(?:<([^>]*)>\s*)?POINT\s*(?:Z|M|ZM)?\s*\(\s*({_NUMBER})\s+({_NUMBER})(?:\s+{_NUMBER})*\s*\)\s*$",
-    re.IGNORECASE,
-)
-#: CRSs whose axis order is latitude first
-_LAT_FIRST = ("http://www.opengis.net/def/crs/EPSG/0/4326",)
-
-
-def parse_point(wkt: str) -> tuple[float, float] | None:
-    """``"POINT(4.35 50.85)"`` -> (lon, lat); None when the WKT is not a valid point."""
-    found = _POINT.match(wkt)
-    if not found:
-        return None
-    crs, first, second = found.group(1), float(found.group(2)), float(found.group(3))
-    lon, lat = (second, first) if crs in _LAT_FIRST else (first, second)
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        return None
-    return lon, lat
 
 
 @dataclass
@@ -351,8 +68,8 @@ class MapIndex:
 
 def build_map_index(store: GraphStore, base: str) -> MapIndex:
     """Read the geolocated entities with single-pattern queries (one per property and
-    class) and join them here: at M scale (22,000 points) that takes a few seconds where the
-    same join in the store takes several times longer."""
+    class) and join them here: faster than the same join in the store (figures in
+    bench/README.md)."""
     geometry_of: dict[str, str] = {}
     for row in values_of(store, LOCN + "geometry"):
         if isinstance(row["s"], NamedNode) and not isinstance(row["o"], Literal):
@@ -383,39 +100,6 @@ def build_map_index(store: GraphStore, base: str) -> MapIndex:
 
 
 MAP_INDEX_FILE = "map-index.json"
-#: bumped when the layout of the index files changes; other versions are not read
-INDEX_FORMAT = 1
-
-
-def index_file(store: GraphStore, name: str) -> Path | None:
-    """Where a derived index of an embedded store lies: in its build directory, beside the
-    store (``var/stores/<id>/``), as the build's derived steps write it."""
-    location = store.location()
-    return None if location is None else location.parent / name
-
-
-def write_index(path: Path, base: str, body: dict[str, Any]) -> None:
-    partial = path.with_suffix(".partial")
-    partial.write_text(
-        json.dumps({"format": INDEX_FORMAT, "base": base, **body}, ensure_ascii=False),
-        encoding="utf-8",
-    )
-    partial.replace(path)
-
-
-def read_index(path: Path | None, base: str) -> dict[str, Any] | None:
-    """A derived index file's content, or None when there is none of this format and base
-    (then the index is built from the store)."""
-    if path is None or not path.is_file():
-        return None
-    try:
-        body = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        log.warning("%s cannot be read; building the index from the store", path)
-        return None
-    if not isinstance(body, dict) or body.get("format") != INDEX_FORMAT or body.get("base") != base:
-        return None
-    return body
 
 
 def map_index_json(index: MapIndex) -> dict[str, Any]:
@@ -539,103 +223,3 @@ def options(
         out.append(Option(short(facet, iri, base), iri, text, text_lang, n))
     out.sort(key=lambda o: (-o.count, o.label.casefold(), o.iri))
     return out
-
-
-# --- boundaries ---------------------------------------------------------------------------
-
-#: The municipalities with their boundary, name and NIS code.
-BOUNDARIES = """
-SELECT ?m ?wkt ?label ?nis WHERE {
-  ?m a cci:Municipality ; locn:geometry ?g .
-  ?g geo:asWKT ?wkt .
-  OPTIONAL { ?m skos:prefLabel ?label }
-  OPTIONAL { ?m skos:notation ?nis }
-}
-"""
-
-_GEOMETRY = re.compile(r"^\s*(?:<[^>]*>\s*)?(MULTIPOLYGON|POLYGON)\s*(\(.*\))\s*$", re.I | re.S)
-
-
-def _nested(text: str) -> list[Any]:
-    """``((1 2, 3 4), (5 6, 7 8))`` -> nested lists with [x, y] pairs at the bottom."""
-    stack: list[list[Any]] = [[]]
-    token = ""
-
-    def flush() -> None:
-        nonlocal token
-        if token.strip():
-            numbers = [float(n) for n in token.split()]
-            stack[-1].append(numbers[:2])
-        token = ""
-
-    for char in text:
-        if char == "(":
-            stack.append([])
-        elif char == ")":
-            flush()
-            done = stack.pop()
-            if not stack:
-                raise ValueError("unbalanced parentheses")
-            stack[-1].append(done)
-        elif char == ",":
-            flush()
-        else:
-            token += char
-    if len(stack) != 1 or len(stack[0]) != 1:
-        raise ValueError("unbalanced parentheses")
-    result: list[Any] = stack[0][0]
-    return result
-
-
-def parse_polygons(wkt: str) -> dict[str, Any] | None:
-    """WKT POLYGON or MULTIPOLYGON -> a GeoJSON geometry; None when it is neither."""
-    found = _GEOMETRY.match(wkt)
-    if not found:
-        return None
-    try:
-        coordinates = _nested(found.group(2))
-    except ValueError:
-        return None
-    kind = "MultiPolygon" if found.group(1).upper() == "MULTIPOLYGON" else "Polygon"
-    return {"type": kind, "coordinates": coordinates}
-
-
-def boundaries(store: GraphStore, base: str, lang: str) -> dict[str, Any]:
-    """The municipalities' boundaries from the store (the reference geo data imported by
-    kg.importers.municipalities), as a GeoJSON FeatureCollection, named in the reader's
-    language; properties ``iri``, ``label``, ``lang``, ``nis``, ``href``."""
-    rows = solutions(store, BOUNDARIES, base=base)
-    shapes: dict[str, dict[str, Any]] = {}
-    labels: dict[str, dict[str, str]] = defaultdict(dict)
-    codes: dict[str, str] = {}
-    for row in rows:
-        iri = row["m"].value
-        if iri not in shapes:
-            geometry = parse_polygons(row["wkt"].value)
-            if geometry is None:
-                continue
-            shapes[iri] = geometry
-        if isinstance(row["label"], Literal):
-            labels[iri].setdefault(row["label"].language or "", row["label"].value)
-        if isinstance(row["nis"], Literal):
-            codes.setdefault(iri, row["nis"].value)
-    out: list[dict[str, Any]] = []
-    for iri, geometry in shapes.items():
-        picked = pick_with_language(labels.get(iri, {}), lang)
-        text, text_lang = picked if picked else (local_name(iri), "")
-        out.append(
-            {
-                "type": "Feature",
-                "id": iri,
-                "geometry": geometry,
-                "properties": {
-                    "iri": iri,
-                    "label": text,
-                    "lang": text_lang,
-                    "nis": codes.get(iri),
-                    "href": href(iri, base),
-                },
-            }
-        )
-    out.sort(key=lambda f: (f["properties"]["nis"] or "", f["id"]))
-    return {"type": "FeatureCollection", "features": out}

@@ -40,20 +40,26 @@ from pyoxigraph import (
 )
 
 from kg.errors import StoreError
-from kg.namespaces import REUSED_PREFIXES, all_prefixes
+from kg.namespaces import (
+    DCAT,
+    DCT,
+    FOAF,
+    NACE2,
+    NUTS_CODE,
+    ORG,
+    OWL,
+    RDF,
+    REUSED_PREFIXES,
+    SKOS,
+    VOID,
+    WIKIDATA_ENTITY,
+    XSD,
+    all_prefixes,
+)
 from kg.publish.dumps import Dump, write_dumps
 from kg.settings import Settings
 from kg.store import GraphStore, Term
 
-RDF = REUSED_PREFIXES["rdf"]
-XSD = REUSED_PREFIXES["xsd"]
-OWL = REUSED_PREFIXES["owl"]
-SKOS = REUSED_PREFIXES["skos"]
-DCT = REUSED_PREFIXES["dct"]
-DCAT = REUSED_PREFIXES["dcat"]
-FOAF = REUSED_PREFIXES["foaf"]
-ORG = REUSED_PREFIXES["org"]
-VOID = REUSED_PREFIXES["void"]
 SPDX = "http://spdx.org/rdf/terms#"
 IANA = "https://www.iana.org/assignments/media-types/"
 
@@ -116,26 +122,26 @@ TARGETS = (
         "wikidata",
         "http://www.wikidata.org/",
         "Wikidata",
-        "http://www.wikidata.org/entity/",
+        WIKIDATA_ENTITY,
         (OWL + "sameAs",),
     ),
     Target(
         "nace",
         "http://data.europa.eu/ux2/nace2/nace2",
         "NACE Rev. 2",
-        "http://data.europa.eu/ux2/nace2/",
+        NACE2,
         tuple(
             SKOS + m
             for m in ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch")
         ),
     ),
     # the predicates the model links to NUTS with: listing them spares a scan of every
-    # triple with an IRI object (10 s on M, and most of them observations)
+    # triple with an IRI object, most of them observations
     Target(
         "nuts",
         "http://data.europa.eu/nuts",
         "NUTS",
-        "http://data.europa.eu/nuts/code/",
+        NUTS_CODE,
         (DCT + "isPartOf", "{ontology}refArea"),
     ),
 )
@@ -294,6 +300,16 @@ def vocabularies(stats: Statistics, base: str) -> list[str]:
     return sorted(ns for ns in namespaces if any(term.startswith(ns) for term in used))
 
 
+class _Triples:
+    """The description's triples, in the order they are added."""
+
+    def __init__(self) -> None:
+        self.out: list[Triple] = []
+
+    def add(self, s: NamedNode, p: str, o: NamedNode | Literal | str) -> None:
+        self.out.append(Triple(s, NamedNode(p), NamedNode(o) if isinstance(o, str) else o))
+
+
 def describe(
     stats: Statistics, base: str, dumps: Sequence[Dump] | None, endpoint_url: str
 ) -> list[Triple]:
@@ -301,101 +317,115 @@ def describe(
     prefixes = all_prefixes(base)
     root = urljoin(endpoint_url, ".")
     kg = NamedNode(dataset_iri(base))
-    out: list[Triple] = []
-
-    def add(s: NamedNode, p: str, o: NamedNode | Literal | str) -> None:
-        out.append(Triple(s, NamedNode(p), NamedNode(o) if isinstance(o, str) else o))
-
+    t = _Triples()
     description = NamedNode(root + DESCRIPTION_PATH)
-    add(description, RDF + "type", VOID + "DatasetDescription")
-    add(
+    t.add(description, RDF + "type", VOID + "DatasetDescription")
+    t.add(
         description,
         DCT + "title",
         Literal("VoID description of the knowledge graph", language="en"),
     )
-    add(description, FOAF + "primaryTopic", kg)
-
-    add(kg, RDF + "type", VOID + "Dataset")
-    for lang, text in TITLE.items():
-        add(kg, DCT + "title", Literal(text, language=lang))
-    for lang, text in DESCRIPTION.items():
-        add(kg, DCT + "description", Literal(text, language=lang))
-    add(kg, DCT + "license", LICENSE)
-    add(kg, FOAF + "homepage", root)
-    add(kg, VOID + "sparqlEndpoint", endpoint_url)
-    add(kg, VOID + "uriSpace", Literal(base + "id/"))
-    for ns in vocabularies(stats, base):
-        add(kg, VOID + "vocabulary", ns)
-    for example in stats.examples:
-        add(kg, VOID + "exampleResource", example)
-    add(kg, VOID + "triples", _integer(stats.triples))
-    add(kg, VOID + "entities", _integer(stats.entities))
-    add(kg, VOID + "distinctSubjects", _integer(stats.subjects))
-    add(kg, VOID + "properties", _integer(len(stats.properties)))
-    add(kg, VOID + "classes", _integer(len(stats.classes)))
-
+    t.add(description, FOAF + "primaryTopic", kg)
+    _describe_dataset(t, kg, stats, base, root, endpoint_url)
     for dump in dumps or []:
-        url = NamedNode(urljoin(root, "dumps/" + quote(dump.name)))
-        fmt = RdfFormat.from_media_type(dump.media_type)
-        if fmt is not None:
-            add(kg, VOID + "feature", fmt.iri)
-        add(kg, VOID + "dataDump", url)
-        add(url, RDF + "type", DCAT + "Distribution")
-        add(url, DCAT + "downloadURL", url)
-        add(url, DCAT + "mediaType", IANA + dump.media_type)
-        if dump.compression == "gzip":
-            add(url, DCAT + "compressFormat", IANA + "application/gzip")
-        add(
-            url,
-            DCAT + "byteSize",
-            Literal(str(dump.byte_size), datatype=NamedNode(XSD + "nonNegativeInteger")),
-        )
-        checksum = NamedNode(url.value + "#sha256")
-        add(url, SPDX + "checksum", checksum)
-        add(checksum, RDF + "type", SPDX + "Checksum")
-        add(checksum, SPDX + "algorithm", SPDX + "checksumAlgorithm_sha256")
-        add(
-            checksum,
-            SPDX + "checksumValue",
-            Literal(dump.sha256, datatype=NamedNode(XSD + "hexBinary")),
-        )
+        _describe_dump(t, kg, root, dump)
+    _describe_partitions(t, kg, stats, prefixes)
+    _describe_links(t, kg, stats, prefixes)
+    return _by_subject(t.out)
 
+
+def _describe_dataset(
+    t: _Triples, kg: NamedNode, stats: Statistics, base: str, root: str, endpoint_url: str
+) -> None:
+    t.add(kg, RDF + "type", VOID + "Dataset")
+    for lang, text in TITLE.items():
+        t.add(kg, DCT + "title", Literal(text, language=lang))
+    for lang, text in DESCRIPTION.items():
+        t.add(kg, DCT + "description", Literal(text, language=lang))
+    t.add(kg, DCT + "license", LICENSE)
+    t.add(kg, FOAF + "homepage", root)
+    t.add(kg, VOID + "sparqlEndpoint", endpoint_url)
+    t.add(kg, VOID + "uriSpace", Literal(base + "id/"))
+    for ns in vocabularies(stats, base):
+        t.add(kg, VOID + "vocabulary", ns)
+    for example in stats.examples:
+        t.add(kg, VOID + "exampleResource", example)
+    t.add(kg, VOID + "triples", _integer(stats.triples))
+    t.add(kg, VOID + "entities", _integer(stats.entities))
+    t.add(kg, VOID + "distinctSubjects", _integer(stats.subjects))
+    t.add(kg, VOID + "properties", _integer(len(stats.properties)))
+    t.add(kg, VOID + "classes", _integer(len(stats.classes)))
+
+
+def _describe_dump(t: _Triples, kg: NamedNode, root: str, dump: Dump) -> None:
+    url = NamedNode(urljoin(root, "dumps/" + quote(dump.name)))
+    fmt = RdfFormat.from_media_type(dump.media_type)
+    if fmt is not None:
+        t.add(kg, VOID + "feature", fmt.iri)
+    t.add(kg, VOID + "dataDump", url)
+    t.add(url, RDF + "type", DCAT + "Distribution")
+    t.add(url, DCAT + "downloadURL", url)
+    t.add(url, DCAT + "mediaType", IANA + dump.media_type)
+    if dump.compression == "gzip":
+        t.add(url, DCAT + "compressFormat", IANA + "application/gzip")
+    t.add(
+        url,
+        DCAT + "byteSize",
+        Literal(str(dump.byte_size), datatype=NamedNode(XSD + "nonNegativeInteger")),
+    )
+    checksum = NamedNode(url.value + "#sha256")
+    t.add(url, SPDX + "checksum", checksum)
+    t.add(checksum, RDF + "type", SPDX + "Checksum")
+    t.add(checksum, SPDX + "algorithm", SPDX + "checksumAlgorithm_sha256")
+    t.add(
+        checksum,
+        SPDX + "checksumValue",
+        Literal(dump.sha256, datatype=NamedNode(XSD + "hexBinary")),
+    )
+
+
+def _describe_partitions(
+    t: _Triples, kg: NamedNode, stats: Statistics, prefixes: Mapping[str, str]
+) -> None:
+    """Class and property partitions, and each named graph as a subset."""
     for cls in sorted(stats.classes):
         part = NamedNode(f"{kg.value}#class-{_slug(cls, prefixes)}")
-        add(kg, VOID + "classPartition", part)
-        add(part, VOID + "class", cls)
-        add(part, VOID + "entities", _integer(stats.classes[cls]))
-
+        t.add(kg, VOID + "classPartition", part)
+        t.add(part, VOID + "class", cls)
+        t.add(part, VOID + "entities", _integer(stats.classes[cls]))
     for prop in sorted(stats.properties):
         part = NamedNode(f"{kg.value}#property-{_slug(prop, prefixes)}")
-        add(kg, VOID + "propertyPartition", part)
-        add(part, VOID + "property", prop)
-        add(part, VOID + "triples", _integer(stats.properties[prop]))
-
+        t.add(kg, VOID + "propertyPartition", part)
+        t.add(part, VOID + "property", prop)
+        t.add(part, VOID + "triples", _integer(stats.properties[prop]))
     for graph in sorted(stats.graphs):
         subset = NamedNode(graph)
-        add(kg, VOID + "subset", subset)
-        add(subset, RDF + "type", VOID + "Dataset")
-        add(subset, VOID + "triples", _integer(stats.graphs[graph]))
+        t.add(kg, VOID + "subset", subset)
+        t.add(subset, RDF + "type", VOID + "Dataset")
+        t.add(subset, VOID + "triples", _integer(stats.graphs[graph]))
         for p, value in sorted(stats.graph_self.get(graph, []), key=lambda pv: (pv[0], str(pv[1]))):
             if isinstance(value, (NamedNode, Literal)):
-                add(subset, p, value)
+                t.add(subset, p, value)
 
-    targets = {t.key: t for t in TARGETS}
+
+def _describe_links(
+    t: _Triples, kg: NamedNode, stats: Statistics, prefixes: Mapping[str, str]
+) -> None:
+    """The datasets linked to, and a linkset per (dataset, link predicate)."""
+    targets = {target.key: target for target in TARGETS}
     for key in sorted({k for k, _ in stats.links}):
         target = targets[key]
-        add(NamedNode(target.dataset), RDF + "type", VOID + "Dataset")
-        add(NamedNode(target.dataset), DCT + "title", Literal(target.title, language="en"))
-        add(NamedNode(target.dataset), VOID + "uriSpace", Literal(target.uri_space))
+        t.add(NamedNode(target.dataset), RDF + "type", VOID + "Dataset")
+        t.add(NamedNode(target.dataset), DCT + "title", Literal(target.title, language="en"))
+        t.add(NamedNode(target.dataset), VOID + "uriSpace", Literal(target.uri_space))
     for (key, predicate), triples in sorted(stats.links.items()):
         linkset = NamedNode(f"{kg.value}#linkset-{key}-{_slug(predicate, prefixes)}")
-        add(kg, VOID + "subset", linkset)
-        add(linkset, RDF + "type", VOID + "Linkset")
-        add(linkset, VOID + "subjectsTarget", kg)
-        add(linkset, VOID + "objectsTarget", targets[key].dataset)
-        add(linkset, VOID + "linkPredicate", predicate)
-        add(linkset, VOID + "triples", _integer(triples))
-    return _by_subject(out)
+        t.add(kg, VOID + "subset", linkset)
+        t.add(linkset, RDF + "type", VOID + "Linkset")
+        t.add(linkset, VOID + "subjectsTarget", kg)
+        t.add(linkset, VOID + "objectsTarget", targets[key].dataset)
+        t.add(linkset, VOID + "linkPredicate", predicate)
+        t.add(linkset, VOID + "triples", _integer(triples))
 
 
 def void_description(
@@ -456,7 +486,7 @@ def publish(
 
 
 def derive(settings: Settings, store: GraphStore, build_dir: Path) -> None:
-    """The build step (kg.derived): dumps and description into ``<build dir>/dumps``, where
+    """The build step (kg.publish.derived): dumps and description into ``<build dir>/dumps``, where
     the web layer finds them beside the serving store. The public SPARQL endpoint is taken
     to be ``{base}sparql``, and the dumps ``{base}dumps/…``."""
     build_id = build_dir.name.removesuffix(".partial")

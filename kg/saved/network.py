@@ -1,6 +1,6 @@
 """Network metrics of the graph of relations between organisations, computed with networkx
 (structure) and igraph (betweenness) and written back into the store as data (a derived
-build step, kg.derived).
+build step, kg.publish.derived).
 
 The network: every ``org:Organization`` is a node; every statement ``?a ?p ?b`` between two
 distinct organisations, ``?p`` being the direct property of a relation type
@@ -66,23 +66,17 @@ import igraph
 import networkx as nx
 from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions
 
-from kg.namespaces import REUSED_PREFIXES, all_prefixes
+from kg.namespaces import DCT, NUTS_BE100, QB, RDF_TYPE_NODE, SKOS, XSD, all_prefixes
 from kg.settings import Settings
 from kg.store import EmbeddedStore, GraphStore
 
-#: n·(n+m) above which betweenness is estimated from pivots: about 2.5 s of igraph at M
-#: (22,000 organisations, 142,000 nodes + edges: 281 pivots, 8.5 ms each; exact would take
-#: 150 s). Against a 3,000-pivot estimate, 16 of its top 20 brokers and 9 of its top 10 are
-#: right (56 pivots: 10 and 7). Exact up to about 2,000 organisations. networkx took 400 ms
-#: per pivot, which held M to 56 pivots in 22 s.
+#: n·(n+m) above which betweenness is estimated from pivots (igraph) instead of computed
+#: exactly: exact up to about 2,000 organisations. The figures behind the choice (time per
+#: pivot, how many top brokers the estimate gets right) are in bench/README.md.
 BETWEENNESS_WORK = 40_000_000
 MIN_PIVOTS = 16
 SEED = 20_251_122
-NUTS_BE100 = "http://data.europa.eu/nuts/code/BE100"
 
-XSD = REUSED_PREFIXES["xsd"]
-QB = REUSED_PREFIXES["qb"]
-RDF_TYPE = NamedNode(REUSED_PREFIXES["rdf"] + "type")
 
 ORGANISATIONS = "SELECT DISTINCT ?o WHERE { ?o a org:Organization }"
 RELATION_TYPES = """
@@ -315,56 +309,64 @@ def slug(iri: str, base: str) -> str:
     return "h" + hashlib.sha1(iri.encode()).hexdigest()[:16]
 
 
-def quads(metrics: Metrics, base: str, period: date) -> list[Quad]:
-    """The metrics as observations (and their datasets) in the network-metrics graph."""
-    graph = NamedNode(graph_iri(base))
-    cci = base + "ontology#"
-    dct, skos = REUSED_PREFIXES["dct"], REUSED_PREFIXES["skos"]
-    day = Literal(period.isoformat(), datatype=NamedNode(XSD + "date"))
-    area = NamedNode(NUTS_BE100)
-    everything = NamedNode(base + "id/concept/sector/all-cci")
-    # the terms every observation repeats, made once (600,000 statements at M)
-    is_observation = NamedNode(QB + "Observation")
-    in_dataset, measure_type = NamedNode(QB + "dataSet"), NamedNode(QB + "measureType")
-    about, via = NamedNode(cci + "subject"), NamedNode(cci + "viaRelationType")
-    obs_value = NamedNode(cci + "obsValue")
-    ref_period, ref_area = NamedNode(cci + "refPeriod"), NamedNode(cci + "refArea")
-    out: list[Quad] = []
-    append = out.append
+class _Observations:
+    """Writes the metrics' observations into the network-metrics graph; the terms every
+    observation repeats are made once (there are many observations)."""
 
-    def add(s: NamedNode, p: str, o: NamedNode | Literal) -> None:
-        append(Quad(s, NamedNode(p), o, graph))
+    def __init__(self, base: str, period: date) -> None:
+        cci = self.cci = base + "ontology#"
+        self.graph = NamedNode(graph_iri(base))
+        self.day = Literal(period.isoformat(), datatype=NamedNode(XSD + "date"))
+        self.area = NamedNode(NUTS_BE100)
+        self.is_observation = NamedNode(QB + "Observation")
+        self.in_dataset = NamedNode(QB + "dataSet")
+        self.measure_type = NamedNode(QB + "measureType")
+        self.about, self.via = NamedNode(cci + "subject"), NamedNode(cci + "viaRelationType")
+        self.obs_value = NamedNode(cci + "obsValue")
+        self.ref_period, self.ref_area = NamedNode(cci + "refPeriod"), NamedNode(cci + "refArea")
+        self.datasets = {name: NamedNode(f"{base}id/dataset/{name}") for name in STRUCTURES}
+        self.out: list[Quad] = []
+
+    def append(self, s: NamedNode, p: NamedNode, o: NamedNode | Literal) -> None:
+        self.out.append(Quad(s, p, o, self.graph))
+
+    def add(self, s: NamedNode, p: str, o: NamedNode | Literal) -> None:
+        self.out.append(Quad(s, NamedNode(p), o, self.graph))
 
     def observation(
-        obs: NamedNode, into: NamedNode, subject: NamedNode, values: dict[str, float]
+        self, obs: NamedNode, into: NamedNode, subject: NamedNode, values: dict[str, float]
     ) -> None:
         """One observation without a measure dimension: a value under each measure."""
-        append(Quad(obs, RDF_TYPE, is_observation, graph))
-        append(Quad(obs, in_dataset, into, graph))
-        append(Quad(obs, about, subject, graph))
+        self.append(obs, RDF_TYPE_NODE, self.is_observation)
+        self.append(obs, self.in_dataset, into)
+        self.append(obs, self.about, subject)
         for measure, value in values.items():
-            append(Quad(obs, NamedNode(cci + measure), decimal(value), graph))
-        append(Quad(obs, ref_period, day, graph))
-        append(Quad(obs, ref_area, area, graph))
+            self.append(obs, NamedNode(self.cci + measure), decimal(value))
+        self.append(obs, self.ref_period, self.day)
+        self.append(obs, self.ref_area, self.area)
 
-    def summary(iri: str, subject: NamedNode, measure: str, value: float) -> None:
+    def summary(self, iri: str, subject: NamedNode, measure: str, value: float) -> None:
         """One observation of ds:network-metrics, which has the measure dimension."""
         obs, number = NamedNode(iri), decimal(value)
-        observation(obs, datasets["network-metrics"], subject, {measure: value})
-        append(Quad(obs, measure_type, NamedNode(cci + measure), graph))
-        append(Quad(obs, obs_value, number, graph))
+        self.observation(obs, self.datasets["network-metrics"], subject, {measure: value})
+        self.append(obs, self.measure_type, NamedNode(self.cci + measure))
+        self.append(obs, self.obs_value, number)
 
-    def describe(node: NamedNode, structure: str, labels: tuple[str, str, str], text: str) -> None:
-        append(Quad(node, RDF_TYPE, NamedNode(QB + "DataSet"), graph))
-        add(node, QB + "structure", NamedNode(cci + structure))
-        add(node, dct + "issued", day)
+    def dataset(self, name: str, labels: tuple[str, str, str], text: str) -> None:
+        node = self.datasets[name]
+        self.append(node, RDF_TYPE_NODE, NamedNode(QB + "DataSet"))
+        self.add(node, QB + "structure", NamedNode(self.cci + STRUCTURES[name]))
+        self.add(node, DCT + "issued", self.day)
         for label, lang in zip(labels, ("fr", "nl", "en"), strict=True):
-            add(node, skos + "prefLabel", Literal(label, language=lang))
-        add(node, dct + "description", Literal(text, language="en"))
+            self.add(node, SKOS + "prefLabel", Literal(label, language=lang))
+        self.add(node, DCT + "description", Literal(text, language="en"))
         # like every graph, this one says where its statements come from: the computation
-        add(graph, dct + "source", node)
+        self.add(self.graph, DCT + "source", node)
 
-    datasets = {name: NamedNode(f"{base}id/dataset/{name}") for name in STRUCTURES}
+
+def quads(metrics: Metrics, base: str, period: date) -> list[Quad]:
+    """The metrics as observations (and their datasets) in the network-metrics graph."""
+    w = _Observations(base, period)
     n = int(metrics.network.get("numberOfOrganisations", 0))
     how = (
         "exact"
@@ -372,20 +374,19 @@ def quads(metrics: Metrics, base: str, period: date) -> list[Quad]:
         else f"estimated from {metrics.pivots} of {n} organisations as sources (seed {SEED})"
     )
     for name, (labels, text) in DESCRIPTIONS.items():
-        describe(datasets[name], STRUCTURES[name], labels, text.format(how=how))
-
+        w.dataset(name, labels, text.format(how=how))
     prefix = f"{base}id/observation/network-metrics/"
+    everything = NamedNode(base + "id/concept/sector/all-cci")
     for measure, value in metrics.network.items():
-        summary(f"{prefix}{kebab(measure)}/all", everything, measure, value)
+        w.summary(f"{prefix}{kebab(measure)}/all", everything, measure, value)
     for relation_type, values in metrics.by_type.items():
         local = relation_type.rstrip("/").rsplit("/", 1)[-1]
         for measure, value in values.items():
-            summary(
-                f"{prefix}{kebab(measure)}/type-{local}", NamedNode(relation_type), measure, value
-            )
-    by_organisation = datasets["organisation-network-metrics"]
+            iri = f"{prefix}{kebab(measure)}/type-{local}"
+            w.summary(iri, NamedNode(relation_type), measure, value)
+    by_organisation = w.datasets["organisation-network-metrics"]
     for node in sorted(metrics.degree):
-        observation(
+        w.observation(
             NamedNode(f"{prefix}organisation/{slug(node, base)}"),
             by_organisation,
             NamedNode(node),
@@ -395,14 +396,14 @@ def quads(metrics: Metrics, base: str, period: date) -> list[Quad]:
                 "componentSize": metrics.component_size[node],
             },
         )
-    in_degree = datasets["network-in-degree"]
+    in_degree = w.datasets["network-in-degree"]
     for relation_type, counts in metrics.in_degree.items():
         kind, type_node = relation_type.rstrip("/").rsplit("/", 1)[-1], NamedNode(relation_type)
         for node, count in counts.items():
             obs = NamedNode(f"{prefix}in-degree/{kind}/{slug(node, base)}")
-            observation(obs, in_degree, NamedNode(node), {"inDegree": count})
-            append(Quad(obs, via, type_node, graph))
-    return out
+            w.observation(obs, in_degree, NamedNode(node), {"inDegree": count})
+            w.append(obs, w.via, type_node)
+    return w.out
 
 
 def write(store: GraphStore, base: str, items: Iterable[Quad]) -> None:
@@ -420,6 +421,6 @@ def build_date(build_dir: Path) -> date:
 
 
 def network_metrics(settings: Settings, store: EmbeddedStore, build_dir: Path) -> None:
-    """The derived build step (kg.derived.Step)."""
+    """The derived build step (kg.publish.derived.Step)."""
     metrics = compute(read_graph(store, settings.base))
     write(store, settings.base, quads(metrics, settings.base, build_date(build_dir)))

@@ -17,6 +17,7 @@ from pyoxigraph import Literal, NamedNode, QuerySolutions, RdfFormat, parse
 
 from kg.errors import ParameterError, ParamSpecError
 from kg.labels import LANGUAGES
+from kg.namespaces import RDF_TYPE
 from kg.store import GraphStore, Term
 
 TYPES = ("iri", "string", "language", "integer", "date")
@@ -26,7 +27,6 @@ RESERVED = frozenset({"format", "page", "per_page", "param"})
 OPTIONS = ("optional", "default", "values", "min", "max", "class", "scheme")
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 

@@ -37,8 +37,7 @@ from pyoxigraph import (
     serialize,
 )
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+from kg.namespaces import XSD_STRING
 
 
 class Sink(Protocol):

@@ -7,18 +7,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from kg.namespaces import SKOS
 from kg.store import GraphStore
 from kg.views.entity import entity_view
-from kg.views.model import (
-    LIST_PAGE,
-    SKOS,
-    EntityView,
-    Ref,
-    RelationGroup,
-    Value,
-    cci,
-    select_rows,
-)
+from kg.views.model import LIST_PAGE, EntityView, Ref, RelationGroup, Value, cci, select_rows
 from kg.views.vocabcache import cached, remember, vocabulary
 
 SKOS_MAPPINGS = ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch")

@@ -7,13 +7,9 @@ from collections.abc import Sequence
 
 from pyoxigraph import Literal, NamedNode
 
+from kg.namespaces import DCT, PROV, RDF_TYPE, RDFS, SKOS
 from kg.store import GraphStore
 from kg.views.model import (
-    DCT,
-    PROV,
-    RDF_TYPE,
-    RDFS,
-    SKOS,
     Document,
     Labels,
     Source,

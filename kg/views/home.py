@@ -10,10 +10,10 @@ from typing import Any
 from pyoxigraph import NamedNode
 
 from kg.store import GraphStore
-from kg.views.entity import OBSERVATION_DETAILS, observation_rows
 from kg.views.graphsources import graph_sources
 from kg.views.model import Observation, Ref, Source, one_int, select_rows
 from kg.views.nodelabels import Collector
+from kg.views.observations import OBSERVATION_DETAILS, observation_rows
 from kg.views.vocabcache import cached, remember, vocabulary
 
 #: Headline figures for the home page.

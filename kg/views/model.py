@@ -20,25 +20,9 @@ from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions, Triple
 
 from kg.errors import NotFound
 from kg.labels import pick, pick_with_language
-from kg.namespaces import REUSED_PREFIXES, all_prefixes
+from kg.namespaces import DCT, FOAF, RDFS, SKOS, all_prefixes
 from kg.store import GraphStore
 
-RDF = REUSED_PREFIXES["rdf"]
-RDFS = REUSED_PREFIXES["rdfs"]
-OWL = REUSED_PREFIXES["owl"]
-SKOS = REUSED_PREFIXES["skos"]
-DCT = REUSED_PREFIXES["dct"]
-FOAF = REUSED_PREFIXES["foaf"]
-ORG = REUSED_PREFIXES["org"]
-LEGAL = REUSED_PREFIXES["legal"]
-LOCN = REUSED_PREFIXES["locn"]
-ADMS = REUSED_PREFIXES["adms"]
-SCHEMA = REUSED_PREFIXES["schema"]
-PROV = REUSED_PREFIXES["prov"]
-QB = REUSED_PREFIXES["qb"]
-GEO = REUSED_PREFIXES["geo"]
-
-RDF_TYPE = RDF + "type"
 #: Predicates that name a node, best first.
 LABEL_PREDICATES = (SKOS + "prefLabel", RDFS + "label", FOAF + "name", DCT + "title")
 #: Relations shown per page of a group; more are paged (``?rel=…&page=N``).

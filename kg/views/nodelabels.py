@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import Literal, NamedNode
 
+from kg.namespaces import RDF_TYPE
 from kg.store import GraphStore
 from kg.views.model import (
     LABEL_PREDICATES,
-    RDF_TYPE,
     Labels,
     Ref,
     chunks,

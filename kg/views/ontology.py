@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from pyoxigraph import NamedNode, Triple
 
 from kg.errors import NotFound
+from kg.namespaces import OWL, RDF, RDF_TYPE, RDFS
 from kg.store import GraphStore
-from kg.views.model import OWL, RDF, RDF_TYPE, RDFS, Ref, cci, select_rows
+from kg.views.model import Ref, cci, select_rows
 from kg.views.vocabcache import GRAPH_CONTENT, vocabulary
 
 #: The graph(s) holding the ontology header.

@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import NamedNode
 
+from kg.namespaces import RDF_TYPE
 from kg.store import GraphStore
 from kg.views.concepts import SchemeEntry, scheme_tree
-from kg.views.entity import page_items
+from kg.views.entityvalues import page_items
 from kg.views.model import (
     BY_NAME,
     LIST_PAGE,
-    RDF_TYPE,
     Ref,
     RelationItem,
     Source,

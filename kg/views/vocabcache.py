@@ -10,18 +10,9 @@ from typing import Any
 
 from pyoxigraph import Literal, NamedNode
 
+from kg.namespaces import ORG, RDF_TYPE, RDFS, SKOS
 from kg.store import GraphStore
-from kg.views.model import (
-    ORG,
-    RDF_TYPE,
-    RDFS,
-    SKOS,
-    Labels,
-    Ref,
-    cci,
-    lang_of,
-    select_rows,
-)
+from kg.views.model import Labels, Ref, cci, lang_of, select_rows
 
 #: Everything in one graph (the ontology and concept-scheme graphs, read once per store).
 GRAPH_CONTENT = "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"

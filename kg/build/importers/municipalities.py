@@ -5,17 +5,25 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyoxigraph import NamedNode
+from shapely.prepared import PreparedGeometry
 
-from kg.build.importers.geometry import Polygon, area_km2, contains, polygons_of, wkt
+from kg.build.importers.geometry import (
+    Polygon,
+    area_km2,
+    contains,
+    polygons_of,
+    prepared,
+    wkt,
+)
 from kg.build.importers.rdf import TripleWriter
+from kg.namespaces import NUTS_CODE
 
 CSV = Path("data/imports/geo/brussels-municipalities.csv")
 GEOJSON = Path("data/imports/geo/brussels-municipalities.wgs84.geojson")
-NUTS = "http://data.europa.eu/nuts/code/"
 
 
 @dataclass(frozen=True)
@@ -26,6 +34,11 @@ class Municipality:
     population: int
     nuts3: str
     polygons: list[Polygon]
+    #: the polygons ready for point-in-polygon tests
+    area: PreparedGeometry = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "area", prepared(self.polygons))
 
 
 def read(root: Path) -> list[Municipality]:
@@ -53,7 +66,7 @@ def read(root: Path) -> list[Municipality]:
 def locate(municipalities: list[Municipality], lon: float, lat: float) -> Municipality | None:
     """The municipality whose boundary contains the point, if any."""
     for m in municipalities:
-        if contains(m.polygons, lon, lat):
+        if contains(m.area, lon, lat):
             return m
     return None
 
@@ -84,7 +97,7 @@ def write(root: Path, base: str, graph: str, out: Path) -> Path:
         w.typed(s, "cci:population", str(m.population), "integer")
         w.typed(s, "cci:populationYear", "2020", "gYear")
         w.typed(s, "cci:areaKm2", f"{area_km2(m.polygons):.3f}", "decimal")
-        w.add(s, "dct:isPartOf", NamedNode(NUTS + m.nuts3))
+        w.add(s, "dct:isPartOf", NamedNode(NUTS_CODE + m.nuts3))
         geometry = NamedNode(s.value + "/geometry")
         w.add(s, "locn:geometry", geometry)
         w.type(geometry, "locn:Geometry", "geo:Geometry")

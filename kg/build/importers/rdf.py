@@ -6,11 +6,13 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, serialize
 
-from kg.namespaces import REUSED_PREFIXES, own_prefixes
-
-XSD = REUSED_PREFIXES["xsd"]
-RDF_TYPE = NamedNode(REUSED_PREFIXES["rdf"] + "type")
-WKT = NamedNode(REUSED_PREFIXES["geo"] + "wktLiteral")
+from kg.namespaces import (
+    GEO_WKT_LITERAL_NODE,
+    RDF_TYPE_NODE,
+    REUSED_PREFIXES,
+    XSD,
+    own_prefixes,
+)
 
 
 class TripleWriter:
@@ -29,7 +31,7 @@ class TripleWriter:
 
     def type(self, s: NamedNode, *classes: str) -> None:
         for c in classes:
-            self.triples.append(Triple(s, RDF_TYPE, self.iri(c)))
+            self.triples.append(Triple(s, RDF_TYPE_NODE, self.iri(c)))
 
     def text(self, s: NamedNode, p: str, value: str, lang: str) -> None:
         self.add(s, p, Literal(value, language=lang))
@@ -38,7 +40,7 @@ class TripleWriter:
         self.add(s, p, Literal(value, datatype=NamedNode(XSD + datatype)))
 
     def wkt(self, s: NamedNode, value: str) -> None:
-        self.add(s, "geo:asWKT", Literal(value, datatype=WKT))
+        self.add(s, "geo:asWKT", Literal(value, datatype=GEO_WKT_LITERAL_NODE))
 
     def write(self, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,76 @@
+"""The dashboard's figures, computed from the serving store once per build, and their
+labels in each language.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from fastapi import Request
+
+from kg.saved import kpi, kpihistory, kpisnapshot
+from kg.saved.kpi import KpiResult
+from kg.saved.kpihistory import Observation
+from kg.settings import Settings
+from kg.store import GraphStore
+
+#: seconds a computed dashboard is kept for a remote store (an embedded one: until a build)
+REMOTE_TTL = 300.0
+
+
+@dataclass
+class Board:
+    """What the dashboard shows, computed once per build."""
+
+    results: list[KpiResult]
+    observations: list[Observation]
+    build: str
+    seconds: float
+    computed: str
+
+
+def board(request: Request) -> Board:
+    """The dashboard of the store being served, computed on first use after each build and
+    kept in the store's cache (a remote store's for ``REMOTE_TTL`` seconds)."""
+    settings: Settings = request.app.state.settings
+    store: GraphStore = request.app.state.holder.get()
+
+    def compute() -> Board:
+        start = time.perf_counter()
+        results = kpi.compute(settings, store)
+        found = kpihistory.observations(settings, store)
+        return Board(
+            results,
+            found,
+            kpisnapshot.current_build(settings, store),
+            time.perf_counter() - start,
+            datetime.now(UTC).replace(microsecond=0).isoformat(),
+        )
+
+    return store.cache.get_or_compute("kpi board", compute, max_age=REMOTE_TTL)
+
+
+def labels_of(request: Request, made: Board, lang: str) -> dict[str, str]:
+    """Labels, in the page language, of every IRI the dashboard shows (kept with it)."""
+    store: GraphStore = request.app.state.holder.get()
+    return store.cache.get_or_compute(
+        ("kpi labels", made.computed, lang), lambda: _labels(request, made, lang)
+    )
+
+
+def _labels(request: Request, made: Board, lang: str) -> dict[str, str]:
+    settings: Settings = request.app.state.settings
+    iris: set[str] = set()
+    for result in made.results:
+        iris.update(result.measures)
+        for row in result.rows:
+            iris.update(row.subjects)
+            if row.area:
+                iris.add(row.area)
+            iris.update(v for v in row.extra.values() if v.startswith(("http://", "https://")))
+    for obs in made.observations:
+        iris.add(obs.measure)
+        iris.update(obs.subjects)
+    return kpihistory.label_map(request.app.state.holder.get(), iris, lang, settings.base)
