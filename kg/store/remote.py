@@ -1,8 +1,9 @@
 """A store on another server, reached over SPARQL 1.1 Protocol and Graph Store Protocol.
 
-Tested against ``oxigraph serve``; works with any SPARQL 1.1 server (Fuseki, QLever,
-Virtuoso, GraphDB). For the union default graph, start Oxigraph with
-``--union-default-graph`` (Fuseki: ``tdb:unionDefaultGraph``).
+Tested against ``oxigraph serve`` and Virtuoso 7; works with any SPARQL 1.1 server
+(Fuseki, QLever, GraphDB). For the union default graph, start Oxigraph with
+``--union-default-graph`` (Fuseki: ``tdb:unionDefaultGraph``). What a server does its own
+way is in its ``Dialect`` (kg.store.dialects), not here.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pyoxigraph import (
 from kg.errors import QueryError, StoreError
 from kg.settings import Settings
 from kg.store import QueryResult, Term, count
+from kg.store.dialects import DIALECTS, OXIGRAPH, Dialect, count_quads
 
 _MEDIA = {
     RdfFormat.N_TRIPLES: "application/n-triples",
@@ -45,15 +47,32 @@ def _prologue(prefixes: Mapping[str, str] | None) -> str:
 
 class RemoteStore:
     def __init__(
-        self, query_url: str, update_url: str | None, gsp_url: str | None, timeout: float = 60
+        self,
+        query_url: str,
+        update_url: str | None,
+        gsp_url: str | None,
+        timeout: float = 60,
+        *,
+        dialect: Dialect = OXIGRAPH,
+        auth: tuple[str, str] | None = None,
     ) -> None:
+        # --- dialect hook: URLs the dialect derives, digest auth for the server's writes
+        self.dialect = dialect
+        query_url, update_url, gsp_url = dialect.urls(query_url, update_url, gsp_url)
         self.query_url, self.update_url, self.gsp_url = query_url, update_url, gsp_url
-        self.client = httpx.Client(timeout=timeout)
+        self.client = httpx.Client(timeout=timeout, auth=httpx.DigestAuth(*auth) if auth else None)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RemoteStore:
         assert settings.remote_query_url
-        return cls(settings.remote_query_url, settings.remote_update_url, settings.remote_gsp_url)
+        user, password = settings.remote_user, settings.remote_password
+        return cls(
+            settings.remote_query_url,
+            settings.remote_update_url,
+            settings.remote_gsp_url,
+            dialect=DIALECTS[settings.remote_dialect],
+            auth=(user, password or "") if user else None,
+        )
 
     def _post(self, url: str | None, what: str, **kwargs: object) -> httpx.Response:
         if url is None:
@@ -80,21 +99,20 @@ class RemoteStore:
         text = (
             _prologue(prefixes) + sparql + (values_clause(substitutions) if substitutions else "")
         )
-        params: list[tuple[str, str]] = [("default-graph-uri", g) for g in default_graph or []]
-        params += [("named-graph-uri", g) for g in named_graphs or []]
+        # --- dialect hook: how the query and its dataset are sent
+        request = self.dialect.query_request(text, default_graph, named_graphs)
         response = self._post(
             self.query_url,
             "query",
-            params=params,
-            content=text.encode(),
-            headers={
-                "Content-Type": "application/sparql-query",
-                "Accept": "application/sparql-results+json, application/n-triples;q=0.9",
-            },
+            params=request.params,
+            content=request.content,
+            data=request.data,
+            headers=request.headers,
         )
         kind = response.headers.get("content-type", "").split(";")[0].strip()
         if kind == "application/sparql-results+json":
-            return parse_query_results(response.content, QueryResultsFormat.JSON)
+            body = self.dialect.mend_json(response.content)  # --- dialect hook
+            return parse_query_results(body, QueryResultsFormat.JSON)
         if kind in ("application/n-triples", "text/turtle"):
             fmt = RdfFormat.N_TRIPLES if kind == "application/n-triples" else RdfFormat.TURTLE
             return [Triple(q.subject, q.predicate, q.object) for q in parse(response.content, fmt)]
@@ -134,12 +152,19 @@ class RemoteStore:
         self._gsp("PUT", path, format, graph)
 
     def named_graphs(self) -> list[str]:
-        rows = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g {} }")
+        rows = self.query(self.dialect.named_graphs_query)  # --- dialect hook
         assert isinstance(rows, QuerySolutions)
-        return sorted(r["g"].value for r in rows if isinstance(r["g"], NamedNode))
+        system = self.dialect.system_graphs
+        return sorted(
+            r["g"].value
+            for r in rows
+            if isinstance(r["g"], NamedNode) and r["g"].value not in system
+        )
 
     def clear_graph(self, graph: str) -> None:
         self.update(f"DROP SILENT GRAPH {NamedNode(graph)}")
 
     def triple_count(self, graph: str | None = None) -> int:
+        if graph is None and self.dialect.system_graphs:  # --- dialect hook
+            return count_quads(self, self.dialect.system_graphs)
         return count(self, graph)
