@@ -23,6 +23,7 @@ from pyoxigraph import (
     Triple,
 )
 
+from endpoint.app import create_app
 from kg.build import pipeline as build
 from kg.build.sources import discover
 from kg.errors import QueryError, StoreError
@@ -31,7 +32,8 @@ from kg.settings import Settings
 from kg.store import open_store
 from kg.store.dialects import VIRTUOSO, VIRTUOSO_SYSTEM_GRAPHS
 from kg.store.remote import RemoteStore
-from tests.conftest import free_port, wait_http
+from tests.browser import http_client
+from tests.conftest import ROOT, free_port, wait_http
 
 EX = "http://example.org/"
 G1, G2 = EX + "graph/one", EX + "graph/two"
@@ -312,16 +314,6 @@ def test_bad_query_is_a_query_error(store: RemoteStore) -> None:
 # --- the build and the app ------------------------------------------------------------------
 
 
-def remote_settings(project_copy: Settings, virtuoso: Virtuoso) -> Settings:
-    return project_copy.with_(
-        store_backend="remote",
-        remote_query_url=virtuoso.query_url,
-        remote_dialect="virtuoso",
-        remote_user=virtuoso.user,
-        remote_password=virtuoso.password,
-    )
-
-
 def test_settings_read_the_dialect_and_the_account() -> None:
     env = {
         "KG_STORE": "remote",
@@ -340,18 +332,47 @@ def test_settings_read_the_dialect_and_the_account() -> None:
         Settings.from_env(env | {"KG_REMOTE_DIALECT": "fuseki"})
 
 
-def test_build_publishes_into_virtuoso_and_the_app_serves_it(
-    project_copy: Settings, virtuoso: Virtuoso, store: RemoteStore
-) -> None:
-    settings = remote_settings(project_copy, virtuoso)
-    stale = f"{DEFAULT_BASE}graph/curated/removed-source"
-    store.update(f"INSERT DATA {{ GRAPH <{stale}> {{ <{EX}a> <{EX}b> 1 }} }}")
-    result = build.run(settings)
+@dataclass(frozen=True)
+class Published:
+    settings: Settings
+    #: triples per source, as the build counted them
+    graphs: dict[str, int]
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory, virtuoso: Virtuoso) -> Published:
+    """The project built with ``KG_STORE=remote`` into the Virtuoso above (after a
+    stale project graph was put there, which the build must drop)."""
+    root = tmp_path_factory.mktemp("published") / "project"
+    for folder in ("ontology", "shapes", "data", "queries"):
+        shutil.copytree(ROOT / folder, root / folder)
+    settings = Settings(
+        root=root,
+        var_dir=root.parent / "var",
+        store_backend="remote",
+        remote_query_url=virtuoso.query_url,
+        remote_dialect="virtuoso",
+        remote_user=virtuoso.user,
+        remote_password=virtuoso.password,
+    )
+    store = virtuoso.store()
+    for graph in store.named_graphs():
+        store.clear_graph(graph)
+    store.update(f"INSERT DATA {{ GRAPH <{STALE}> {{ <{EX}a> <{EX}b> 1 }} }}")
+    return Published(settings, build.run(settings).graphs)
+
+
+STALE = f"{DEFAULT_BASE}graph/curated/removed-source"
+
+
+def test_build_publishes_into_virtuoso(published: Published, virtuoso: Virtuoso) -> None:
+    settings = published.settings
     assert not settings.store_path.exists()  # nothing embedded was written
+    store = virtuoso.store()
     graphs = set(store.named_graphs())
-    assert {s.graph for s in discover(settings)} <= graphs and stale not in graphs
+    assert {s.graph for s in discover(settings)} <= graphs and STALE not in graphs
     for source in discover(settings):
-        assert store.triple_count(source.graph) == result.graphs[source.label], source.label
+        assert store.triple_count(source.graph) == published.graphs[source.label], source.label
     rows = store.query(
         "SELECT (COUNT(*) AS ?n) WHERE { ?m a cci:Municipality }",
         prefixes=all_prefixes(settings.base),
@@ -359,17 +380,32 @@ def test_build_publishes_into_virtuoso_and_the_app_serves_it(
     assert isinstance(rows, QuerySolutions)
     assert int(next(iter(rows))["n"].value) == 19
 
-    from fastapi.testclient import TestClient
 
-    from endpoint.app import create_app
-
-    with TestClient(create_app(settings)) as client:
+def test_the_app_serves_pages_from_virtuoso(published: Published) -> None:
+    with http_client(create_app(published.settings)) as client:
         page = client.get("/id/organisation/hub-brussels", headers={"Accept": "text/html"})
         assert page.status_code == 200 and "hub.brussels" in page.text
         twin = client.get("/id/organisation/hub-brussels", headers={"Accept": "text/turtle"})
         assert twin.status_code == 200 and "hub-brussels" in twin.text
         missing = client.get("/id/organisation/no-such-org", headers={"Accept": "text/html"})
         assert missing.status_code == 404
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="/sparql evaluates on query workers that open the embedded store only "
+    "(kg/sparql/worker.py); the remote path is the store-interface branch's streaming method",
+)
+def test_the_apps_sparql_endpoint_answers_from_virtuoso(published: Published) -> None:
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?m a cci:Municipality }"
+    with http_client(create_app(published.settings)) as client:
+        answer = client.get(
+            "/sparql",
+            params={"query": query},
+            headers={"Accept": "application/sparql-results+json"},
+        )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["results"]["bindings"][0]["n"]["value"] == "19"
 
 
 def test_a_server_that_is_down_is_a_store_error() -> None:
