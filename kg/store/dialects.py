@@ -183,7 +183,8 @@ VIRTUOSO = Dialect(
     form_queries=True,
     pragmas=True,
     system_graphs=VIRTUOSO_SYSTEM_GRAPHS,
-    named_graphs_query="SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+    # GROUP BY reads the graph index; DISTINCT scans every quad (docs/remote-stores.md)
+    named_graphs_query="SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
     mend_json=_mend_virtuoso_json,
 )
 DIALECTS = {d.name: d for d in (OXIGRAPH, VIRTUOSO)}
