@@ -78,3 +78,19 @@ def test_virtuoso_json_is_mended_for_pyoxigraph() -> None:
     assert row["t"] == Literal(True) and row["f"] == Literal(False)
     assert row["s"] == Literal("nodeID://not-a-node")  # a string is left as it is
     assert OXIGRAPH.mend_json(body) is body
+
+
+def test_virtuoso_gives_a_query_with_from_alone_no_named_graphs() -> None:
+    def sent(text: str) -> str:
+        data = VIRTUOSO.query_request(text, None, None).data
+        assert data is not None
+        return data["query"]
+
+    alone = f"SELECT * FROM <{G}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"
+    assert sent(alone) == f"define input:named-graph-uri <{EMPTY_GRAPH}> {alone}"
+    both = f"SELECT * FROM <{G}> FROM NAMED <{G}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"
+    assert sent(both) == both
+    named = f"SELECT * FROM NAMED <{G}> WHERE {{ ?s ?p ?o }}"
+    assert sent(named) == named
+    from_in_a_string = 'SELECT * WHERE { ?s ?p "FROM <x>" }'
+    assert sent(from_in_a_string) == from_in_a_string

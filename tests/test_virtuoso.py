@@ -227,6 +227,8 @@ def test_query_dataset_from_and_from_named(store: RemoteStore, tmp_path: Path) -
     graphs = "SELECT ?g ?n {dataset} WHERE {{ GRAPH ?g {{ ?s ex:name ?n }} }} ORDER BY ?n"
     assert [r["n"] for r in select(store, names.format(dataset=""))] == ['"one"', '"two"']
     assert [r["n"] for r in select(store, names.format(dataset=f"FROM <{G2}>"))] == ['"two"']
+    # FROM alone: no named graphs (Virtuoso alone would keep them all)
+    assert select(store, graphs.format(dataset=f"FROM <{G2}>")) == []
     # FROM NAMED alone: an empty default graph, as SPARQL says
     assert select(store, names.format(dataset=f"FROM NAMED <{G2}>")) == []
     assert select(store, graphs.format(dataset=f"FROM NAMED <{G2}>")) == [

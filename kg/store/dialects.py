@@ -114,23 +114,28 @@ def _accept_for(text: str) -> str:
     return _NT if form == "graph" else _JSON
 
 
-def without_dataset_clauses(text: str) -> str:
-    """The query with its ``FROM`` and ``FROM NAMED`` clauses taken out (read from its
-    tokens, so strings and comments are left alone)."""
+def _dataset_clauses(text: str) -> list[tuple[bool, int, int]]:
+    """Each ``FROM`` / ``FROM NAMED`` clause of the query: named or not, where it starts
+    and ends (read from its tokens, so strings and comments are left alone)."""
     from kg.sparql.lexer import tokens
 
     toks = tokens(text)
-    cuts: list[tuple[int, int]] = []
+    clauses: list[tuple[bool, int, int]] = []
     i = 0
     while i < len(toks):
         if toks[i].upper == "FROM":
             named = i + 1 < len(toks) and toks[i + 1].upper == "NAMED"
             j = i + 2 if named else i + 1
             if j < len(toks) and toks[j].kind in ("iri", "pname"):
-                cuts.append((toks[i].start, toks[j].start + len(toks[j].text)))
+                clauses.append((named, toks[i].start, toks[j].start + len(toks[j].text)))
                 i = j
         i += 1
-    for start, end in reversed(cuts):
+    return clauses
+
+
+def without_dataset_clauses(text: str) -> str:
+    """The query with its ``FROM`` and ``FROM NAMED`` clauses taken out."""
+    for _, start, end in reversed(_dataset_clauses(text)):
         text = text[:start] + " " + text[end:]
     return text
 
@@ -144,11 +149,20 @@ def _with_dataset(
     once it is taken out (the Protocol's rule; Virtuoso would merge the two). On one
     line, so that the server's error messages keep the query's line numbers.
 
-    Without one, the query goes as it is: Virtuoso's ``input:default-graph-exclude``
-    pragma would hide its system graphs from the union, but it also empties every
-    ``GRAPH <iri> { … }`` pattern (7.2.5), so they stay in the union default graph and
-    only ``named_graphs`` and ``triple_count`` leave them out."""
+    Without one, the query goes as it is, but for a ``FROM`` without ``FROM NAMED``:
+    SPARQL then has no named graphs, Virtuoso would keep all of them. (Its
+    ``input:default-graph-exclude`` pragma would hide its system graphs from the union,
+    but it also empties every ``GRAPH <iri> { … }`` pattern (7.2.5), so they stay in the
+    union default graph and only ``named_graphs`` and ``triple_count`` leave them out.)"""
     if not (default_graph or named_graphs):
+        if "from" not in text.lower():
+            return text
+        try:
+            kinds = {named for named, _, _ in _dataset_clauses(text)}
+        except QueryError:
+            return text  # the server's parser will say what is wrong
+        if kinds == {False}:
+            return f"define input:named-graph-uri {NamedNode(EMPTY_GRAPH)} {text}"
         return text
     pragmas = [
         f"define input:default-graph-uri {NamedNode(g)}" for g in default_graph or [EMPTY_GRAPH]
