@@ -3,8 +3,10 @@ tests/test_store.py and tests/test_virtuoso.py)."""
 
 from __future__ import annotations
 
+import pytest
 from pyoxigraph import BlankNode, Literal, QueryResultsFormat, QuerySolutions, parse_query_results
 
+from kg.errors import StoreError
 from kg.store.dialects import (
     ACCEPT_ANY,
     EMPTY_GRAPH,
@@ -94,3 +96,10 @@ def test_virtuoso_gives_a_query_with_from_alone_no_named_graphs() -> None:
     assert sent(named) == named
     from_in_a_string = 'SELECT * WHERE { ?s ?p "FROM <x>" }'
     assert sent(from_in_a_string) == from_in_a_string
+
+
+def test_an_answer_virtuoso_cut_at_its_row_cap_is_refused() -> None:
+    VIRTUOSO.check_whole({"Content-Type": "application/sparql-results+json"})
+    with pytest.raises(StoreError, match="ResultSetMaxRows"):
+        VIRTUOSO.check_whole({"X-SPARQL-MaxRows": "10000"})
+    OXIGRAPH.check_whole({"X-SPARQL-MaxRows": "10000"})  # not a header Oxigraph sends

@@ -18,13 +18,13 @@ store's semantics hold on every server (``docs/remote-stores.md``):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
 from pyoxigraph import NamedNode, QuerySolutions
 
-from kg.errors import QueryError
+from kg.errors import QueryError, StoreError
 from kg.store.interface import COUNT_QUADS, GraphStore
 
 _JSON = "application/sparql-results+json"
@@ -75,6 +75,17 @@ class Dialect:
     named_graphs_query: str = "SELECT DISTINCT ?g WHERE { GRAPH ?g {} }"
     #: mends a SPARQL JSON answer before pyoxigraph parses it
     mend_json: Callable[[bytes], bytes] = field(default=lambda body: body)
+    #: the header by which the server says it cut an answer at its row cap
+    cut_header: str | None = None
+
+    def check_whole(self, headers: Mapping[str, str]) -> None:
+        """Refuse an answer the server cut short: a part of the graph taken for all of it
+        would make a build publish, or a page show, less than there is."""
+        if self.cut_header and self.cut_header in headers:
+            raise StoreError(
+                f"the {self.name} server cut the answer at {headers[self.cut_header]} rows "
+                "(Virtuoso: raise [SPARQL] ResultSetMaxRows in virtuoso.ini)"
+            )
 
     def urls(
         self, query: str, update: str | None, gsp: str | None
@@ -200,5 +211,6 @@ VIRTUOSO = Dialect(
     # GROUP BY reads the graph index; DISTINCT scans every quad (docs/remote-stores.md)
     named_graphs_query="SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
     mend_json=_mend_virtuoso_json,
+    cut_header="X-SPARQL-MaxRows",
 )
 DIALECTS = {d.name: d for d in (OXIGRAPH, VIRTUOSO)}

@@ -109,6 +109,7 @@ class RemoteStore:
             data=request.data,
             headers=request.headers,
         )
+        self.dialect.check_whole(response.headers)  # --- dialect hook
         kind = response.headers.get("content-type", "").split(";")[0].strip()
         if kind == "application/sparql-results+json":
             body = self.dialect.mend_json(response.content)  # --- dialect hook
