@@ -103,3 +103,27 @@ def test_an_answer_virtuoso_cut_at_its_row_cap_is_refused() -> None:
     with pytest.raises(StoreError, match="ResultSetMaxRows"):
         VIRTUOSO.check_whole({"X-SPARQL-MaxRows": "10000"})
     OXIGRAPH.check_whole({"X-SPARQL-MaxRows": "10000"})  # not a header Oxigraph sends
+
+
+def test_a_cut_past_the_rows_a_streamed_answer_reads_changes_nothing() -> None:
+    # /sparql reads at most max_rows + 1 rows: a server cut beyond them is never reached
+    VIRTUOSO.check_whole({"X-SPARQL-MaxRows": "10000"}, reads=500)
+    for at_or_under in ("500", "499", "not a number"):
+        with pytest.raises(StoreError, match="ResultSetMaxRows"):
+            VIRTUOSO.check_whole({"X-SPARQL-MaxRows": at_or_under}, reads=500)
+
+
+def test_virtuoso_json_is_mended_as_it_arrives_in_any_chunks() -> None:
+    term = (
+        b'{ "b": { "type": "bnode", "value": "nodeID://b1" }, "t": { "type": "typed-literal",'
+        b' "datatype": "http://www.w3.org/2001/XMLSchema#boolean", "value": "1" },'
+        b' "s": { "type": "literal", "value": "} nodeID://b2 {" } }'
+    )
+    body = b'{ "head": { "vars": ["b", "t", "s"] }, "results": { "bindings": [\n'
+    body += b",\n".join([term] * 3) + b"] } }"
+    whole = VIRTUOSO.mend_json(body)
+    for size in (1, 7, 64, len(body)):
+        chunks = [body[i : i + size] for i in range(0, len(body), size)]
+        assert b"".join(VIRTUOSO.mended(iter(chunks))) == whole, size
+    assert b"nodeID://b1" not in whole and b'"value": "true"' in whole
+    assert list(OXIGRAPH.mended(iter([body]))) == [body]

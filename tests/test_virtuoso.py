@@ -18,9 +18,11 @@ from pyoxigraph import (
     Literal,
     NamedNode,
     QueryBoolean,
+    QueryResultsFormat,
     QuerySolutions,
     RdfFormat,
     Triple,
+    parse_query_results,
 )
 
 from endpoint.app import create_app
@@ -31,12 +33,14 @@ from kg.namespaces import DEFAULT_BASE, all_prefixes
 from kg.settings import Settings
 from kg.store import open_store
 from kg.store.dialects import VIRTUOSO, VIRTUOSO_SYSTEM_GRAPHS
+from kg.store.interface import Limits
 from kg.store.remote import RemoteStore
 from tests.browser import http_client
 from tests.conftest import ROOT, free_port, wait_http
 
 EX = "http://example.org/"
 G1, G2 = EX + "graph/one", EX + "graph/two"
+XSD = "http://www.w3.org/2001/XMLSchema#"
 VIRTUOSO_T = shutil.which("virtuoso-t")
 ISQL = shutil.which("isql-vt")
 
@@ -306,6 +310,32 @@ def test_blank_nodes_booleans_and_language_tags_read_back(
     assert row["o"] == Literal(True) and row["c"] == Literal(False)
     (name,) = select(store, "SELECT ?n WHERE { ex:a ex:name ?n }")
     assert name["n"] == '"Région de Bruxelles-Capitale"@fr-be'  # tags compare in lower case
+
+
+def test_a_streamed_answer_is_mended_and_capped(store: RemoteStore, tmp_path: Path) -> None:
+    """``stream`` (what /sparql gets) reads Virtuoso's JSON through the same mending as
+    ``query``, under the row cap."""
+    path = tmp_path / "parts.nt"
+    path.write_text(
+        "".join(
+            f"<{EX}a> <{EX}part> _:p{i} .\n"
+            f'_:p{i} <{EX}open> "{str(i % 2 == 0).lower()}"^^<{XSD}boolean> .\n'
+            for i in range(30)
+        )
+    )
+    store.load(path, RdfFormat.N_TRIPLES, G1)
+    sparql = f"SELECT ?p ?o WHERE {{ <{EX}a> <{EX}part> ?p . ?p <{EX}open> ?o }}"
+    run = store.stream(sparql, limits=Limits(max_rows=25))
+    try:
+        body = run.body()
+    finally:
+        run.close()
+    assert run.rows == 25 and run.truncated
+    rows = parse_query_results(body, QueryResultsFormat.JSON)
+    assert isinstance(rows, QuerySolutions)
+    got = list(rows)
+    assert len(got) == 25 and all(isinstance(r["p"], BlankNode) for r in got)
+    assert {r["o"] for r in got} == {Literal(True), Literal(False)}
 
 
 def test_bad_query_is_a_query_error(store: RemoteStore) -> None:

@@ -3,7 +3,8 @@
 ``RemoteStore`` speaks SPARQL 1.1 Protocol and Graph Store Protocol; a ``Dialect`` says
 how one server wants a request put and how its answers are read back, so that the
 store's semantics hold on every server (``docs/remote-stores.md``). ``query`` and
-``stream`` both build their request here:
+``stream`` both build their request here and read the answer through it (mended, checked
+for a cut), so pages, ``/sparql``, ``/store`` and saved queries see one behaviour:
 
 - ``oxigraph``: the protocols as written (``oxigraph serve --union-default-graph``;
   Fuseki with ``tdb:unionDefaultGraph`` behaves the same);
@@ -19,7 +20,7 @@ store's semantics hold on every server (``docs/remote-stores.md``). ``query`` an
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
@@ -85,19 +86,42 @@ class Dialect:
     system_graphs: tuple[str, ...] = ()
     #: how the named graphs are listed (Virtuoso answers ``GRAPH ?g {}`` with one empty row)
     named_graphs_query: str = ALL_GRAPHS
-    #: mends a SPARQL JSON answer before pyoxigraph parses it
+    #: mends a SPARQL JSON answer before pyoxigraph parses it; it never spans a ``}``
     mend_json: Callable[[bytes], bytes] = field(default=_as_is)
     #: the header by which the server says it cut an answer at its row cap
     cut_header: str | None = None
 
-    def check_whole(self, headers: Mapping[str, str]) -> None:
+    def check_whole(self, headers: Mapping[str, str], reads: int | None = None) -> None:
         """Refuse an answer the server cut short: a part of the graph taken for all of it
-        would make a build publish, or a page show, less than there is."""
-        if self.cut_header and self.cut_header in headers:
-            raise StoreError(
-                f"the {self.name} server cut the answer at {headers[self.cut_header]} rows "
-                "(Virtuoso: raise [SPARQL] ResultSetMaxRows in virtuoso.ini)"
-            )
+        would make a build publish, or a page show, less than there is. ``reads``: the
+        rows the caller reads at most (a streamed answer's cap reads one more to know it is
+        truncated); a cut beyond them changes nothing it writes."""
+        if not self.cut_header or self.cut_header not in headers:
+            return
+        at = headers[self.cut_header]
+        if reads is not None and at.isdigit() and int(at) > reads:
+            return
+        raise StoreError(
+            f"the {self.name} server cut the answer at {at} rows "
+            "(Virtuoso: raise [SPARQL] ResultSetMaxRows in virtuoso.ini)"
+        )
+
+    def mended(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
+        """``mend_json`` over a body that arrives in chunks: each piece is cut after its
+        last ``}``, which no mended pattern spans, and the rest held for the next."""
+        if self.mend_json is _as_is:
+            yield from chunks
+            return
+        held: list[bytes] = []
+        for chunk in chunks:
+            cut = chunk.rfind(b"}") + 1
+            if not cut:
+                held.append(chunk)
+                continue
+            yield self.mend_json(b"".join([*held, chunk[:cut]]))
+            held = [chunk[cut:]]
+        if any(held):
+            yield self.mend_json(b"".join(held))
 
     def urls(
         self, query: str, update: str | None, gsp: str | None

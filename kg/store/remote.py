@@ -5,11 +5,12 @@ Tested against ``oxigraph serve`` and Virtuoso 7; works with any SPARQL 1.1 serv
 ``--union-default-graph`` (Fuseki: ``tdb:unionDefaultGraph``). What a server does its own
 way is in its ``Dialect`` (kg.store.dialects), not here.
 
-``query`` and ``stream`` send the same request, built by the dialect. ``stream`` asks the
-server for SPARQL JSON (SELECT, ASK) or N-Triples (CONSTRUCT, DESCRIBE) and re-writes the
-answer in the requested format with the project's own writers (kg.sparql.writers), under
-the same row and byte caps, time and transfer limits and error types as the embedded
-store's workers: the bytes do not depend on the backend.
+``query`` and ``stream`` send the same request, built by the dialect, and read the answer
+through it (JSON mended, an answer the server cut refused). ``stream`` asks the server for
+SPARQL JSON (SELECT, ASK) or N-Triples (CONSTRUCT, DESCRIBE) and re-writes the answer in
+the requested format with the project's own writers (kg.sparql.writers), under the same
+row and byte caps, time and transfer limits and error types as the embedded store's
+workers: the bytes do not depend on the backend.
 """
 
 from __future__ import annotations
@@ -157,13 +158,21 @@ class RemoteStore:
             timeout=self.client.timeout if timeout is None else httpx.Timeout(timeout),
         )
 
-    def _answer(self, response: httpx.Response) -> QueryResult:
-        """The server's answer, read whole, as pyoxigraph results; mended and checked by
-        the dialect."""
+    def _answer(
+        self, response: httpx.Response, *, streamed: bool = False, reads: int | None = None
+    ) -> QueryResult:
+        """The server's answer as pyoxigraph results, mended and checked by the dialect:
+        read as it arrives from a ``streamed`` response, else at once. ``reads``: the rows
+        the caller reads at most (None: all of them)."""
         _check(self.query_url, response)
-        self.dialect.check_whole(response.headers)  # --- dialect hook
+        self.dialect.check_whole(response.headers, reads)  # --- dialect hook
         kind = response.headers.get("content-type", "")
         solutions = kind.split(";")[0].strip() == _SOLUTIONS
+        if streamed:
+            chunks = response.iter_bytes()
+            if solutions:
+                chunks = self.dialect.mended(chunks)  # --- dialect hook
+            return _parse(self.query_url, kind, io.BufferedReader(_Body(chunks)))
         body = self.dialect.mend_json(response.content) if solutions else response.content
         return _parse(self.query_url, kind, body)
 
@@ -209,10 +218,11 @@ class RemoteStore:
                 raise _timeout(limits) from err
             except httpx.HTTPError as err:
                 raise StoreError(f"cannot reach {self.query_url}: {err}") from err
-            _check(self.query_url, response)
-            body = _Body(response.iter_bytes())
-            kind = response.headers.get("content-type", "")
-            return _parse(self.query_url, kind, io.BufferedReader(body)), response
+            try:
+                return self._answer(response, streamed=True, reads=limits.max_rows), response
+            except BaseException:
+                response.close()
+                raise
 
         writing = output_prefixes if output_prefixes is not None else prefixes
         formats = (solutions_format, graph_format, writing)
