@@ -157,7 +157,9 @@ def query(
             result = saved.run(settings, store, saved.get(settings, name), raw)
         else:
             result = store.query(sparql, prefixes=prefixes)
-        sys.stdout.write(render(result, format, prefixes) + "\n")
+        out = render(result, format, prefixes)
+        # CSV ends its rows with CRLF: no bare line end after the last one
+        sys.stdout.write(out if out.endswith("\n") else out + "\n")
     except KgError as err:
         raise _fail(err, settings) from None
 

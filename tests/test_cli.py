@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from kg.namespaces import all_prefixes
 from kg.settings import Settings
 from tests.conftest import BIN, free_port, wait_http
 
@@ -81,7 +82,8 @@ def test_build_query_and_stats(project_copy: Settings) -> None:
     assert "Schaerbeek" in table.stdout and "(19 rows)" in table.stdout
 
     rows = list(csv.DictReader(io.StringIO(kg(project_copy, "query", sparql, "-f", "csv").stdout)))
-    assert len(rows) == 19 and rows[0] == {"nis": "21001", "fr": "Anderlecht@fr"}
+    assert len(rows) == 19 and rows[0] == {"nis": "21001", "fr": "Anderlecht"}
+    _results_as_spreadsheets_read_them(project_copy)
 
     results = json.loads(kg(project_copy, "query", sparql, "-f", "json").stdout)
     assert results["results"]["bindings"][14]["fr"] == {
@@ -97,6 +99,38 @@ def test_build_query_and_stats(project_copy: Settings) -> None:
     stats = kg(project_copy, "stats")
     assert stats.returncode == 0
     assert "cci:Municipality" in stats.stdout and "label languages" in stats.stdout
+
+
+def _results_as_spreadsheets_read_them(settings: Settings) -> None:
+    """CSV and TSV as the SPARQL 1.1 Query Results CSV and TSV Formats write them: CSV with
+    full IRIs, plain lexical values (no language tag, no datatype), blank nodes as ``_:x``,
+    a header of variable names and CRLF; TSV with terms in SPARQL syntax."""
+    sparql = (
+        "SELECT ?iri ?name ?count ?blank ?tricky WHERE { ?iri a cci:Municipality ; "
+        "skos:notation '21004' ; skos:prefLabel ?name FILTER(LANG(?name) = 'fr') "
+        "BIND(19 AS ?count) BIND(BNODE() AS ?blank) BIND('a \"b\", c' AS ?tricky) }"
+    )
+    env = {**os.environ, "KG_ROOT": str(settings.root), "KG_VAR": str(settings.var)}
+    done = subprocess.run(
+        [str(BIN / "kg"), "query", sparql, "-f", "csv"], env=env, capture_output=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    raw = done.stdout.decode()
+    assert raw.endswith("\r\n") and raw.count("\r\n") == raw.count("\n") == 2
+    header, row = list(csv.reader(io.StringIO(raw, newline="")))
+    assert header == ["iri", "name", "count", "blank", "tricky"]
+    iri, name, count, blank, tricky = row
+    assert iri.startswith(settings.base + "id/municipality/") and name == "Bruxelles"
+    assert count == "19" and blank.startswith("_:") and len(blank) > 2
+    assert tricky == 'a "b", c'
+    tsv = kg(settings, "query", sparql, "-f", "tsv").stdout.splitlines()
+    assert tsv[0].split("\t") == ["?iri", "?name", "?count", "?blank", "?tricky"]
+    cells = tsv[1].split("\t")
+    assert cells[0] == f"<{iri}>" and cells[1] == '"Bruxelles"@fr' and cells[2] == "19"
+    assert cells[4] == '"a \\"b\\", c"'
+    # the table for people keeps prefixed names and language tags
+    table = kg(settings, "query", sparql).stdout
+    assert "mun:21004" in table and "Bruxelles@fr" in table
 
 
 def test_query_errors_are_clear(project_copy: Settings, built: Settings) -> None:
@@ -149,7 +183,8 @@ def test_saved_query_parameters_from_the_command_line(built: Settings) -> None:
     rows = list(csv.DictReader(io.StringIO(design.stdout)))
     everything = kg(built, "query", name, "-f", "csv")  # default: all sectors
     assert len(rows) < len(list(csv.DictReader(io.StringIO(everything.stdout))))
-    assert rows and {r["sector"] for r in rows} == {"sector:design"}  # CSV shows prefixed names
+    design_iri = all_prefixes(built.base)["sector"] + "design"
+    assert rows and {r["sector"] for r in rows} == {design_iri}  # CSV has full IRIs
     # --param name=value is the same; the language parameter picks the label
     nl = kg(built, "query", name, "-p", "sector=sector:design", "-p", "lang=nl", "-f", "csv")
     assert nl.returncode == 0 and {r["lang"] for r in csv.DictReader(io.StringIO(nl.stdout))} == {

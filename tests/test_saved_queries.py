@@ -27,6 +27,8 @@ from pyoxigraph import (
 
 from endpoint.app import create_app
 from endpoint.saved import api as saved_api
+from endpoint.saved import catalogue as saved_catalogue
+from endpoint.saved import forms as saved_forms
 from kg.namespaces import all_prefixes
 from kg.saved import parameters as binding
 from kg.saved import queries as saved
@@ -62,7 +64,7 @@ def example(param: Param, store: GraphStore) -> str:
         if param.class_ or param.scheme:
             key = "class" if param.class_ else "scheme"
             target = binding.parse_iri(param.class_ or param.scheme or "", PREFIXES)
-            rows = store.query(saved_api.MEMBERS[key], {key: target})
+            rows = store.query(saved_forms.MEMBERS[key], {key: target})
             assert isinstance(rows, QuerySolutions)
             return next(iter(rows))["value"].value
         return PREFIXES["cci"] + "Municipality"
@@ -806,7 +808,7 @@ def test_the_catalogue_page_groups_by_tag_in_three_languages(
         for query in queries:
             assert query.titles[lang] in text
             for tag in query.tags:
-                assert f'id="{saved_api.tag_id(tag)}"' in text
+                assert f'id="{saved_catalogue.tag_id(tag)}"' in text
     dutch = client.get("/queries", headers={"Accept-Language": "nl-BE,nl;q=0.9,en;q=0.5"})
     assert '<html lang="nl">' in dutch.text and "Opgeslagen query" in dutch.text
 

@@ -14,6 +14,9 @@ at each request: an edited query takes effect at once (its documentation at the 
 Values are bound with pyoxigraph substitutions, never pasted into the text. The result is
 capped at the settings' ``max_rows`` like /sparql, and pages slice it in order (a query's
 own OFFSET/LIMIT cannot be changed without editing its text).
+
+This module runs the queries; the catalogue (``catalogue``), the OpenAPI description
+(``openapi``), the form (``forms``) and the page (``page``) have modules of their own.
 """
 
 from __future__ import annotations
@@ -29,9 +32,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pyoxigraph import (
-    BlankNode,
-    Literal,
-    NamedNode,
     QueryBoolean,
     QueryResultsFormat,
     QuerySolutions,
@@ -40,41 +40,20 @@ from pyoxigraph import (
 )
 from starlette.concurrency import run_in_threadpool
 
-from endpoint.http.i18n import LANGUAGE_NAMES, context, page_language, translate
-from endpoint.pages.maps import tile_attribution, tile_url
-from endpoint.saved.charts import chart_data
+from endpoint.saved.catalogue import catalogue, catalogue_page
+from endpoint.saved.openapi import PER_PAGE, RESPONSES, openapi_parameters, operation_id
+from endpoint.saved.page import Shown, render
 from endpoint.sparql import run as queries
-from kg.build.report import shorten
 from kg.errors import BadRequest
-from kg.labels import LANGUAGES, pick
 from kg.saved import queries as saved
-from kg.saved.parameters import Param, ParameterError, parse_iri
+from kg.saved.parameters import ParameterError
 from kg.saved.queries import SavedQuery
 from kg.settings import Settings
 from kg.sparql.writers import BY_KEY, Buffer, Format, write_boolean, write_solutions
-from kg.store import GraphStore, Term
+from kg.store import Term
 from kg.store.interface import QueryRun
 
 log = logging.getLogger("kg.endpoint")
-
-PER_PAGE = 100
-#: options an HTML form lists at most for an IRI parameter; more gives a text field
-MAX_OPTIONS = 500
-DATA_FORMATS = ("json", "xml", "csv", "tsv")
-ERROR_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "error": {
-            "type": "object",
-            "properties": {
-                "type": {"type": "string"},
-                "message": {"type": "string"},
-                "parameter": {"type": "string", "description": "the parameter at fault"},
-            },
-            "required": ["type", "message"],
-        }
-    },
-}
 
 Row = dict[str, Term | None]
 
@@ -275,205 +254,20 @@ async def run_saved(request: Request, name: str) -> Response:
     return queries.stream(run, choice.media_type, headers)
 
 
-# --- the catalogue ------------------------------------------------------------------------
-
-
-def operation_id(name: str) -> str:
-    return "saved_query_" + name.replace("-", "_")
-
-
-def links(query: SavedQuery) -> dict[str, str]:
-    api = f"/api/queries/{query.name}"
-    out = {"self": api, "page": f"/queries/{query.name}"}
-    out.update({key: f"{api}?format={key}" for key in DATA_FORMATS})
-    out["docs"] = f"/docs#/{query.tags[0]}/{operation_id(query.name)}"
-    return out
-
-
-def catalogue(request: Request) -> JSONResponse:
-    queries_, _ = saved.load_valid(request.app.state.settings)
-    return JSONResponse(
-        {"queries": [{**q.to_dict(), "links": links(q)} for q in queries_]},
-        headers={"Link": '</openapi.json>; rel="service-desc"'},
-    )
-
-
-# --- pages --------------------------------------------------------------------------------
-
-
-def _cell(term: Term | None, prefixes: Mapping[str, str]) -> dict[str, str] | None:
-    if term is None:
-        return None
-    if isinstance(term, NamedNode):
-        href = term.value if term.value.startswith(("http://", "https://")) else ""
-        return {"text": shorten(term.value, prefixes) or term.value, "href": href, "lang": ""}
-    if isinstance(term, BlankNode):
-        return {"text": f"_:{term.value}", "href": "", "lang": ""}
-    if isinstance(term, Literal):
-        return {"text": term.value, "href": "", "lang": term.language or ""}
-    return {"text": str(term), "href": "", "lang": ""}
-
-
-MEMBERS = {
-    "class": (
-        "SELECT ?class ?value ?label WHERE { ?value "
-        "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>/"
-        "<http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?class "
-        "OPTIONAL { ?value <http://www.w3.org/2004/02/skos/core#prefLabel>|"
-        "<http://www.w3.org/2000/01/rdf-schema#label> ?label } }"
-    ),
-    "scheme": (
-        "SELECT ?scheme ?value ?label WHERE { ?value "
-        "<http://www.w3.org/2004/02/skos/core#inScheme>|"
-        "<http://www.w3.org/2004/02/skos/core#topConceptOf> ?scheme "
-        "OPTIONAL { ?value <http://www.w3.org/2004/02/skos/core#prefLabel>|"
-        "<http://www.w3.org/2000/01/rdf-schema#label> ?label } }"
-    ),
-}
-
-
-def _options(
-    settings: Settings,
-    store: GraphStore,
-    param: Param,
-    lang: str,
-    prefixes: Mapping[str, str],
-) -> list[tuple[str, str]] | None:
-    """(value, label) choices for a form field, or None for a free field."""
-    if param.type == "language":
-        return [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
-    if param.values is not None:
-        return [(v, v) for v in param.values]
-    labels: dict[str, dict[str, str]] = {}
-    if param.values_query is not None:
-        other = saved.get(settings, param.values_query)
-        # its labels in the reader's language when it takes one
-        reader = other.param("lang")
-        given = {"lang": lang} if reader is not None and reader.type == "language" else {}
-        result = saved.run(settings, store, other, given)
-        if isinstance(result, QuerySolutions):
-            names = [v.value for v in result.variables]
-            for index, row in enumerate(result):
-                if index >= MAX_OPTIONS:
-                    return None
-                first = row[0]
-                if not isinstance(first, (NamedNode, Literal)):
-                    continue
-                entry = labels.setdefault(first.value, {})
-                text = next((row[n] for n in names[1:] if isinstance(row[n], Literal)), None)
-                if isinstance(text, Literal):
-                    entry.setdefault(text.language or "", text.value)
-    elif param.type == "iri" and (param.class_ or param.scheme):
-        key, target = ("class", param.class_) if param.class_ else ("scheme", param.scheme)
-        assert target is not None
-        result = store.query(MEMBERS[key], {key: parse_iri(target, prefixes)})
-        assert isinstance(result, QuerySolutions)
-        for row in result:
-            value, text = row["value"], row["label"]
-            if not isinstance(value, NamedNode):
-                continue
-            entry = labels.setdefault(value.value, {})
-            if isinstance(text, Literal):
-                entry.setdefault(text.language or "", text.value)
-            if len(labels) > MAX_OPTIONS:
-                return None
-    else:
-        return None
-    out = []
-    for value, texts in labels.items():
-        shown = shorten(value, prefixes) or value
-        label = pick(texts, lang)
-        out.append((shown, f"{label} ({shown})" if label else shown))
-    return sorted(out, key=lambda o: o[1].lower())
-
-
-def _same(param: Param, a: str, b: str, prefixes: Mapping[str, str]) -> bool:
-    if param.type != "iri":
-        return a.strip().lower() == b.strip().lower() if param.type == "language" else a == b
-    try:
-        return parse_iri(a, prefixes) == parse_iri(b, prefixes)
-    except ValueError:
-        return False
-
-
-def form_fields(
-    settings: Settings,
-    store: GraphStore,
-    query: SavedQuery,
-    given: Mapping[str, str],
-    lang: str,
-    prefixes: Mapping[str, str],
-) -> list[dict[str, Any]]:
-    fields = []
-    for param in query.params:
-        value = given.get(param.name) or param.default or ""
-        options = _options(settings, store, param, lang, prefixes)
-        if (
-            options is not None
-            and value
-            and not any(_same(param, value, o[0], prefixes) for o in options)
-        ):
-            options.append((value, value))  # keep what was asked, even if refused
-        help_parts = [translate(f"queries.type.{param.type}", lang)]
-        if param.min is not None:
-            help_parts.append(f"≥ {param.min}")
-        if param.max is not None:
-            help_parts.append(f"≤ {param.max}")
-        if param.default is not None:
-            help_parts.append(f"{translate('queries.default', lang)}: {param.default}")
-        elif param.optional:
-            help_parts.append(translate("queries.optional", lang))
-        fields.append(
-            {
-                "name": param.name,
-                "value": value,
-                "required": param.required,
-                "blank": param.default is None,
-                "input": {"integer": "number", "date": "date"}.get(param.type, "text"),
-                "min": param.min,
-                "max": param.max,
-                "options": None
-                if options is None
-                else [
-                    {
-                        "value": v,
-                        "label": label,
-                        "selected": bool(value) and _same(param, value, v, prefixes),
-                    }
-                    for v, label in options
-                ],
-                "help": " · ".join(help_parts),
-            }
-        )
-    return fields
-
-
-def _query_string(values: Mapping[str, str], **extra: str | int) -> str:
-    items = [(k, v) for k, v in values.items() if v != ""]
-    items += [(k, str(v)) for k, v in extra.items()]
-    return urlencode(items)
+# --- the page -----------------------------------------------------------------------------
 
 
 async def query_page(request: Request, query: SavedQuery) -> Response:
-    """The query's page: form, results (one page), chart, downloads, SPARQL, editor link."""
-    state = request.app.state
-    settings: Settings = state.settings
-    prefixes: Mapping[str, str] = state.prefixes
-    lang = page_language(request)
+    """The query's page (``endpoint.saved.page``), its answer evaluated as the API's."""
+    settings: Settings = request.app.state.settings
     params = single_params(request)
     page = paging(params, settings)
-    own = {p.name for p in query.params}
-    given = {k: v for k, v in params.items() if k in own}
-    store = state.holder.get()
-    fields = await run_in_threadpool(form_fields, settings, store, query, given, lang, prefixes)
-    status = 200
-    error = None
-    prompt = False
-    answer: Answer | None = None
+    given = {k: v for k, v in params.items() if query.param(k) is not None}
+    status, error, answer = 200, None, None
     missing = [p.name for p in query.params if p.required and not given.get(p.name)]
-    if missing and not any(v for k, v in given.items() if k != "lang"):
-        prompt = True  # nothing filled in yet (but the page language): a form, not an error
-    else:
+    # nothing filled in yet (but the page language): a form, not an error
+    prompt = bool(missing) and not any(v for k, v in given.items() if k != "lang")
+    if not prompt:
         try:
             substitutions = await bind(
                 request, query, params, ("format", "page", "per_page", "lang")
@@ -482,204 +276,22 @@ async def query_page(request: Request, query: SavedQuery) -> Response:
             status, error = 400, str(err)
         else:
             answer = await evaluate(request, query, substitutions)
-    rows = answer.rows[page.start : page.end] if answer else []
-    current = {p.name: given.get(p.name, "") for p in query.params}
-    current_with_lang = {**current, "lang": lang} if "lang" not in own else current
-    downloads = {
-        key: f"/api/queries/{query.name}?"
-        + _query_string(current, format=key, per_page=settings.max_rows)
-        for key in ("json", "csv", "tsv")
-    }
-    pager: dict[str, str] = {}
-    if answer is not None and answer.boolean is None:
-        for rel, number in page_links(answer, page).items():
-            pager[rel] = f"/queries/{query.name}?" + _query_string(
-                current_with_lang, page=number, per_page=page.per_page
-            )
-    variables = answer.variables if answer else []
-    values = {
-        "query": query,
-        "title": query.title(lang),
-        "description": query.description(lang),
-        "tags": [(tag_id(tag), tag_name(tag, lang)) for tag in query.tags],
-        "fields": fields,
-        "has_lang_param": "lang" in own,
-        "error": error,
-        "prompt": prompt,
-        "answer": answer,
-        "variables": variables,
-        "cells": [[_cell(r[v], prefixes) for v in variables] for r in rows],
-        "first_row": page.start + 1,
-        "last_row": page.start + len(rows),
-        "total": None if answer is None or answer.truncated else len(answer.rows),
-        "max_rows": settings.max_rows,
-        "chart": page_chart(settings, query, variables, rows, prefixes, lang) if answer else None,
-        "pager": pager,
-        "downloads": downloads,
-        "api": f"/api/queries/{query.name}?" + _query_string(current),
-        "editor": "/query?" + urlencode({"query": query.text, "tabTitle": query.title(lang)}),
-    }
-    return state.templates.TemplateResponse(
-        request,
-        "saved-query.html",
-        context(request, **values),
-        status_code=status,
-        headers={"Vary": "Accept, Accept-Language"},
+    links = page_links(answer, page) if answer is not None and answer.boolean is None else {}
+    shown = Shown(
+        given=given,
+        answer=answer,
+        rows=answer.rows[page.start : page.end] if answer else [],
+        first_row=page.start + 1,
+        per_page=page.per_page,
+        links=links,
+        status=status,
+        error=error,
+        prompt=prompt,
     )
+    return await render(request, query, shown)
 
 
-def page_chart(
-    settings: Settings,
-    query: SavedQuery,
-    variables: Sequence[str],
-    rows: Sequence[Row],
-    prefixes: Mapping[str, str],
-    lang: str,
-) -> dict[str, Any] | None:
-    """The chart of the page (endpoint.querycharts), with what a map or network needs from
-    the server: the tiles, the municipalities' outlines, the page language."""
-    chart = chart_data(query, variables, rows, prefixes, settings.base)
-    if chart is None:
-        return None
-    chart["lang"] = lang
-    if chart["type"] == "map":
-        chart["tiles"] = tile_url(settings)
-        chart["attribution"] = tile_attribution(chart["tiles"])
-        # drawn beneath, for a map to read without tiles
-        chart["boundaries"] = "/map/boundaries.geojson?" + urlencode({"lang": lang})
-    return chart
-
-
-def tag_id(tag: str) -> str:
-    """The tag as an HTML id (tags may hold spaces)."""
-    return "tag-" + tag.replace(" ", "-")
-
-
-def tag_name(tag: str, lang: str) -> str:
-    key = f"queries.tag.{tag}"
-    text = translate(key, lang)
-    return tag if text == key else text
-
-
-def catalogue_page(request: Request) -> HTMLResponse:
-    lang = page_language(request)
-    found, _ = saved.load_valid(request.app.state.settings)
-    groups: dict[str, list[SavedQuery]] = {}
-    for query in found:
-        for tag in query.tags:
-            groups.setdefault(tag, []).append(query)
-    tags = sorted(groups, key=lambda t: tag_name(t, lang).lower())
-    values = {
-        "groups": [
-            {
-                "id": tag_id(tag),
-                "name": tag_name(tag, lang),
-                "queries": [
-                    {
-                        "name": q.name,
-                        "title": q.title(lang),
-                        "description": q.description(lang),
-                        "chart": q.chart,
-                        "params": [p.name for p in q.params],
-                    }
-                    for q in sorted(groups[tag], key=lambda q: q.title(lang).lower())
-                ],
-            }
-            for tag in tags
-        ],
-        "count": len(found),
-    }
-    response: HTMLResponse = request.app.state.templates.TemplateResponse(
-        request, "saved-queries.html", context(request, **values)
-    )
-    response.headers["Vary"] = "Accept-Language"
-    return response
-
-
-# --- OpenAPI ------------------------------------------------------------------------------
-
-
-def openapi_parameters(query: SavedQuery, settings: Settings) -> list[dict[str, Any]]:
-    own = [
-        {
-            "name": p.name,
-            "in": "query",
-            "required": p.required,
-            "description": p.explain(),
-            "schema": p.schema(),
-        }
-        for p in query.params
-    ]
-    common = [
-        {
-            "name": "format",
-            "in": "query",
-            "required": False,
-            "description": "The answer's format; without it, the Accept header decides "
-            "(SPARQL JSON by default).",
-            "schema": {"type": "string", "enum": [*DATA_FORMATS, "html"]},
-        },
-        {
-            "name": "page",
-            "in": "query",
-            "required": False,
-            "description": "Page number, from 1.",
-            "schema": {"type": "integer", "minimum": 1, "default": 1},
-        },
-        {
-            "name": "per_page",
-            "in": "query",
-            "required": False,
-            "description": f"Rows per page (at most {settings.max_rows}).",
-            "schema": {
-                "type": "integer",
-                "minimum": 1,
-                "maximum": settings.max_rows,
-                "default": min(PER_PAGE, settings.max_rows),
-            },
-        },
-    ]
-    return own + common
-
-
-RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {
-        "description": "The result: one page of rows. `Link` (RFC 8288) gives first, prev, "
-        "next and last pages; `X-Total-Count` the number of rows when known.",
-        "headers": {
-            "Link": {"schema": {"type": "string"}, "description": "RFC 8288 paging links"},
-            "X-Total-Count": {"schema": {"type": "integer"}, "description": "rows in all"},
-            "X-SPARQL-Truncated": {
-                "schema": {"type": "string", "enum": ["true", "false"]},
-                "description": "whether the result has more rows than the server returns",
-            },
-        },
-        "content": {
-            "application/sparql-results+json": {"schema": {"type": "object"}},
-            "application/sparql-results+xml": {"schema": {"type": "string"}},
-            "text/csv": {"schema": {"type": "string"}},
-            "text/tab-separated-values": {"schema": {"type": "string"}},
-            "text/html": {"schema": {"type": "string"}},
-        },
-    },
-    400: {
-        "description": "A parameter is missing, malformed or not allowed (`parameter` names "
-        "it), or paging is out of range.",
-        "content": {"application/json": {"schema": ERROR_SCHEMA}},
-    },
-    404: {
-        "description": "No such saved query.",
-        "content": {"application/json": {"schema": ERROR_SCHEMA}},
-    },
-    406: {
-        "description": "No acceptable format.",
-        "content": {"application/json": {"schema": ERROR_SCHEMA}},
-    },
-    503: {
-        "description": "The query ran past the time limit, or the store is unavailable.",
-        "content": {"application/json": {"schema": ERROR_SCHEMA}},
-    },
-}
+# --- routes -------------------------------------------------------------------------------
 
 
 def _endpoint_for(name: str) -> Callable[[Request], Awaitable[Response]]:

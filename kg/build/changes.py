@@ -15,6 +15,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 from kg.errors import QueryError, SourceSyntaxError
 from kg.namespaces import all_prefixes
 from kg.settings import Settings
+from kg.sparql.analysis import check_update
 from kg.store import EmbeddedStore
 
 NAME = re.compile(r"^(\d{6})-[0-9TZ]+\.ru$")
@@ -61,7 +62,10 @@ def list_changes(settings: Settings) -> list[Change]:
 
 
 def record(settings: Settings, update: str, author: str) -> Change:
-    """Append a change to the log (the caller rebuilds, and removes it if the build fails)."""
+    """Append a change to the log (the caller rebuilds, and removes it if the build fails).
+    An update that calls a SERVICE outside ``KG_SERVICE_ALLOW`` or LOADs a document is
+    refused first: every later build would replay the call."""
+    check_update(update, settings.service_allow, all_prefixes(settings.base))
     folder = changes_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
     existing = list_changes(settings)

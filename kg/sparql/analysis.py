@@ -1,12 +1,16 @@
 """What a SPARQL request is, found from its tokens without evaluating it: the query form,
-whether it names its own dataset (FROM, FROM NAMED), and the SERVICE endpoints it would
-call (refused unless allowed: a public endpoint must not become a proxy to other hosts).
+whether it names its own dataset (FROM, FROM NAMED; in an update USING, USING NAMED,
+WITH), the SERVICE endpoints it would call (refused unless allowed: a public endpoint must
+not become a proxy to other hosts) and the documents an update would LOAD.
 
-pyoxigraph exposes no parsed algebra, so this reads the text with ``kg.sparqllexer``,
-which follows the grammar's terminals: comments, strings and IRIs cannot hide a keyword,
-keywords match in any case, prefixed names resolve with the query's prefixes, the
-project's and BASE, and what cannot be read is refused. One ambiguity is left by the
-grammar itself: ``<`` is an IRI or the less-than operator depending on the parse, so
+pyoxigraph exposes no parsed algebra, and rdflib's maintained parser costs many times the
+lexer on the texts /sparql reads on every request, more than a cheap query itself
+(bench/README.md): so this reads the tokens of ``kg.sparql.lexer``, which follows the
+grammar's terminals, and rdflib is the reference the tests hold it to. Comments, strings
+and IRIs cannot hide a keyword, keywords match in any case, prefixed names resolve with
+the query's prefixes, the project's and BASE, and it fails closed: what cannot be read is
+refused (``QueryError``), never guessed open. One ambiguity is left by the grammar itself:
+``<`` is an IRI or the less-than operator depending on the parse, so
 ``?a<'x')SERVICE?s#>`` reads two ways. ``guard`` removes it: every IRI is rewritten with
 ``'``, ``#`` and the ``s`` of "service" as ``\\u`` escapes (the same IRI to the parser), so
 that neither reading can open a string or comment or contain the keyword there; the
@@ -33,14 +37,17 @@ _LEXEMES = re.compile(
     r"|#[^\r\n]*",
 )
 _UPDATE = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
+#: keywords that name an update's dataset (they appear nowhere else in the grammar)
+_UPDATE_DATASET = {"USING", "WITH"}
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 #: what an IRI must not contain literally for both readings of ``<`` to agree
 _RISKY = re.compile(r"['#]|(?i:s)(?=(?i:ervice))")
+_ALLOW = "this endpoint calls only the endpoints its operator lists in KG_SERVICE_ALLOW"
 
 FORMS = {"SELECT": "solutions", "ASK": "boolean", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
 
 
-def _code(text: str) -> tuple[str, list[str]]:
+def blank_lexemes(text: str) -> tuple[str, list[str]]:
     """The text with strings, IRIs and comments blanked, and the IRIs in order (a rough
     view for messages about a saved query's text; checks use ``analyse``)."""
     iris: list[str] = []
@@ -56,17 +63,6 @@ def _code(text: str) -> tuple[str, list[str]]:
 
 
 @dataclass(frozen=True)
-class Scan:
-    """A query that is one index scan: a SELECT or ASK of a single triple pattern whose
-    variables are all different, with no modifier but LIMIT and OFFSET. Evaluating it
-    reads the rows it skips (``offset``) and those it returns, nothing else: no join, no
-    filter, no sort, no aggregate can make it run longer than its answer is long."""
-
-    offset: int
-    limit: int | None
-
-
-@dataclass(frozen=True)
 class Analysis:
     form: str  # "solutions" (SELECT), "boolean" (ASK), "graph" (CONSTRUCT, DESCRIBE)
     #: the text to evaluate: the query with its IRIs guarded (see the module's notes)
@@ -75,11 +71,18 @@ class Analysis:
     declares_dataset: bool
     #: the endpoint of each SERVICE, resolved; None for a variable
     services: tuple[str | None, ...]
-    #: prefixes the query uses without declaring them: the only ones it needs to be
-    #: given (parsing a query with all the project's prefixes costs a third more)
-    prefixes_used: frozenset[str] = frozenset()
-    #: set when the query is one index scan (see ``Scan``)
-    scan: Scan | None = None
+
+
+@dataclass(frozen=True)
+class UpdateAnalysis:
+    #: the text to evaluate, its IRIs guarded as a query's
+    text: str
+    #: an operation names its dataset (USING, USING NAMED, WITH)
+    declares_dataset: bool
+    #: the endpoint of each SERVICE, resolved; None for a variable
+    services: tuple[str | None, ...]
+    #: the document of each LOAD, resolved; None where it is not an IRI
+    loads: tuple[str | None, ...]
 
 
 def _resolve(base: str | None, iri: str) -> str:
@@ -99,23 +102,29 @@ def _is_namespace(token: Token) -> bool:
     return token.kind == "pname" and token.text.endswith(":") and token.text.count(":") == 1
 
 
+def _declaration(text: str, toks: list[Token], i: int, prologue: _Prologue) -> int:
+    """Read the BASE or PREFIX declaration at ``i`` into ``prologue``; the index after it."""
+    rest = toks[i + 1 : i + 3]
+    if toks[i].upper == "BASE" and rest and rest[0].kind == "iri":
+        prologue.base = _resolve(prologue.base, unescape_iri(rest[0].text[1:-1]))
+        return i + 2
+    if len(rest) == 2 and _is_namespace(rest[0]) and rest[1].kind == "iri":
+        iri = _resolve(prologue.base, unescape_iri(rest[1].text[1:-1]))
+        prologue.prefixes[rest[0].text[:-1]] = iri
+        return i + 3
+    raise QueryError(
+        f"error at {position(text, toks[i].start)}: write `BASE <iri>` or `PREFIX name: <iri>`"
+    )
+
+
 def _prologue(text: str, toks: list[Token]) -> _Prologue:
     """BASE and PREFIX declarations, each resolved against the BASE before it."""
-    i, base, declared = 0, None, {}
+    prologue = _Prologue(0, None, {})
+    i = 0
     while i < len(toks) and toks[i].upper in ("BASE", "PREFIX"):
-        rest = toks[i + 1 : i + 3]
-        if toks[i].upper == "BASE" and rest and rest[0].kind == "iri":
-            base = _resolve(base, unescape_iri(rest[0].text[1:-1]))
-            i += 2
-        elif len(rest) == 2 and _is_namespace(rest[0]) and rest[1].kind == "iri":
-            declared[rest[0].text[:-1]] = _resolve(base, unescape_iri(rest[1].text[1:-1]))
-            i += 3
-        else:
-            raise QueryError(
-                f"error at {position(text, toks[i].start)}: write `BASE <iri>` or "
-                f"`PREFIX name: <iri>`"
-            )
-    return _Prologue(i, base, declared)
+        i = _declaration(text, toks, i, prologue)
+    prologue.end = i
+    return prologue
 
 
 def _form(toks: list[Token], start: int) -> str:
@@ -129,9 +138,15 @@ def _form(toks: list[Token], start: int) -> str:
     raise QueryError("not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
 
 
-def _service_target(
-    text: str, toks: list[Token], at: int, prologue: _Prologue, prefixes: Mapping[str, str]
+def _target(
+    text: str,
+    toks: list[Token],
+    at: int,
+    prologue: _Prologue,
+    prefixes: Mapping[str, str],
+    keyword: str = "SERVICE",
 ) -> str | None:
+    """The IRI after the keyword at ``at`` (and SILENT), resolved; None for a variable."""
     k = at + 1
     if k < len(toks) and toks[k].upper == "SILENT":
         k += 1
@@ -145,9 +160,11 @@ def _service_target(
         prefix, _, local = target.text.partition(":")
         namespace = prologue.prefixes.get(prefix, prefixes.get(prefix))
         if namespace is None:
-            raise QueryError(f"error at {where}: SERVICE {target.text}: the prefix is not declared")
+            raise QueryError(
+                f"error at {where}: {keyword} {target.text}: the prefix is not declared"
+            )
         return namespace + unescape_local(local)
-    raise QueryError(f"error at {where}: SERVICE must be followed by the endpoint's IRI")
+    raise QueryError(f"error at {where}: {keyword} must be followed by an IRI")
 
 
 def guard(text: str, toks: list[Token]) -> str:
@@ -165,104 +182,15 @@ def guard(text: str, toks: list[Token]) -> str:
     return "".join(parts)
 
 
-#: what may stand in each place of a scanned triple pattern (token kinds, and words)
-_SUBJECT = {"iri", "pname", "var"}
-_OBJECT = {"iri", "pname", "var", "number"}
-
-
-def _term(toks: list[Token], i: int, place: str) -> int | None:
-    """The index after the pattern term at ``i`` (subject, predicate or object), or None
-    where something else stands there (a blank node, a path, a list, a quoted triple…)."""
-    if i >= len(toks):
-        return None
-    token = toks[i]
-    if token.kind in _SUBJECT:
-        return i + 1
-    if place == "predicate":
-        return i + 1 if token.kind == "word" and token.text == "a" else None
-    if place != "object":
-        return None
-    if token.kind in _OBJECT or token.upper in ("TRUE", "FALSE"):
-        return i + 1
-    if token.kind != "string":
-        return None
-    after = toks[i + 1] if i + 1 < len(toks) else None
-    if after is not None and after.kind == "langtag":
-        return i + 2
-    if after is not None and after.text == "^^":
-        datatype = toks[i + 2] if i + 2 < len(toks) else None
-        return i + 3 if datatype is not None and datatype.kind in ("iri", "pname") else None
-    return i + 1
-
-
-def _integer(toks: list[Token], i: int) -> int | None:
-    """The non-negative integer at ``i`` (SPARQL's INTEGER: ASCII digits only; ``str``
-    calls ``²`` and ``٣`` digits too, and ``int("²")`` fails)."""
-    token = toks[i] if i < len(toks) else None
-    if token is None or token.kind != "number" or not token.text.isascii():
-        return None
-    return int(token.text) if token.text.isdigit() else None
-
-
-def _scan(toks: list[Token], start: int) -> Scan | None:
-    """``Scan`` when the tokens after the prologue are ``SELECT (* | ?v…) [WHERE] { s p o
-    [.] }`` or ``ASK [WHERE] { s p o [.] }``, then LIMIT and OFFSET at most once each."""
-    i, end = start, len(toks)
-    if i < end and toks[i].upper == "SELECT":
-        i += 1
-        if i < end and toks[i].text == "*":
-            i += 1
-        else:
-            first = i
-            while i < end and toks[i].kind == "var":
-                i += 1
-            if i == first:
-                return None
-    elif i < end and toks[i].upper == "ASK":
-        i += 1
-    else:
-        return None
-    if i < end and toks[i].upper == "WHERE":
-        i += 1
-    if i >= end or toks[i].text != "{":
-        return None
-    pattern = i + 1
-    after: int | None = pattern
-    for place in ("subject", "predicate", "object"):
-        after = _term(toks, after, place) if after is not None else None
-    if after is None:
-        return None
-    names = [t.text[1:] for t in toks[pattern:after] if t.kind == "var"]
-    if len(set(names)) != len(names):
-        return None  # ?x ?x ?o reads every triple to find the few where s = p
-    i = after + 1 if after < end and toks[after].text == "." else after
-    if i >= end or toks[i].text != "}":
-        return None
-    i += 1
-    modifiers: dict[str, int] = {}
-    while i < end:
-        word = toks[i].upper
-        value = _integer(toks, i + 1)
-        if word not in ("LIMIT", "OFFSET") or word in modifiers or value is None:
-            return None
-        modifiers[word] = value
-        i += 2
-    return Scan(offset=modifiers.get("OFFSET", 0), limit=modifiers.get("LIMIT"))
-
-
-def _prefixes_used(toks: list[Token], prologue: _Prologue) -> frozenset[str]:
-    used = {t.text.partition(":")[0] for t in toks[prologue.end :] if t.kind == "pname"}
-    return frozenset(used - prologue.prefixes.keys())
-
-
 def analyse(text: str, prefixes: Mapping[str, str] | None = None) -> Analysis:
     """Form, dataset and SERVICE endpoints of a query; ``prefixes`` are those the query
-    is evaluated with besides its own. Raises QueryError for what is not a query."""
+    is evaluated with besides its own. Raises QueryError for what is not a query, or
+    cannot be read."""
     toks = tokens(text)
     prologue = _prologue(text, toks)
     form = _form(toks, prologue.end)
     services = tuple(
-        _service_target(text, toks, i, prologue, prefixes or {})
+        _target(text, toks, i, prologue, prefixes or {})
         for i, token in enumerate(toks)
         if token.upper == "SERVICE"
     )
@@ -271,9 +199,34 @@ def analyse(text: str, prefixes: Mapping[str, str] | None = None) -> Analysis:
         text=guard(text, toks),
         declares_dataset=any(t.upper == "FROM" for t in toks),
         services=services,
-        prefixes_used=_prefixes_used(toks, prologue),
-        scan=_scan(toks, prologue.end),
     )
+
+
+def analyse_update(text: str, prefixes: Mapping[str, str] | None = None) -> UpdateAnalysis:
+    """Dataset clauses, SERVICE endpoints and LOAD documents of an update. Each operation
+    may open with its own declarations (``PREFIX …; INSERT …; PREFIX …``): they apply from
+    where they stand. Raises QueryError for what cannot be read."""
+    toks = tokens(text)
+    prologue = _Prologue(0, None, {})
+    services: list[str | None] = []
+    loads: list[str | None] = []
+    dataset = False
+    i = 0
+    while i < len(toks):
+        word = toks[i].upper
+        if word in ("BASE", "PREFIX"):
+            i = _declaration(text, toks, i, prologue)
+            continue
+        if word == "SERVICE":
+            services.append(_target(text, toks, i, prologue, prefixes or {}))
+        elif word == "LOAD":
+            try:
+                loads.append(_target(text, toks, i, prologue, prefixes or {}, "LOAD"))
+            except QueryError:
+                loads.append(None)  # refused all the same, with the message of a LOAD
+        dataset = dataset or word in _UPDATE_DATASET
+        i += 1
+    return UpdateAnalysis(guard(text, toks), dataset, tuple(services), tuple(loads))
 
 
 def query_form(text: str) -> str:
@@ -284,29 +237,22 @@ def query_form(text: str) -> str:
 
 
 def declares_dataset(text: str) -> bool:
-    """Whether the query names its dataset (FROM, FROM NAMED). False for what cannot be
-    read: the query parser then reports the error."""
+    """Whether the query names its dataset (FROM, FROM NAMED). Raises QueryError for text
+    that cannot be read: a guess could evaluate it on another dataset than it names."""
     if "from" not in text.lower():
-        return False
-    try:
-        return any(t.upper == "FROM" for t in tokens(text))
-    except QueryError:
-        return False
+        return False  # no keyword, however the rest reads
+    return any(t.upper == "FROM" for t in tokens(text))
 
 
-def refuse_services(analysis: Analysis, allowed: tuple[str, ...]) -> None:
+def refuse_services(analysis: Analysis | UpdateAnalysis, allowed: tuple[str, ...]) -> None:
     """Refuse SERVICE calls to endpoints outside ``allowed``, and to variables."""
     for iri in analysis.services:
         if iri is None:
             raise QueryError(
-                "SERVICE with a variable is not allowed: name the endpoint with its IRI "
-                "(this endpoint calls only the endpoints its operator lists in KG_SERVICE_ALLOW)"
+                f"SERVICE with a variable is not allowed: name the endpoint with its IRI ({_ALLOW})"
             )
         if iri not in allowed:
-            raise QueryError(
-                f"SERVICE <{iri}> is not allowed: this endpoint calls only the endpoints its "
-                "operator lists in KG_SERVICE_ALLOW"
-            )
+            raise QueryError(f"SERVICE <{iri}> is not allowed: {_ALLOW}")
 
 
 def check_services(
@@ -314,3 +260,20 @@ def check_services(
 ) -> None:
     """Refuse SERVICE calls to endpoints outside ``allowed`` (see ``analyse``)."""
     refuse_services(analyse(text, prefixes), allowed)
+
+
+def check_update(
+    text: str, allowed: tuple[str, ...], prefixes: Mapping[str, str] | None = None
+) -> UpdateAnalysis:
+    """Refuse an update that calls a SERVICE outside ``allowed`` or LOADs a document (a
+    fetch from any host: the data belongs in the sources, or in a Graph Store write)."""
+    analysis = analyse_update(text, prefixes)
+    refuse_services(analysis, allowed)
+    if analysis.loads:
+        iri = analysis.loads[0]
+        shown = f" <{iri}>" if iri is not None else ""
+        raise QueryError(
+            f"LOAD{shown} is not allowed: this endpoint fetches no documents from other "
+            "hosts; add the data to the sources, or PUT it to /store with the token"
+        )
+    return analysis

@@ -1,9 +1,13 @@
-"""Query results as a table, CSV, TSV or SPARQL JSON, for the command line."""
+"""Query results as a table, CSV, TSV or SPARQL JSON, for the command line.
+
+``table`` is for people: prefixed names, language tags, aligned columns. CSV and TSV are
+for spreadsheets and tools, written as the SPARQL 1.1 Query Results CSV and TSV Formats
+say (https://www.w3.org/TR/sparql11-results-csv-tsv/): in CSV full IRIs, plain lexical
+values, blank nodes as ``_:x``, a header of variable names and CRLF line ends; in TSV
+every term in SPARQL syntax (``<iri>``, ``"text"@fr``) under a header of ``?names``."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Mapping
 
 from pyoxigraph import (
@@ -37,7 +41,7 @@ def _plain(term: object, prefixes: Mapping[str, str]) -> str:
 
 
 def render(result: QueryResult, fmt: str, prefixes: Mapping[str, str], limit: int = 0) -> str:
-    """Render any query result. ``table`` is for people: prefixed names, aligned columns."""
+    """Render any query result; the text ends with a line end (``table``: without)."""
     if isinstance(result, QueryBoolean):
         if fmt == "json":
             return '{"head": {}, "boolean": %s}' % ("true" if bool(result) else "false")
@@ -51,16 +55,12 @@ def render(result: QueryResult, fmt: str, prefixes: Mapping[str, str], limit: in
         return (data or b"").decode()
     if fmt == "json":
         return (result.serialize(format=QueryResultsFormat.JSON) or b"").decode()
-    if fmt == "tsv":
-        return (result.serialize(format=QueryResultsFormat.TSV) or b"").decode()
+    if fmt in ("csv", "tsv"):
+        # pyoxigraph writes both formats as the W3C note says (CRLF in CSV, quoting)
+        spec = QueryResultsFormat.CSV if fmt == "csv" else QueryResultsFormat.TSV
+        return (result.serialize(format=spec) or b"").decode()
     variables = [v.value for v in result.variables]
     rows = [[_plain(row[v], prefixes) for v in variables] for row in result]
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(variables)
-        writer.writerows(rows)
-        return buffer.getvalue()
     if limit and len(rows) > limit:
         rows = rows[:limit]
     widths = [max([len(v), *(len(r[i]) for r in rows)]) for i, v in enumerate(variables)]

@@ -1,0 +1,132 @@
+"""A saved query's HTML page: the parameter form, one page of results, the chart, downloads,
+the SPARQL text and a link to the editor. The query is run by ``endpoint.saved.api``
+(under the same limits as the API), which hands over what to show (``Shown``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from endpoint.http.i18n import context, page_language
+from endpoint.pages.maps import tile_attribution, tile_url
+from endpoint.saved.catalogue import tag_id, tag_name
+from endpoint.saved.charts import Row, chart_data
+from endpoint.saved.forms import cell, form_fields, query_string
+from kg.saved.queries import SavedQuery
+from kg.settings import Settings
+
+
+class Result(Protocol):
+    """What the page reads of a query's answer."""
+
+    @property
+    def variables(self) -> Sequence[str]: ...
+    @property
+    def rows(self) -> Sequence[Row]: ...
+    @property
+    def truncated(self) -> bool: ...
+    @property
+    def boolean(self) -> bool | None: ...
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What one request for the page asks and gets."""
+
+    #: the query's own parameters as the request gives them
+    given: Mapping[str, str]
+    #: None when the form is shown to be filled in, or a parameter was refused
+    answer: Result | None
+    #: the rows of this page, and the number of the first
+    rows: Sequence[Row]
+    first_row: int
+    per_page: int
+    #: rel -> page number (first, prev, next, last)
+    links: Mapping[str, int]
+    status: int = 200
+    error: str | None = None
+    #: nothing filled in yet: a form, not an error
+    prompt: bool = False
+
+
+async def render(request: Request, query: SavedQuery, shown: Shown) -> Response:
+    state = request.app.state
+    settings: Settings = state.settings
+    prefixes: Mapping[str, str] = state.prefixes
+    lang = page_language(request)
+    own = {p.name for p in query.params}
+    store = state.holder.get()
+    fields = await run_in_threadpool(
+        form_fields, settings, store, query, shown.given, lang, prefixes
+    )
+    answer, rows = shown.answer, shown.rows
+    current = {p.name: shown.given.get(p.name, "") for p in query.params}
+    current_with_lang = {**current, "lang": lang} if "lang" not in own else current
+    downloads = {
+        key: f"/api/queries/{query.name}?"
+        + query_string(current, format=key, per_page=settings.max_rows)
+        for key in ("json", "csv", "tsv")
+    }
+    pager = {
+        rel: f"/queries/{query.name}?"
+        + query_string(current_with_lang, page=number, per_page=shown.per_page)
+        for rel, number in shown.links.items()
+    }
+    variables = answer.variables if answer else []
+    values = {
+        "query": query,
+        "title": query.title(lang),
+        "description": query.description(lang),
+        "tags": [(tag_id(tag), tag_name(tag, lang)) for tag in query.tags],
+        "fields": fields,
+        "has_lang_param": "lang" in own,
+        "error": shown.error,
+        "prompt": shown.prompt,
+        "answer": answer,
+        "variables": variables,
+        "cells": [[cell(r[v], prefixes) for v in variables] for r in rows],
+        "first_row": shown.first_row,
+        "last_row": shown.first_row - 1 + len(rows),
+        "total": None if answer is None or answer.truncated else len(answer.rows),
+        "max_rows": settings.max_rows,
+        "chart": page_chart(settings, query, variables, rows, prefixes, lang) if answer else None,
+        "pager": pager,
+        "downloads": downloads,
+        "api": f"/api/queries/{query.name}?" + query_string(current),
+        "editor": "/query?" + urlencode({"query": query.text, "tabTitle": query.title(lang)}),
+    }
+    return state.templates.TemplateResponse(
+        request,
+        "saved-query.html",
+        context(request, **values),
+        status_code=shown.status,
+        headers={"Vary": "Accept, Accept-Language"},
+    )
+
+
+def page_chart(
+    settings: Settings,
+    query: SavedQuery,
+    variables: Sequence[str],
+    rows: Sequence[Row],
+    prefixes: Mapping[str, str],
+    lang: str,
+) -> dict[str, Any] | None:
+    """The chart of the page (endpoint.querycharts), with what a map or network needs from
+    the server: the tiles, the municipalities' outlines, the page language."""
+    chart = chart_data(query, variables, rows, prefixes, settings.base)
+    if chart is None:
+        return None
+    chart["lang"] = lang
+    if chart["type"] == "map":
+        chart["tiles"] = tile_url(settings)
+        chart["attribution"] = tile_attribution(chart["tiles"])
+        # drawn beneath, for a map to read without tiles
+        chart["boundaries"] = "/map/boundaries.geojson?" + urlencode({"lang": lang})
+    return chart
