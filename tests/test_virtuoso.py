@@ -402,6 +402,17 @@ def test_sparql_construct_as_turtle_from_virtuoso(app: httpx.Client, published: 
     assert {str(q.triple) for q in parse(turtle.content, RdfFormat.TURTLE)} == expected
 
 
+def test_a_graph_read_through_the_graph_store_protocol(
+    app: httpx.Client, published: Published
+) -> None:
+    """``/store?graph=`` reads through ``stream`` too: the graph as the build counted it."""
+    sizes = {s.graph: published.graphs[s.label] for s in discover(published.settings)}
+    graph = min(sizes, key=lambda g: sizes[g])
+    read = app.get("/store", params={"graph": graph}, headers={"Accept": "application/n-triples"})
+    assert read.status_code == 200, read.text[:500]
+    assert len(list(parse(read.content, RdfFormat.N_TRIPLES))) == sizes[graph] > 0
+
+
 def test_a_saved_query_from_virtuoso(app: httpx.Client, published: Published) -> None:
     api = "/api/queries/organisations-by-kind"
     text = (published.settings.root / "queries" / "organisations-by-kind.rq").read_text()
