@@ -35,6 +35,13 @@ class Settings:
     remote_query_url: str | None = None
     remote_update_url: str | None = None
     remote_gsp_url: str | None = None
+    #: what the remote server is, for its departures from the standard: "oxigraph" (any
+    #: server that follows the protocols) or "virtuoso" (kg.store.dialects) [KG_REMOTE_DIALECT]
+    remote_dialect: str = "oxigraph"
+    #: account for the remote server's writes (HTTP digest, Virtuoso's /sparql-auth)
+    #: [KG_REMOTE_USER, KG_REMOTE_PASSWORD]
+    remote_user: str | None = None
+    remote_password: str | None = field(default=None, repr=False)
     #: server [KG_HOST, KG_PORT, KG_WORKERS]
     host: str = "127.0.0.1"
     port: int = 8000
@@ -82,6 +89,10 @@ class Settings:
             raise ValueError(f"KG_STORE must be 'embedded' or 'remote', got {self.store_backend!r}")
         if self.store_backend == "remote" and not self.remote_query_url:
             raise ValueError("KG_STORE=remote needs KG_REMOTE_QUERY (the SPARQL query URL)")
+        if self.remote_dialect not in ("oxigraph", "virtuoso"):
+            raise ValueError(
+                f"KG_REMOTE_DIALECT must be 'oxigraph' or 'virtuoso', got {self.remote_dialect!r}"
+            )
 
     @property
     def var(self) -> Path:
@@ -161,6 +172,9 @@ _ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "KG_REMOTE_QUERY": ("remote_query_url", str),
     "KG_REMOTE_UPDATE": ("remote_update_url", str),
     "KG_REMOTE_GSP": ("remote_gsp_url", str),
+    "KG_REMOTE_DIALECT": ("remote_dialect", str),
+    "KG_REMOTE_USER": ("remote_user", str),
+    "KG_REMOTE_PASSWORD": ("remote_password", str),
     "KG_HOST": ("host", str),
     "KG_PORT": ("port", int),
     "KG_WORKERS": ("workers", int),

@@ -1,20 +1,22 @@
 """A store on another server, reached over SPARQL 1.1 Protocol and Graph Store Protocol.
 
-Tested against ``oxigraph serve``; works with any SPARQL 1.1 server (Fuseki, QLever,
-GraphDB…). For the union default graph, start Oxigraph with ``--union-default-graph``
-(Fuseki: ``tdb:unionDefaultGraph``). What differs between servers is a ``Dialect``.
+Tested against ``oxigraph serve`` and Virtuoso 7; works with any SPARQL 1.1 server
+(Fuseki, QLever, GraphDB…). For the union default graph, start Oxigraph with
+``--union-default-graph`` (Fuseki: ``tdb:unionDefaultGraph``). What a server does its own
+way is in its ``Dialect`` (kg.store.dialects), not here.
 
-``stream`` asks the server for SPARQL JSON (SELECT, ASK) or N-Triples (CONSTRUCT,
-DESCRIBE) and re-writes the answer in the requested format with the project's own writers
-(kg.sparql.writers), under the same row and byte caps, time and transfer limits and error
-types as the embedded store's workers: the bytes do not depend on the backend.
+``query`` and ``stream`` send the same request, built by the dialect, and read the answer
+through it (JSON mended, an answer the server cut refused). ``stream`` asks the server for
+SPARQL JSON (SELECT, ASK) or N-Triples (CONSTRUCT, DESCRIBE) and re-writes the answer in
+the requested format with the project's own writers (kg.sparql.writers), under the same
+row and byte caps, time and transfer limits and error types as the embedded store's
+workers: the bytes do not depend on the backend.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO
 
@@ -34,6 +36,7 @@ from pyoxigraph import (
 from kg.errors import QueryError, QueryTimeout, StoreError
 from kg.settings import Settings
 from kg.store.cache import REMOTE_MAX_AGE, StoreCache
+from kg.store.dialects import DIALECTS, OXIGRAPH, Dialect, count_quads
 from kg.store.interface import DEFAULT_LIMITS, Limits, QueryResult, QueryRun, Term, count, prefetch
 from kg.store.streaming import answer_messages
 
@@ -43,23 +46,8 @@ _MEDIA = {
     RdfFormat.RDF_XML: "application/rdf+xml",
     RdfFormat.N_QUADS: "application/n-quads",
 }
-#: what the server is asked for: results the project's writers re-write
-ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
-ALL_GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g {} }"
 GRAPH_TRIPLES = "CONSTRUCT WHERE { ?s ?p ?o }"
-#: a graph no store holds: an empty default graph, as a dataset parameter
-EMPTY_GRAPH = "urn:x-kg:empty-default-graph"
-
-
-@dataclass(frozen=True)
-class Dialect:
-    """What differs between SPARQL servers. ``union_default_graph``: the server's default
-    graph is the union of its named graphs (as the project's queries expect)."""
-
-    name: str = "sparql11"
-    union_default_graph: bool = True
-    #: the parameter that names a graph in the Graph Store Protocol
-    graph_param: str = "graph"
+_SOLUTIONS = "application/sparql-results+json"
 
 
 def values_clause(substitutions: Mapping[str, Term]) -> str:
@@ -118,17 +106,28 @@ class RemoteStore:
         update_url: str | None,
         gsp_url: str | None,
         timeout: float = 60,
-        dialect: Dialect | None = None,
+        *,
+        dialect: Dialect = OXIGRAPH,
+        auth: tuple[str, str] | None = None,
     ) -> None:
+        # --- dialect hook: URLs the dialect derives, digest auth for the server's writes
+        self.dialect = dialect
+        query_url, update_url, gsp_url = dialect.urls(query_url, update_url, gsp_url)
         self.query_url, self.update_url, self.gsp_url = query_url, update_url, gsp_url
-        self.dialect = dialect or Dialect()
-        self.client = httpx.Client(timeout=timeout)
+        self.client = httpx.Client(timeout=timeout, auth=httpx.DigestAuth(*auth) if auth else None)
         self.cache = StoreCache(max_age=REMOTE_MAX_AGE)  # other clients may write to it
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RemoteStore:
         assert settings.remote_query_url
-        return cls(settings.remote_query_url, settings.remote_update_url, settings.remote_gsp_url)
+        user, password = settings.remote_user, settings.remote_password
+        return cls(
+            settings.remote_query_url,
+            settings.remote_update_url,
+            settings.remote_gsp_url,
+            dialect=DIALECTS[settings.remote_dialect],
+            auth=(user, password or "") if user else None,
+        )
 
     def _post(self, url: str | None, what: str, **kwargs: object) -> httpx.Response:
         if url is None:
@@ -147,20 +146,35 @@ class RemoteStore:
         named_graphs: list[str] | None,
         timeout: float | None = None,
     ) -> httpx.Request:
-        if default_graph is not None and not default_graph:
-            default_graph = [EMPTY_GRAPH]  # the protocol has no word for "no default graph"
-        params: list[tuple[str, str | int | float | bool | None]] = [
-            ("default-graph-uri", g) for g in default_graph or []
-        ]
-        params += [("named-graph-uri", g) for g in named_graphs or []]
+        # --- dialect hook: how the query and its dataset are sent (form, pragmas, Accept)
+        sent = self.dialect.query_request(sparql, default_graph, named_graphs)
         return self.client.build_request(
             "POST",
             self.query_url,
-            params=params,
-            content=sparql.encode(),
-            headers={"Content-Type": "application/sparql-query", "Accept": ACCEPT},
+            params=tuple(sent.params),
+            content=sent.content,
+            data=sent.data,
+            headers=sent.headers,
             timeout=self.client.timeout if timeout is None else httpx.Timeout(timeout),
         )
+
+    def _answer(
+        self, response: httpx.Response, *, streamed: bool = False, reads: int | None = None
+    ) -> QueryResult:
+        """The server's answer as pyoxigraph results, mended and checked by the dialect:
+        read as it arrives from a ``streamed`` response, else at once. ``reads``: the rows
+        the caller reads at most (None: all of them)."""
+        _check(self.query_url, response)
+        self.dialect.check_whole(response.headers, reads)  # --- dialect hook
+        kind = response.headers.get("content-type", "")
+        solutions = kind.split(";")[0].strip() == _SOLUTIONS
+        if streamed:
+            chunks = response.iter_bytes()
+            if solutions:
+                chunks = self.dialect.mended(chunks)  # --- dialect hook
+            return _parse(self.query_url, kind, io.BufferedReader(_Body(chunks)))
+        body = self.dialect.mend_json(response.content) if solutions else response.content
+        return _parse(self.query_url, kind, body)
 
     def query(
         self,
@@ -177,8 +191,7 @@ class RemoteStore:
             response = self.client.send(self._request(text, default_graph, named_graphs))
         except httpx.HTTPError as err:
             raise StoreError(f"cannot reach {self.query_url}: {err}") from err
-        _check(self.query_url, response)
-        return _parse(self.query_url, response.headers.get("content-type", ""), response.content)
+        return self._answer(response)
 
     def stream(
         self,
@@ -205,10 +218,11 @@ class RemoteStore:
                 raise _timeout(limits) from err
             except httpx.HTTPError as err:
                 raise StoreError(f"cannot reach {self.query_url}: {err}") from err
-            _check(self.query_url, response)
-            body = _Body(response.iter_bytes())
-            kind = response.headers.get("content-type", "")
-            return _parse(self.query_url, kind, io.BufferedReader(body)), response
+            try:
+                return self._answer(response, streamed=True, reads=limits.max_rows), response
+            except BaseException:
+                response.close()
+                raise
 
         writing = output_prefixes if output_prefixes is not None else prefixes
         formats = (solutions_format, graph_format, writing)
@@ -278,14 +292,21 @@ class RemoteStore:
         return False
 
     def named_graphs(self) -> list[str]:
-        rows = self.query(ALL_GRAPHS)
+        rows = self.query(self.dialect.named_graphs_query)  # --- dialect hook
         assert isinstance(rows, QuerySolutions)
-        return sorted(r["g"].value for r in rows if isinstance(r["g"], NamedNode))
+        system = self.dialect.system_graphs
+        return sorted(
+            r["g"].value
+            for r in rows
+            if isinstance(r["g"], NamedNode) and r["g"].value not in system
+        )
 
     def clear_graph(self, graph: str) -> None:
         self.update(f"DROP SILENT GRAPH {NamedNode(graph)}")
 
     def triple_count(self, graph: str | None = None) -> int:
+        if graph is None and self.dialect.system_graphs:  # --- dialect hook
+            return count_quads(self, self.dialect.system_graphs)
         return count(self, graph)
 
     def flush(self) -> None:
