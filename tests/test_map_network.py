@@ -755,6 +755,10 @@ def test_map_names_with_markup_show_as_text(live_url: str, chromium: Chromium) -
             page.locator(".map-status", has_text="The background map does not load").wait_for(
                 timeout=10_000
             )
+            # and once the markers are clustered for the view the map settled on
+            page.wait_for_function(
+                "() => !window.kgMap._animatingZoom && !window.kgPlaces._inZoomAnimation"
+            )
             page.evaluate(
                 """() => new Promise((done, fail) => {
                      const marker = window.kgPlaces.getLayers()[0];

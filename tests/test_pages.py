@@ -688,23 +688,25 @@ def test_browsing_to_an_organisation_and_a_place_in_chromium(
             for host in TILE_HOSTS:
                 page.route(f"https://{host}/**", tile)
 
-            # home -> kinds -> public bodies -> hub.brussels, following links
+            # home -> kinds -> support organisations -> hub.brussels, following links
             page.goto(live_url + "/?lang=en")
             assert page.locator("ul.headline li").count() == 5
             page.screenshot(path=str(ARTIFACTS / "entity-home.png"), full_page=True)
             page.locator("ul.entry-points a", has_text="Kinds of organisation").click()
-            page.locator("table.counts a", has_text="public body").click()
+            page.locator("table.counts a", has_text="support organisation").click()
             page.locator("ol.listing a", has_text="hub.brussels").click()
             page.wait_for_url("**/id/organisation/hub-brussels*")
             assert page.locator("h1").inner_text() == "hub.brussels"
             assert page.locator("#relations .rel-group").count() >= 4
-            assert page.locator("#sources li").count() == 2  # document, network metrics
+            assert (
+                page.locator("#sources li").count() == 3
+            )  # document, its translation, network metrics
 
             # switch to Dutch with the language switcher
             page.locator("nav.languages a[hreflang=nl]").click()
             page.wait_for_url("**lang=nl*")
             assert page.locator("html").get_attribute("lang") == "nl"
-            assert "overheidsinstantie" in page.locator("p.kinds").inner_text()
+            assert "ondersteuningsorganisatie" in page.locator("p.kinds").inner_text()
             assert "opgericht door" in page.locator("#relations").inner_text()
             page.screenshot(path=str(ARTIFACTS / "entity-organisation-nl.png"), full_page=True)
 
