@@ -46,7 +46,7 @@ bench: bench-build bench-endpoint bench-search bench-web bench-kpi  ## every ben
 bench-build: setup        ## kg build vs oxigraph load; the validator vs pyshacl
 	$(BIN)/python -m bench
 
-bench-endpoint: setup     ## /sparql vs oxigraph serve-read-only at concurrency 1, 8, 32 (M)
+bench-endpoint: setup     ## /sparql vs oxigraph serve-read-only with and without --timeout-s, concurrency 8 (M)
 	@command -v wrk >/dev/null || { echo "the endpoint benchmark needs wrk: apt-get install wrk"; exit 1; }
 	$(BIN)/python -m bench.endpoint --size M
 
