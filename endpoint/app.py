@@ -13,9 +13,9 @@ from fastapi.templating import Jinja2Templates
 from endpoint import errors
 from endpoint.http import cors, static
 from endpoint.http.holder import StoreHolder
+from endpoint.pages import apidocs, listings, search, sitemap
 from endpoint.pages import entity as entitypage
 from endpoint.pages import home as homepage
-from endpoint.pages import listings, search, sitemap
 from endpoint.pages import maps as mapview
 from endpoint.pages import ontology as ontologypage
 from endpoint.saved import api as saved_api
@@ -48,6 +48,9 @@ def create_app(settings: Settings) -> FastAPI:
         title="Brussels creative-ecosystem knowledge graph",
         version="0.1.0",
         lifespan=lifespan,
+        # /docs and /redoc from the npm packages (endpoint/pages/apidocs.py), not a CDN
+        docs_url=None,
+        redoc_url=None,
         # no OpenTelemetry here: without this FastAPI looks for a provider on every request
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
@@ -71,6 +74,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(sparql.router)
     app.include_router(editor.router)
     static.install(app)
+    app.include_router(apidocs.router)
     app.include_router(void.router)
     app.include_router(saved_api.make_router(settings))
     app.include_router(search.router)

@@ -33,6 +33,13 @@ VENDOR: dict[str, dict[str, str]] = {
     },
     "cytoscape": {"cytoscape.min.js": "cytoscape/dist/cytoscape.min.js"},
     "chartjs": {"chart.umd.min.js": "chart.js/dist/chart.umd.min.js"},
+    # the API documentation pages (endpoint/pages/apidocs.py)
+    "swagger-ui": {
+        "swagger-ui-bundle.js": "swagger-ui-dist/swagger-ui-bundle.js",
+        "swagger-ui.css": "swagger-ui-dist/swagger-ui.css",
+        "favicon-32x32.png": "swagger-ui-dist/favicon-32x32.png",
+    },
+    "redoc": {"redoc.standalone.js": "redoc/bundles/redoc.standalone.js"},
 }
 MEDIA = {
     ".js": "text/javascript; charset=utf-8",
