@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: setup build run test lint format bench bench-build bench-endpoint bench-search bench-web bench-kpi clean
+.PHONY: setup build run test lint format bench bench-build bench-endpoint bench-search bench-web bench-kpi soak clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -58,6 +58,9 @@ bench-web: setup          ## entity page, search, autocomplete, saved-query API 
 
 bench-kpi: setup          ## every KPI, the network metrics and a snapshot (S, M)
 	$(BIN)/python -m bench.kpi --sizes S M
+
+soak: setup               ## 10 minutes of ordinary, runaway, slow and hostile clients (not in make test)
+	$(BIN)/python -m bench.soak --duration 600
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache
