@@ -13,7 +13,7 @@ the writes go to that copy's change log.
 At the end, after a cool-down: the memory of each of the server's processes against its
 baseline, and whether every query slot is free again (a burst of as many concurrent
 queries as the pool holds, all answered). ``python -m bench.soak [--duration 600]``
-(``make soak``); the figures go to bench/results/soak.json.
+(``make soak``); the figures go to bench/results/soak.json, the server's log beside it.
 """
 
 from __future__ import annotations
@@ -358,6 +358,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         stop.set()
         server.terminate()
         server.wait(30)
+        RESULTS.parent.mkdir(exist_ok=True)  # the server's log, for the 5xx it explains
+        shutil.copy(settings.var / "soak-server.log", RESULTS.with_name("soak-server.log"))
         shutil.rmtree(folder, ignore_errors=True)
 
 
