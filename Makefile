@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+# pytest processes for make test; each test file runs whole in one of them
+TEST_PROCESSES ?= 2
 
 .PHONY: setup build run test lint format bench bench-build bench-endpoint bench-search bench-web bench-kpi soak clean
 
@@ -32,7 +34,7 @@ test: setup               ## lint, format check, type check, then the whole test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_PROCESSES) --dist loadfile
 
 lint: setup
 	$(BIN)/ruff check .
