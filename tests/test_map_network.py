@@ -799,6 +799,19 @@ def httpx_json(url: str) -> dict[str, Any]:
     return data
 
 
+#: pairs of nodes whose boxes, labels included, overlap in the drawn network
+OVERLAPPING_LABELS = """() => {
+  const boxes = window.cy.nodes().map(n => n.boundingBox({includeLabels: true}));
+  let pairs = 0;
+  for (let i = 0; i < boxes.length; i++)
+    for (let j = i + 1; j < boxes.length; j++) {
+      const a = boxes[i], b = boxes[j];
+      if (a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2) pairs++;
+    }
+  return pairs;
+}"""
+
+
 def test_network_is_drawn_by_cytoscape(live_url: str, chromium: Chromium) -> None:
 
     watch = Watch()
@@ -817,12 +830,15 @@ def test_network_is_drawn_by_cytoscape(live_url: str, chromium: Chromium) -> Non
                 "() => { const b = window.cy.nodes().renderedBoundingBox(); return [b.w, b.h]; }"
             )
             assert spread[0] > 300 and spread[1] > 200
+            # no node's box, label included, overlaps another's (cose left 5 to 11 here)
+            assert page.evaluate(OVERLAPPING_LABELS) == 0
             assert page.locator(".network-legend li").count() >= 2
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "network.png"))
 
             # tapping a node tells what it is and links to its page and neighbourhood
-            page.evaluate("iri => window.cy.getElementById(iri).emit('tap')", HUB)
+            # a block, not an expression: the element emit returns would be serialised whole
+            page.evaluate("iri => { window.cy.getElementById(iri).emit('tap'); }", HUB)
             info = page.locator(".network-info")
             assert "hub.brussels" in info.inner_text()
             assert info.locator('a[href="/id/organisation/hub-brussels?lang=en"]').count() == 1
@@ -854,6 +870,7 @@ def test_entity_page_draws_its_neighbourhood(live_url: str, chromium: Chromium) 
             assert page.locator("h1").inner_text() == "hub.brussels"
             one = expected("hops=1")
             assert drawn(page) == one and one[0] > 3
+            assert page.evaluate(OVERLAPPING_LABELS) == 0
             assert page.locator("#neighbourhood canvas").count() > 0
             assert page.evaluate("iri => window.cy.getElementById(iri).data('distance')", HUB) == 0
             section = page.locator("#network-neighbourhood")
@@ -879,7 +896,8 @@ def test_entity_page_draws_its_neighbourhood(live_url: str, chromium: Chromium) 
             )
             page.screenshot(path=str(ARTIFACTS / "neighbourhood-filtered.png"))
             # tapping a node links to its page and its own neighbourhood
-            page.evaluate("iri => window.cy.getElementById(iri).emit('tap')", HUB)
+            # a block, not an expression: the element emit returns would be serialised whole
+            page.evaluate("iri => { window.cy.getElementById(iri).emit('tap'); }", HUB)
             assert "hub.brussels" in section.locator(".network-info").inner_text()
 
             # every script from this server's static routes, none from a CDN

@@ -31,7 +31,13 @@ VENDOR: dict[str, dict[str, str]] = {
         "MarkerCluster.css": "leaflet.markercluster/dist/MarkerCluster.css",
         "MarkerCluster.Default.css": "leaflet.markercluster/dist/MarkerCluster.Default.css",
     },
-    "cytoscape": {"cytoscape.min.js": "cytoscape/dist/cytoscape.min.js"},
+    "cytoscape": {
+        "cytoscape.min.js": "cytoscape/dist/cytoscape.min.js",
+        # the fCoSE layout and the two libraries it is built on, in this order
+        "layout-base.js": "layout-base/layout-base.js",
+        "cose-base.js": "cose-base/cose-base.js",
+        "cytoscape-fcose.js": "cytoscape-fcose/cytoscape-fcose.js",
+    },
     "chartjs": {"chart.umd.min.js": "chart.js/dist/chart.umd.min.js"},
     # the API documentation pages (endpoint/pages/apidocs.py)
     "swagger-ui": {

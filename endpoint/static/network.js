@@ -24,7 +24,20 @@
     "#ff9da7", "#9c755f", "#86bcb6", "#d37295", "#8cd17d", "#499894", "#f1ce63",
     "#a0cbe8", "#ffbe7d", "#bab0ac", "#d4a6c8"
   ];
-  var SMALL = 150; // nodes up to which the force-directed layout (cose) is used
+  var SMALL = 150; // nodes up to which a force-directed layout is used
+
+  // fCoSE (npm cytoscape-fcose, registered by its script) places nodes with their labels'
+  // boxes counted as part of them, so labels neither overlap nor sit on other nodes; the
+  // built-in cose is the fallback where its script did not load
+  function smallLayout() {
+    var fcose = typeof cytoscapeFcose !== "undefined";
+    return {
+      name: fcose ? "fcose" : "cose", animate: false, padding: 20,
+      nodeDimensionsIncludeLabels: true, idealEdgeLength: function () { return 90; },
+      nodeRepulsion: function () { return 9000; }, nodeSeparation: 60, packComponents: true,
+      quality: "default", randomize: true
+    };
+  }
 
   function text(container, name, fallback) {
     return container.getAttribute("data-" + name) || fallback;
@@ -195,9 +208,7 @@
 
         if (!small && !neighbourhood) packByDegree(data.nodes);
         var layout = small
-          ? { name: "cose", animate: false, nodeDimensionsIncludeLabels: true, padding: 20,
-              idealEdgeLength: function () { return 90; },
-              nodeRepulsion: function () { return 9000; } }
+          ? smallLayout()
           : { name: "concentric", animate: false, padding: 10, minNodeSpacing: 3,
               concentric: neighbourhood
                 ? function (n) { return 10 - (n.data("distance") || 0); }

@@ -122,7 +122,8 @@
       container: element,
       elements: spec.elements,
       layout: small
-        ? { name: "cose", animate: false, padding: 20, nodeDimensionsIncludeLabels: true }
+        ? { name: typeof cytoscapeFcose !== "undefined" ? "fcose" : "cose", animate: false,
+            padding: 20, nodeDimensionsIncludeLabels: true, packComponents: true }
         : { name: "concentric", animate: false, padding: 10, minNodeSpacing: 3,
             concentric: function (n) { return n.degree(); },
             levelWidth: function () { return 2; } },
