@@ -1,4 +1,4 @@
-"""The ``kg`` command: build, validate, query, snapshot, stats, serve."""
+"""The ``kg`` command: build, validate, query, snapshot, stats, serve, changes."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from kg.build import pipeline as build_mod
+from kg.changescli import app as changes_app
 from kg.errors import KgError, QueryError, SourceSyntaxError, ValidationFailed
 from kg.namespaces import all_prefixes
 from kg.saved import queries as saved
@@ -20,6 +21,7 @@ from kg.store import open_store
 from kg.store.stats import collect
 
 app = typer.Typer(help="The Brussels creative-ecosystem knowledge graph.", no_args_is_help=True)
+app.add_typer(changes_app, name="changes")
 
 
 def _settings() -> Settings:

@@ -149,6 +149,21 @@ class SourceSyntaxError(KgError):
         super().__init__(f"{where}: {message}")
 
 
+class ChangeFailed(SourceSyntaxError):
+    """A change of the change log cannot be replayed: names its file, and how to set it
+    aside so that the build goes on without it."""
+
+    def __init__(self, file: str, number: int, message: str) -> None:
+        super().__init__(
+            file,
+            None,
+            None,
+            f"{message}\nThis change cannot be replayed. Read it with `kg changes show "
+            f"{number}`; set it aside with `kg changes quarantine {number}` (it is moved to "
+            "data/changes/quarantine/, not deleted), then build again.",
+        )
+
+
 class QueryFileError(KgError):
     """A saved query's file breaks the header format or does not parse. Names the file and
     the line."""

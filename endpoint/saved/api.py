@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -169,11 +170,17 @@ def single_params(request: Request) -> dict[str, str]:
     return out
 
 
+_POSITIVE = re.compile(r"[0-9]{1,9}")
+
+
 def _positive(raw: str | None, name: str, default: int, maximum: int | None = None) -> int:
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or int(raw) < 1:
-        raise BadRequest(f"`{name}` must be a positive integer, not {raw!r}")
+    # ASCII digits only: str.isdigit() takes "²", which int() refuses; and no more than
+    # nine of them (Python refuses to read thousands of digits at all)
+    if not _POSITIVE.fullmatch(raw) or int(raw) < 1:
+        shown = raw if len(raw) <= 20 else raw[:20] + "…"
+        raise BadRequest(f"`{name}` must be a positive integer, not {shown!r}")
     value = int(raw)
     if maximum is not None and value > maximum:
         raise BadRequest(f"`{name}` is at most {maximum} on this server (KG_MAX_ROWS)")

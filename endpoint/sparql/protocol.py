@@ -153,7 +153,7 @@ async def graph_store(request: Request) -> Response:
     if "default" in params:
         graphs: list[str] = []  # the union: every named graph
     elif params.get("graph"):
-        graph = params["graph"]
+        graph = writes.graph_param(params["graph"])
         known = await run_in_threadpool(lambda: request.app.state.holder.get().named_graphs())
         if graph not in known:
             raise NotFound(f"there is no graph {NamedNode(graph)} in this dataset")

@@ -1,10 +1,23 @@
 """The change log: edits made through the web, kept as SPARQL Update files in
 ``data/changes/`` (append-only, versioned with the data). Every build replays them in
-order on top of the sources, so nothing entered through the web is lost by a rebuild;
-a change that would make the data invalid is refused and never recorded."""
+order on top of the sources, so nothing entered through the web is lost by a rebuild.
+
+It is write-ahead and crash-safe. A new change is first written under
+``data/changes/.pending/``, which no build replays; the build that includes it validates
+the result, and only then, before the new store is swapped in, is the file renamed into
+the log (one atomic rename: the commit). A write killed before that leaves a pending
+file that the next write sets aside in ``data/changes/quarantine/``, and the log as it
+was; a write killed after it leaves a validated change that the next build replays. A
+change may carry the client's key (``Idempotency-Key``): a retry with the same key and
+text finds it in the log and is not applied twice.
+
+A change that cannot be replayed stops the build with a message naming its file and how
+to set it aside (``kg changes quarantine N``); its text is checked as a new update is
+(size, nesting, SERVICE and LOAD) before the engine reads it."""
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,7 +25,7 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, Quad
 
-from kg.errors import QueryError, SourceSyntaxError
+from kg.errors import ChangeFailed, QueryError
 from kg.namespaces import (
     DCT_SOURCE_NODE,
     PROV,
@@ -26,6 +39,13 @@ from kg.sparql.analysis import check_update
 from kg.store import EmbeddedStore
 
 NAME = re.compile(r"^(\d{6})-[0-9TZ]+\.ru$")
+#: the header lines a change file opens with
+_HEADER = re.compile(r"^# change (\d+), ([0-9TZ]+), by (.*)$")
+_KEY = re.compile(r"^# key: (.*)$")
+#: what a client's idempotency key may be
+KEY = re.compile(r"[A-Za-z0-9._:~+/=-]{1,128}")
+PENDING = ".pending"
+QUARANTINE = "quarantine"
 
 PROV_ACTIVITY = NamedNode(PROV + "Activity")
 PROV_ENDED = NamedNode(PROV + "endedAtTime")
@@ -33,8 +53,8 @@ PROV_ENDED = NamedNode(PROV + "endedAtTime")
 
 @dataclass(frozen=True)
 class Change:
-    path: Path
-    label: str  # "data/changes/000001-….ru"
+    path: Path  # where the file is now (under .pending/ until it is committed)
+    label: str  # "data/changes/000001-….ru", where it is (or will be) in the log
     stem: str
 
     def graph(self, base: str) -> str:
@@ -48,45 +68,155 @@ class Change:
         stamp = self.stem.split("-", 1)[1]
         return datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC).isoformat()
 
+    @property
+    def number(self) -> int:
+        return int(self.stem.split("-", 1)[0])
+
+    def text(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
+    def header(self) -> tuple[str, str | None]:
+        """(author, client key or None), from the file's header lines."""
+        author, key = "", None
+        for line in self.text().splitlines()[:2]:
+            if m := _HEADER.match(line):
+                author = m.group(3)
+            elif m := _KEY.match(line):
+                key = m.group(1)
+        return author, key
+
+    def update(self) -> str:
+        """The update as recorded, without the header lines."""
+        lines = self.text().splitlines(keepends=True)
+        while lines and (_HEADER.match(lines[0].rstrip("\n")) or _KEY.match(lines[0].rstrip("\n"))):
+            lines.pop(0)
+        return "".join(lines)
+
 
 def changes_dir(settings: Settings) -> Path:
     return settings.root / "data" / "changes"
 
 
-def list_changes(settings: Settings) -> list[Change]:
-    folder = changes_dir(settings)
+def _listed(settings: Settings, folder: Path) -> list[Change]:
     if not folder.is_dir():
         return []
+    log = changes_dir(settings).relative_to(settings.root).as_posix()
     return [
-        Change(p, p.relative_to(settings.root).as_posix(), p.stem)
-        for p in sorted(folder.iterdir())
-        if NAME.match(p.name)
+        Change(p, f"{log}/{p.name}", p.stem) for p in sorted(folder.iterdir()) if NAME.match(p.name)
     ]
 
 
-def record(settings: Settings, update: str, author: str) -> Change:
-    """Append a change to the log (the caller rebuilds, and removes it if the build fails).
-    An update that calls a SERVICE outside ``KG_SERVICE_ALLOW`` or LOADs a document is
-    refused first: every later build would replay the call."""
+def list_changes(settings: Settings) -> list[Change]:
+    """The committed changes, in the order builds replay them."""
+    return _listed(settings, changes_dir(settings))
+
+
+def quarantined(settings: Settings) -> list[Change]:
+    """The changes set aside (``kg changes quarantine``, or interrupted writes)."""
+    return _listed(settings, changes_dir(settings) / QUARANTINE)
+
+
+def find(settings: Settings, number: int) -> Change:
+    """The committed change numbered ``number``; KeyError when there is none."""
+    for change in list_changes(settings):
+        if change.number == number:
+            return change
+    raise KeyError(number)
+
+
+def by_key(settings: Settings, key: str) -> Change | None:
+    """The committed change that carries the client's key, if any."""
+    for change in reversed(list_changes(settings)):
+        if change.header()[1] == key:
+            return change
+    return None
+
+
+def record(settings: Settings, update: str, author: str, key: str | None = None) -> Change:
+    """Write a change as pending (the caller builds with it, then ``commit``s it). An
+    update that cannot be read, nests too deep, calls a SERVICE outside
+    ``KG_SERVICE_ALLOW`` or LOADs a document is refused first: every later build would
+    replay it. Call with the build lock held: a pending file found now was left by a
+    write that was interrupted, and is set aside."""
     check_update(update, settings.service_allow, all_prefixes(settings.base))
+    if key is not None and not KEY.fullmatch(key):
+        raise QueryError("the idempotency key is 1 to 128 letters, digits or ._:~+/=-")
     folder = changes_dir(settings)
-    folder.mkdir(parents=True, exist_ok=True)
-    existing = list_changes(settings)
-    number = int(NAME.match(existing[-1].path.name).group(1)) + 1 if existing else 1  # type: ignore[union-attr]
+    pending = folder / PENDING
+    pending.mkdir(parents=True, exist_ok=True)
+    for left in _listed(settings, pending):
+        set_aside(settings, left, "interrupted before its build ended: never applied")
+    existing = list_changes(settings) + quarantined(settings)
+    number = max((c.number for c in existing), default=0) + 1
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = folder / f"{number:06d}-{stamp}.ru"
+    name = f"{number:06d}-{stamp}.ru"
     header = f"# change {number}, {stamp}, by {author}\n"
+    if key is not None:
+        header += f"# key: {key}\n"
+    path = pending / name
     with open(path, "x", encoding="utf-8") as f:  # "x": never overwrite another change
         f.write(header + update.rstrip() + "\n")
-    return Change(path, path.relative_to(settings.root).as_posix(), path.stem)
+        f.flush()
+        os.fsync(f.fileno())
+    label = f"{folder.relative_to(settings.root).as_posix()}/{name}"
+    return Change(path, label, path.stem)
 
 
-def apply(store: EmbeddedStore, change: Change, base: str) -> None:
-    text = change.path.read_text(encoding="utf-8")
+def commit(settings: Settings, change: Change) -> Change:
+    """Move a pending change into the log (after its build validated it): one rename."""
+    target = changes_dir(settings) / change.path.name
+    os.replace(change.path, target)
+    _sync_dir(target.parent)
+    return Change(target, change.label, change.stem)
+
+
+def set_aside(settings: Settings, change: Change, reason: str) -> Path:
+    """Move a change out of the log into ``quarantine/``, with the reason beside it; no
+    build replays it, nothing is deleted."""
+    folder = changes_dir(settings) / QUARANTINE
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / change.path.name
+    os.replace(change.path, target)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    target.with_suffix(".reason").write_text(f"{stamp} {reason}\n", encoding="utf-8")
+    _sync_dir(folder)
+    return target
+
+
+def restore(settings: Settings, change: Change) -> Path:
+    """Put a change that was set aside back into the log (its reason file goes)."""
+    target = changes_dir(settings) / change.path.name
+    if target.exists():
+        raise FileExistsError(target)
+    os.replace(change.path, target)
+    change.path.with_suffix(".reason").unlink(missing_ok=True)
+    _sync_dir(target.parent)
+    return target
+
+
+def _sync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
     try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def apply(store: EmbeddedStore, change: Change, settings: Settings, new: bool = False) -> None:
+    """Replay a change on the store being built. Raises ChangeFailed, naming the file and
+    how to set it aside, when a change of the log cannot be replayed; QueryError (the
+    client's 400, positions in its own text) when the ``new`` one cannot be applied."""
+    base = settings.base
+    text = change.update() if new else change.text()
+    try:
+        # the checks of a new update, before the engine reads the text: a file edited by
+        # hand, or recorded by an older version, must not crash the build
+        check_update(text, settings.service_allow, all_prefixes(base))
         store.update(text, prefixes=all_prefixes(base))
-    except QueryError as err:
-        raise SourceSyntaxError(change.label, None, None, str(err)) from None
+    except (QueryError, OSError, ValueError, RuntimeError) as err:
+        if new:
+            raise QueryError(f"the update cannot be applied: {err}") from None
+        raise ChangeFailed(change.label, change.number, str(err)) from None
     graph = NamedNode(change.graph(base))
     # what the update put in the default graph belongs to the change's own graph
     store.move_default_graph(graph.value)

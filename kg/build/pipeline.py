@@ -22,8 +22,9 @@ from pathlib import Path
 from pyoxigraph import NamedNode, QuerySolutions, RdfFormat
 
 from kg.build import shapesparql
-from kg.build.changes import Change, list_changes
+from kg.build.changes import PENDING, Change, list_changes
 from kg.build.changes import apply as apply_change
+from kg.build.changes import commit as commit_change
 from kg.build.changes import record as record_change
 from kg.build.importers import run_importers
 from kg.build.normalise import normalise
@@ -147,12 +148,14 @@ def run(
     extra: Sequence[Path] = (),
     progress: Progress = lambda _: None,
     keep: bool = True,
-    new_change: tuple[str, str] | None = None,
+    new_change: tuple[str, str] | tuple[str, str, str | None] | None = None,
 ) -> BuildResult:
     """Parse, validate and load everything. With ``keep``, swap the result in as the
     serving store; without (``kg validate``), load into memory and throw it away.
-    ``new_change`` (update text, author) is appended to the change log under the build
-    lock, and removed again unless the build that includes it succeeds."""
+    ``new_change`` (update text, author, client key) is written as a pending change under
+    the build lock, replayed after the log, and committed into the log once the build
+    that includes it has validated, just before its store is swapped in; else removed
+    (``kg.build.changes``)."""
     build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     result = BuildResult(build_id, None)
     timer = _Timer(result.timings, progress)
@@ -162,11 +165,9 @@ def run(
         workdir.mkdir()
         change = record_change(settings, *new_change) if new_change else None
         try:
-            built = _run(settings, result, timer, workdir, extra, keep)
-            change = None
-            return built
+            return _run(settings, result, timer, workdir, extra, keep, change)
         finally:
-            if change is not None:
+            if change is not None:  # not committed: nothing of it stays
                 change.path.unlink(missing_ok=True)
             # after a successful build the directory was renamed: this removes only
             # what a failed build or ``kg validate`` left behind
@@ -211,10 +212,11 @@ def _run(
     workdir: Path,
     extra: Sequence[Path],
     keep: bool,
+    pending: Change | None = None,
 ) -> BuildResult:
     with timer.step("parse"):
         parsed = _parse(settings, workdir, extra)
-    changes = list_changes(settings)
+    changes = list_changes(settings) + ([pending] if pending else [])
     change_labels = {c.graph(settings.base): c.label for c in changes}
     labels = {s.graph: s.label for s in parsed.sources} | change_labels
     timer.progress("validate and load…")
@@ -234,6 +236,8 @@ def _run(
     if settings.store_backend == "remote":
         with timer.step("derived"):
             derived.run(settings, store, workdir, timer.progress, only_data=True)
+        if pending is not None:
+            commit_change(settings, pending)
         with timer.step("publish"):
             publish_remote(RemoteStore.from_settings(settings), store, workdir, settings.base)
         return result
@@ -244,6 +248,10 @@ def _run(
         store.flush()
         store.optimize()
         del store
+        # the change goes into the log before its store serves: a kill in between leaves
+        # a validated change that the next build replays, never a store the log lacks
+        if pending is not None:
+            commit_change(settings, pending)
         _commit(settings, result, workdir, graphs)
     return result
 
@@ -275,7 +283,7 @@ def _validate_and_load(
             for source in data:
                 store.load(files[source.graph], RdfFormat.N_TRIPLES, source.graph)
             for change in changes:
-                apply_change(store, change, settings.base)
+                apply_change(store, change, settings, new=change.path.parent.name == PENDING)
         if validation is None:
             dump_graphs(store, store.named_graphs(), parsed.union)
             validation = BackgroundValidation(parsed.shapes_nt, parsed.union)

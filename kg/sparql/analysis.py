@@ -44,6 +44,23 @@ _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _RISKY = re.compile(r"['#]|(?i:s)(?=(?i:ervice))")
 _ALLOW = "this endpoint calls only the endpoints its operator lists in KG_SERVICE_ALLOW"
 
+#: brackets and prefix operators (``!``, ``-``, ``^``…) nested deeper than this are refused
+#: before an engine reads the text: Oxigraph's parser recurses on each level, and 3,000
+#: nested ``{`` or 10,000 ``!`` overflow its stack (the process dies); real queries nest
+#: a few dozen levels at most
+MAX_NESTING = 128
+#: operators and clauses that each add a level to the query's algebra (UNION, OPTIONAL,
+#: MINUS, BIND, FILTER, groups, ``||``, ``&&``, arithmetic, path operators) beyond this
+#: are refused: Oxigraph builds and walks them as a tree of that depth, and 3,000 OPTIONAL,
+#: 3,000 BIND or 10,000 ``||`` overflow its stack too. Data (INSERT DATA, VALUES) counts
+#: nothing: a long list of rows is no deeper
+MAX_OPERATORS = 1000
+_OPEN = frozenset({"{", "(", "[", "<<", "<<(", "{|"})
+_CLOSE = frozenset({"}", ")", "]", ">>", ")>>", "|}"})
+_PREFIX_OPERATORS = frozenset({"!", "-", "+", "^"})
+_TREE_WORDS = frozenset({"UNION", "OPTIONAL", "MINUS", "BIND", "FILTER"})
+_TREE_PUNCT = frozenset({"||", "&&", "+", "-", "*", "/", "|", "^", "{"})
+
 FORMS = {"SELECT": "solutions", "ASK": "boolean", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
 
 
@@ -167,6 +184,43 @@ def _target(
     raise QueryError(f"error at {where}: {keyword} must be followed by an IRI")
 
 
+def check_shape(text: str, toks: list[Token]) -> None:
+    """Refuse a text that nests deeper than ``MAX_NESTING`` or builds more than
+    ``MAX_OPERATORS`` levels of algebra, with a QueryError that names the limit and where
+    it was passed: such a text would crash the engine, not merely run long."""
+    depth = prefix_run = operators = 0
+    data_depth = -1  # the depth of the INSERT DATA, DELETE DATA or VALUES block being read
+    data_next = False  # DATA or VALUES was just read: its block is the next ``{``
+    for token in toks:
+        punct = token.text if token.kind == "punct" else ""
+        if punct in _OPEN:
+            depth += 1
+            if punct == "{" and data_next:
+                data_depth, data_next = depth, False
+        elif punct in _CLOSE:
+            if depth == data_depth:
+                data_depth = -1
+            depth -= 1
+        if token.upper in ("DATA", "VALUES"):
+            data_next = True
+        prefix_run = prefix_run + 1 if punct in _PREFIX_OPERATORS else 0
+        if depth + prefix_run > MAX_NESTING:
+            raise QueryError(
+                f"error at {position(text, token.start)}: brackets and operators nest more "
+                f"than {MAX_NESTING} levels deep here, the most this endpoint reads; "
+                "write the query flatter"
+            )
+        if data_depth < 0 and (token.upper in _TREE_WORDS or punct in _TREE_PUNCT):
+            operators += 1
+            if operators > MAX_OPERATORS:
+                raise QueryError(
+                    f"error at {position(text, token.start)}: more than {MAX_OPERATORS} "
+                    "operators and clauses (UNION, OPTIONAL, FILTER, BIND, ||, +, …), the "
+                    "most this endpoint reads in one query; split it, or put long lists "
+                    "of values in VALUES"
+                )
+
+
 def guard(text: str, toks: list[Token]) -> str:
     """The text with every IRI's ``'``, ``#`` and "service" written as ``\\u`` escapes."""
     parts: list[str] = []
@@ -189,6 +243,7 @@ def analyse(text: str, prefixes: Mapping[str, str] | None = None) -> Analysis:
     toks = tokens(text)
     prologue = _prologue(text, toks)
     form = _form(toks, prologue.end)
+    check_shape(text, toks)
     services = tuple(
         _target(text, toks, i, prologue, prefixes or {})
         for i, token in enumerate(toks)
@@ -207,6 +262,7 @@ def analyse_update(text: str, prefixes: Mapping[str, str] | None = None) -> Upda
     may open with its own declarations (``PREFIX …; INSERT …; PREFIX …``): they apply from
     where they stand. Raises QueryError for what cannot be read."""
     toks = tokens(text)
+    check_shape(text, toks)
     prologue = _Prologue(0, None, {})
     services: list[str | None] = []
     loads: list[str | None] = []
