@@ -62,6 +62,9 @@ class Settings:
     max_response_bytes: int = 100 * 1024 * 1024
     #: bytes a request body (query, update, upload) may have; more is refused [KG_MAX_REQUEST_BYTES]
     max_request_bytes: int = 1024 * 1024
+    #: answers' bytes read from the store but not yet by their clients, held on disk at
+    #: most, for every answer of a server process together (kg.store.spool) [KG_SPOOL_BYTES]
+    spool_bytes: int = 1024 * 1024 * 1024
     #: query worker processes kept warm (up to four times as many are started under
     #: load) [KG_QUERY_WORKERS]
     query_workers: int = 2
@@ -185,6 +188,7 @@ _ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "KG_MAX_ROWS": ("max_rows", int),
     "KG_MAX_RESPONSE_BYTES": ("max_response_bytes", int),
     "KG_MAX_REQUEST_BYTES": ("max_request_bytes", int),
+    "KG_SPOOL_BYTES": ("spool_bytes", int),
     "KG_QUERY_WORKERS": ("query_workers", int),
     "KG_QUERY_THREADS": ("query_threads", int),
     "KG_KPI_WORKERS": ("kpi_workers", int),

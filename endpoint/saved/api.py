@@ -251,14 +251,14 @@ async def run_saved(request: Request, name: str) -> Response:
     run = await _stream(request, query, substitutions, choice.format, window)
     headers = {"Vary": "Accept", "X-SPARQL-Max-Rows": str(settings.max_rows)}
     if run.kind == "boolean" or not run.finished:  # too large to count before replying
-        return queries.stream(run, choice.media_type, headers)
+        return queries.stream(request, run, choice.media_type, headers)
     written = max(0, min(page.per_page, run.rows - page.start))
     headers["X-SPARQL-Rows"] = str(written)
     headers["X-SPARQL-Truncated"] = "true" if run.truncated else "false"
     if not run.truncated:
         headers["X-Total-Count"] = str(run.rows)
     headers["Link"] = link_header(request, links_for(run.rows, run.truncated, page), page.per_page)
-    return queries.stream(run, choice.media_type, headers)
+    return queries.stream(request, run, choice.media_type, headers)
 
 
 # --- the page -----------------------------------------------------------------------------

@@ -175,4 +175,4 @@ async def graph_store(request: Request) -> Response:
     if request.method == "HEAD":
         run.close()
         return queries.head_response(choice.media_type, headers)
-    return queries.stream(run, choice.media_type, headers)
+    return queries.stream(request, run, choice.media_type, headers)

@@ -10,16 +10,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from fastapi import FastAPI, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from endpoint.http.conneg import choose
+from endpoint.sparql.answer import QueryResponse
 from kg.errors import BadRequest, NotAcceptable
 from kg.settings import Settings
 from kg.sparql.analysis import analyse, refuse_services
 from kg.sparql.writers import BY_KEY, BY_MEDIA, FORMATS, Format
 from kg.store import Term
 from kg.store.interface import Limits, QueryRun
+from kg.store.spool import SpoolBudget
 
 HTML = "text/html"
 #: rows an HTML results page shows at most (the data formats go up to the settings' cap)
@@ -40,6 +42,7 @@ def init(app: FastAPI) -> None:
     )
     # clients send few different Accept headers: each is negotiated once per app
     app.state.negotiate = functools.lru_cache(maxsize=256)(negotiate)
+    app.state.spool_budget = SpoolBudget(app.state.settings.spool_bytes)
 
 
 @dataclass(frozen=True)
@@ -135,10 +138,19 @@ def head_response(media_type: str, headers: dict[str, str]) -> Response:
     return response
 
 
-def stream(run: QueryRun, media_type: str, headers: dict[str, str]) -> Response:
+def stream(request: Request, run: QueryRun, media_type: str, headers: dict[str, str]) -> Response:
+    """The answer: whole when it is (most are), else spooled, so that no client holds a
+    query slot by reading slowly (endpoint/sparql/answer.py)."""
     if run.finished:
         return Response(b"".join(run.prefetched), media_type=media_type, headers=headers)
-    return StreamingResponse(run.chunks(), media_type=media_type, headers=headers)
+    state = request.app.state
+    return QueryResponse(
+        run,
+        media_type,
+        headers,
+        budget=state.spool_budget,
+        transfer_timeout=state.settings.transfer_timeout,
+    )
 
 
 #: query texts shorter than this are read in the event loop (bytes), and their reading kept
@@ -191,7 +203,7 @@ async def answer(
     if choice.html:
         body_bytes = await run_in_threadpool(run.body)
         return html_results(request, text, run, body_bytes, limits, headers)
-    return stream(run, run.media_type, headers)
+    return stream(request, run, run.media_type, headers)
 
 
 def html_results(
