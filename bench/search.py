@@ -105,6 +105,44 @@ def terms(index: Path, count: int) -> tuple[list[str], list[str]]:
     return queries[: count + len(FIXED)], prefixes[: count + 12]
 
 
+def typos(index: Path, count: int) -> list[tuple[str, str]]:
+    """(a name with one word mistyped, the IRI it names): a letter dropped or two
+    neighbours swapped in its longest word, of at least 5 letters."""
+    rng = Random(SEED + 1)
+    with sqlite3.connect(index.as_uri() + "?mode=ro", uri=True) as conn:
+        names = conn.execute(
+            "SELECT n.text, e.iri FROM name AS n JOIN entity AS e ON e.id = n.entity"
+            " ORDER BY n.rowid"
+        ).fetchall()
+    out: list[tuple[str, str]] = []
+    while len(out) < count:
+        name, iri = rng.choice(names)
+        word = max(name.split(), key=len)
+        if len(word) < 5 or not word.isalpha():
+            continue
+        i = rng.randrange(1, len(word) - 1)
+        typo = (
+            word[:i] + word[i + 1 :] if i % 2 else word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+        )
+        out.append((name.replace(word, typo, 1), iri))
+    return out
+
+
+def _measure_typos(index: Path, count: int, results: dict[str, Any]) -> None:
+    """Searches for names with a typo: how long the fuzzy path takes, how often the name
+    meant is on the first page."""
+    cache = StoreCache()
+    search(index, "warm up", "fr", {}, cache=cache)
+    timings, found = [], 0
+    for typo, iri in typos(index, count):
+        start = time.perf_counter()
+        result = search(index, typo, "fr", {}, cache=cache)
+        timings.append(time.perf_counter() - start)
+        found += iri in {h.iri for h in result.hits}
+    results["search_typos"] = percentiles(timings)
+    results["search_typos"]["found_share"] = round(found / count, 3)
+
+
 def percentiles(samples: list[float]) -> dict[str, float]:
     ms = sorted(s * 1000 for s in samples)
     q = statistics.quantiles(ms, n=100, method="inclusive")
@@ -180,6 +218,7 @@ def _report(results: dict[str, Any]) -> None:
     for key, title in (
         ("search", "search (page 1)"),
         ("search_faceted_page2", "search + kind facet, page 2"),
+        ("search_typos", "search, a word mistyped"),
         ("autocomplete", "autocomplete"),
         ("sparql_contains_reference", "SPARQL CONTAINS (reference)"),
     ):
@@ -189,6 +228,7 @@ def _report(results: dict[str, Any]) -> None:
         )
     ratio = results["sparql_contains_reference"]["p50_ms"] / max(results["search"]["p50_ms"], 1e-3)
     results["reference_p50_ratio"] = round(ratio, 1)
+    print(f"typos: the name meant on the first page {results['search_typos']['found_share']:.0%}")
     ok = results["autocomplete"]["p99_ms"] < TARGET_AUTOCOMPLETE_P99_MS
     print(
         f"\nSPARQL CONTAINS p50 / search p50: {ratio:.0f}x; autocomplete p99 "
@@ -211,6 +251,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="kg-search-bench-") as tmp:
         index = _build(settings, store, Path(tmp), results)
         _measure_index(index, args.terms, results)
+        _measure_typos(index, args.terms // 3, results)
         _measure_reference(settings, store, results)
     _report(results)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

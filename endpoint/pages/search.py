@@ -79,8 +79,10 @@ def search_page(request: Request) -> Response:
     """Entities whose names, alternative names or descriptions hold every word of ``q``
     (any language, case and accents ignored), narrowed by facet values (``kind``,
     ``sector``, ``service``, ``audience``, ``municipality``: IRIs, repeatable, all must
-    hold), ``page`` by ``page``. HTML for browsers; JSON with ``?format=json`` or
-    ``Accept: application/json``; 406 when the client accepts neither."""
+    hold), ``page`` by ``page``. When the words find nothing because one is mistyped, the
+    results of the corrected query, which ``suggestion`` links to ("did you mean").
+    HTML for browsers; JSON with ``?format=json`` or ``Accept: application/json``; 406
+    when the client accepts neither."""
     media = _media(request)
     if media is None:
         raise _not_acceptable()
@@ -112,8 +114,10 @@ def search_page(request: Request) -> Response:
         if result.page < result.pages
         else None,
     }
+    suggestion_url = _url(result.suggestion, lang, result.selected) if result.suggestion else None
     if media == JSON:
-        return JSONResponse(_json(result, settings.base, links), headers={"Vary": VARY})
+        body = _json(result, settings.base, links, suggestion_url)
+        return JSONResponse(body, headers={"Vary": VARY})
     return request.app.state.templates.TemplateResponse(
         request,
         "search.html",
@@ -126,6 +130,7 @@ def search_page(request: Request) -> Response:
             pages=_pages(result),
             page_url=lambda n: _url(result.query, lang, result.selected, page=n, **extra),
             clear_url=_url(result.query, lang, {}),
+            suggestion_url=suggestion_url,
             facet_names=FACETS,
         ),
         headers={"Link": f'<{json_url}>; rel="alternate"; type="{JSON}"', "Vary": VARY},
@@ -144,20 +149,26 @@ def _pages(result: SearchResult) -> list[int | None]:
     return out
 
 
-def _json(result: SearchResult, base: str, links: dict[str, str | None]) -> dict[str, Any]:
+def _json(
+    result: SearchResult, base: str, links: dict[str, str | None], suggestion_url: str | None
+) -> dict[str, Any]:
     body = result.to_json()
     for item in body["results"]:
         item["href"] = href(item["iri"], base, result.lang)
     body["links"] = {k: v for k, v in links.items() if v}
+    if body["suggestion"]:
+        body["suggestion"]["href"] = suggestion_url
     return body
 
 
 @router.get("/api/autocomplete", summary="Names starting with what has been typed")
 def autocomplete_api(request: Request) -> JSONResponse:
     """Up to ``limit`` (10) entities whose name, in any language, or alternative name
-    starts with ``q``; then names holding words starting with each word of ``q``.
-    ``[{iri, label, label_lang, kind, kind_iri, matched, href}]``: ``label`` in the
-    reader's language (``lang``), ``matched`` the name that matched when it differs."""
+    starts with ``q``; then names holding words starting with each word of ``q``; when
+    none does because a word is mistyped, the same for the corrected words.
+    ``[{iri, label, label_lang, kind, kind_iri, matched, corrected, href}]``: ``label``
+    in the reader's language (``lang``), ``matched`` the name that matched when it
+    differs, ``corrected`` what was typed, corrected, when a correction was used."""
     settings: Settings = request.app.state.settings
     params = request.query_params
     lang = page_language(request)
@@ -177,6 +188,7 @@ def autocomplete_api(request: Request) -> JSONResponse:
                 "kind": s.kind_label,
                 "kind_iri": s.kind,
                 "matched": s.matched,
+                "corrected": s.corrected,
                 "href": href(s.iri, settings.base, lang),
             }
             for s in found

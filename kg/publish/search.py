@@ -4,6 +4,9 @@ Matching ignores case and accents (FTS5 ``unicode61 remove_diacritics 2`` for wo
 same folding in Python for whole names: ``kg.publish.searchtext``). Ranking: a name equal
 to the query, then a name starting with it, then entities holding every word (each word
 also as a prefix), by BM25 with names weighted over alternative names over descriptions.
+When the words find nothing because one of them is mistyped, the corrected query's
+results are given instead, with the correction as a suggestion
+(``kg.publish.searchfuzzy``).
 
 User text never reaches SQL or SPARQL as text: it is cut into word tokens, each token is
 quoted for FTS5 (so ``NEAR(``, ``"``, ``*``, ``-``, ``:`` are inert), and every value is a
@@ -23,6 +26,7 @@ from typing import Any
 
 from kg.errors import StoreError
 from kg.labels import LANGUAGES, pick, pick_with_language
+from kg.publish.searchfuzzy import correct
 from kg.publish.searchindex import BUILTIN_LABELS, FORMAT, bitset
 from kg.publish.searchtext import MAX_QUERY_CHARS, MAX_TOKENS, WORD, fold, fts_query, tokens
 from kg.store.cache import StoreCache
@@ -32,6 +36,10 @@ FACETS = ("kind", "sector", "service", "audience", "municipality")
 MAX_FACET_VALUES = 20
 MAX_PER_PAGE = 100
 MAX_PAGE = 10_000
+#: what each tier of a hit is called in the JSON twin
+MATCHES = ("exact", "prefix", "words", "fuzzy", "fuzzy", "fuzzy")
+#: the tier a corrected query's hits start at, below every hit of the query itself
+CORRECTED = 3
 
 
 @dataclass(frozen=True)
@@ -45,7 +53,8 @@ class Hit:
     #: (text, is a matched word) segments
     snippet: tuple[tuple[str, bool], ...]
     snippet_lang: str
-    tier: int  # 0 exact name, 1 name prefix, 2 words
+    #: 0 exact name, 1 name prefix, 2 words; 3, 4, 5 the same for the corrected query
+    tier: int
     score: float
 
     @property
@@ -71,6 +80,9 @@ class SearchResult:
     hits: list[Hit]
     facets: dict[str, list[FacetValue]]
     selected: dict[str, list[str]]
+    #: the corrected query ("did you mean"), when the query's own words found nothing and
+    #: these results are the correction's
+    suggestion: str | None = None
 
     @property
     def pages(self) -> int:
@@ -91,10 +103,12 @@ class SearchResult:
                     "label_lang": h.label_lang,
                     "kind": {"iri": h.kind, "label": h.kind_label},
                     "description": h.description,
-                    "match": ("exact", "prefix", "words")[h.tier],
+                    "match": MATCHES[h.tier],
                 }
                 for h in self.hits
             ],
+            # the corrected query ("did you mean"), when these are its results
+            "suggestion": {"query": self.suggestion} if self.suggestion else None,
             "facets": {
                 name: [
                     {"value": v.value, "label": v.label, "count": v.count, "selected": v.selected}
@@ -201,7 +215,7 @@ AFTER = "\U0010ffff"
 FILL_MATCHES = """
 INSERT INTO temp.hits(id, tier, score)
 SELECT fts.rowid,
-       CASE WHEN fts.rowid IN (SELECT entity FROM name WHERE norm = :norm) THEN 0
+       :tier + CASE WHEN fts.rowid IN (SELECT entity FROM name WHERE norm = :norm) THEN 0
             WHEN fts.rowid IN (SELECT entity FROM name WHERE norm > :norm AND norm < :upper)
             THEN 1
             ELSE 2 END,
@@ -251,10 +265,9 @@ def search(
     page = bounded_int(page, 1, 1, MAX_PAGE)
 
     conn.execute("DELETE FROM temp.hits")
+    suggestion = None
     if words:
-        norm = " ".join(words)
-        text = {"norm": norm, "upper": norm + AFTER, "match": fts_query(words)}
-        conn.execute(FILL_MATCHES, text)
+        words, suggestion = _fill_matches(conn, q, words)
     elif not q.strip():  # no query: browse everything (within the facets)
         conn.execute(FILL_ALL)
     # else: text without a single word (only punctuation) finds nothing
@@ -292,7 +305,30 @@ def search(
         hits=hits,
         facets=_facets(index, counts, selected, lang),
         selected=selected,
+        suggestion=suggestion,
     )
+
+
+def _fill_matches(
+    conn: sqlite3.Connection, q: str, words: list[str]
+) -> tuple[list[str], str | None]:
+    """Put the entities matching ``words`` into temp.hits; when there are none and a
+    mistyped word is why, those matching the corrected words. The words the hits
+    matched, and the corrected query if it was used."""
+    conn.execute(FILL_MATCHES, _match_parameters(words, 0))
+    if conn.execute("SELECT 1 FROM temp.hits LIMIT 1").fetchone():
+        return words, None
+    correction = correct(conn, q, words)
+    if correction is None:
+        return words, None
+    corrected = list(correction.words)
+    conn.execute(FILL_MATCHES, _match_parameters(corrected, CORRECTED))
+    return corrected, correction.text
+
+
+def _match_parameters(words: Sequence[str], tier: int) -> dict[str, object]:
+    norm = " ".join(words)
+    return {"norm": norm, "upper": norm + AFTER, "match": fts_query(words), "tier": tier}
 
 
 def _facets(

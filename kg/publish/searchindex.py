@@ -29,6 +29,7 @@ from pyoxigraph import Literal, QuerySolutions
 
 from kg.labels import LANGUAGES, pick
 from kg.namespaces import FOAF, ORG, SKOS_CONCEPT, all_prefixes
+from kg.publish.searchfuzzy import write_vocabulary
 from kg.publish.searchtext import normalise
 from kg.settings import Settings, link_target
 from kg.store import GraphStore
@@ -36,7 +37,8 @@ from kg.store import GraphStore
 #: Reading the store takes three bulk queries, never one per entity.
 INDEX_FILE = "search.sqlite"
 #: bumped when the file layout changes; the server refuses a file of another version
-FORMAT = "1"
+#: (2: the vocabulary and its trigrams, kg.publish.searchfuzzy)
+FORMAT = "2"
 #: BM25 weights of the FTS columns: names, alternative names, descriptions
 WEIGHTS = (10.0, 4.0, 1.0)
 
@@ -311,6 +313,7 @@ def write_index(
             [("format", FORMAT), ("entities", str(len(entities)))],
         )
         conn.execute("COMMIT")
+        write_vocabulary(conn)  # the terms of fts and their trigrams, for typos
         conn.executescript(INDEXES)
     finally:
         conn.close()
