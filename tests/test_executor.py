@@ -239,3 +239,28 @@ def test_queries_at_once_share_one_process(pool: WorkerPool, store_dir: str) -> 
 
 
 # --- from an event loop (uvloop, as `kg serve` runs) -------------------------------------
+
+
+def test_processes_started_under_load_end_once_idle(store_dir: str) -> None:
+    """A pool kept one process warm grows to four under four queries at once, and is back
+    to one process, the others ended, ``linger`` seconds after the load (the memory of
+    the processes started for it goes back: issue 20's soak)."""
+    pool = WorkerPool(size=1, max_size=4, nice_after=30.0, warm=lambda: store_dir, linger=1.0)
+    try:
+        assert pool.wait_ready(60)
+        (warm,) = pool.pids
+        runs = [run_in_thread(pool, store_dir, SHORTER, timeout=30.0) for _ in range(4)]
+        for thread, _ in runs:
+            thread.join(60)
+        assert all(isinstance(o[0], list) for _, o in runs)
+        grown = set(pool.pids)
+        assert len(grown) > 1, "four queries at once should have started more processes"
+        assert wait_for(lambda: len(pool.pids) == 1, timeout=15)
+        assert wait_for(lambda: not any(alive(p) for p in grown - set(pool.pids)))
+        # the one kept is a ready worker: a query is answered at once
+        thread, outcome = run_in_thread(pool, store_dir, "ASK {}", timeout=5.0)
+        thread.join(10)
+        assert isinstance(outcome[0], list) and outcome[0][-1][0] == "end"
+        assert warm in grown
+    finally:
+        pool.close()

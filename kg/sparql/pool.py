@@ -29,7 +29,7 @@ import pickle
 import threading
 import time
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing import get_context
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext
@@ -77,6 +77,8 @@ class _Process:
     #: a query in it was stopped, or it broke: it takes no new query and is ended once
     #: the queries in it are done
     doomed: bool = False
+    #: when its last query ended (``time.monotonic``), for ending processes idle too long
+    idle_since: float = field(default_factory=time.monotonic)
 
     def kill(self) -> None:
         if self.process.is_alive():
@@ -121,12 +123,15 @@ class WorkerPool:
         warm: Callable[[], str | None] = lambda: None,
         start_limit: float = 60.0,
         threads: int = 1,
+        linger: float = 30.0,
     ) -> None:
         """``size`` slots are kept warm, ``max_size`` run at most, in processes of
         ``threads`` slots each (both rounded up to whole processes). ``warm`` says which
         store new workers open before they report ready; a slot joins the idle ones only
         then, so that opening a store never counts against a query's time limit.
-        ``start_limit`` bounds how long a worker may take to start."""
+        ``start_limit`` bounds how long a worker may take to start. A process started
+        under load beyond the ``size`` kept warm is ended once it has run nothing for
+        ``linger`` seconds: its memory goes back when the load does."""
         self.threads = max(1, threads)
         self.size = -(-max(1, size) // self.threads) * self.threads
         self.max_size = max(self.size, -(-max_size // self.threads) * self.threads)
@@ -144,9 +149,43 @@ class WorkerPool:
         self._cond = threading.Condition()
         self._closed = False
         self._ctx = _context()
+        self.linger = linger
+        self._reaper_stop = threading.Event()
         with self._cond:
             for _ in range(self.size // self.threads):
                 self._start_one()
+        threading.Thread(target=self._reap_idle, daemon=True, name="kg-worker-reaper").start()
+
+    def _reap_idle(self) -> None:
+        """End processes beyond the warm ones that have been idle for ``linger``."""
+        # its own event: a wait on the pool's condition could take a notification meant
+        # for a request waiting for a slot
+        while not self._reaper_stop.wait(max(self.linger / 3, 0.05)):
+            with self._cond:
+                ended = [] if self._closed else self._idle_too_long()
+            for host, slots in ended:
+                _end(host, slots)
+
+    def _idle_too_long(self) -> list[tuple[_Process, list[_Slot]]]:
+        """Take out of the pool the idle processes not needed warm (lock held)."""
+        now = time.monotonic()
+        total = len(self._idle) + self._busy + self._starting
+        by_host: dict[int, tuple[_Process, list[_Slot]]] = {}
+        for slot in self._idle:
+            by_host.setdefault(id(slot.host), (slot.host, []))[1].append(slot)
+        ended = []
+        for host, slots in sorted(by_host.values(), key=lambda hs: hs[0].idle_since):
+            if host.busy or host.doomed or now - host.idle_since < self.linger:
+                continue
+            if total - len(slots) < self.size:
+                break
+            total -= len(slots)
+            host.doomed = True
+            ended.append((host, slots))
+        if ended:
+            gone = {id(host) for host, _ in ended}
+            self._idle = [w for w in self._idle if id(w.host) not in gone]
+        return ended
 
     def _spawn(self) -> list[_Slot]:
         pipes = [self._ctx.Pipe() for _ in range(self.threads)]
@@ -286,6 +325,8 @@ class WorkerPool:
         with self._cond:
             self._busy -= 1
             host.busy -= 1
+            if not host.busy:
+                host.idle_since = time.monotonic()
             if worker.niced:
                 self._niced -= 1
                 worker.niced = False
@@ -421,6 +462,7 @@ class WorkerPool:
     def close(self) -> None:
         """End every worker process; one running a query ends when the query is done."""
         hosts: dict[int, tuple[_Process, list[_Slot]]] = {}
+        self._reaper_stop.set()
         with self._cond:
             self._closed = True
             for worker in self._idle:
@@ -445,7 +487,8 @@ def _receive(worker: _Slot) -> bytes:
             "the query was stopped together with another one that ran past the time "
             "limit; try again"
             if worker.host.doomed
-            else "the query worker ended unexpectedly (out of memory?); try a smaller query"
+            else "the query worker process ended unexpectedly (it crashed, or ran out of "
+            "memory) with every query it was running; a fresh one takes its place: try again"
         ) from None
 
 
