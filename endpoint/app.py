@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from endpoint import errors
 from endpoint.http import cors, static
 from endpoint.http.holder import StoreHolder
+from endpoint.http.memory import MemoryTrimmer
 from endpoint.pages import apidocs, listings, search, sitemap
 from endpoint.pages import entity as entitypage
 from endpoint.pages import home as homepage
@@ -34,7 +35,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # the store gets ready with the server, not with its first query (the embedded one
     # starts its query workers, which open the store before they take a query)
     app.state.holder.start()
+    trimmer = MemoryTrimmer()
+    trimmer.start()
     yield
+    trimmer.stop()
     app.state.holder.close()
 
 
