@@ -67,12 +67,32 @@ def language_links(request: Request) -> list[dict[str, str]]:
     return links
 
 
+def long_date(value: str, lang: str) -> str:
+    """An ISO date or date-time (``2026-12-07``, ``2026-12-07T01:20:00+00:00``) as people
+    write it: "7 décembre 2026", "7 december 2026", "7 December 2026"; a year or a
+    year-month as far as it goes ("décembre 2026"). What is not a date is given back."""
+    parts = value[:10].split("-")
+    if not (1 <= len(parts) <= 3 and all(p.isascii() and p.isdigit() for p in parts)):
+        return value
+    if len(parts) == 1:
+        return parts[0]
+    month = int(parts[1])
+    if not 1 <= month <= 12:
+        return value
+    name = translate("date.months", lang).split()[month - 1]
+    if len(parts) == 2:
+        return f"{name} {parts[0]}"
+    return f"{int(parts[2])} {name} {parts[0]}"
+
+
 def context(request: Request, **values: object) -> dict[str, object]:
-    """What every page template gets: the language, ``t(key)``, the language switcher."""
+    """What every page template gets: the language, ``t(key)``, ``long_date(iso)``, the
+    language switcher."""
     lang = page_language(request)
     return {
         "lang": lang,
         "t": lambda key: translate(key, lang),
+        "long_date": lambda value: long_date(str(value), lang),
         "languages": language_links(request),
         **values,
     }

@@ -102,7 +102,7 @@ def observation_json(obs: Observation, page: Page) -> dict[str, Any]:
         "lower_bound": obs.lower_bound,
         "period": obs.period,
         "period_label": page.text(obs.period_label)[0] or None,
-        "area": obs.area,
+        "area": ref_json(obs.area, page),
         "description": page.text(obs.description)[0] or None,
         "sources": [n for n, _ in page.cite(obs.graphs)],
     }

@@ -4,6 +4,7 @@ citations of sources."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote, urlencode
 
@@ -13,15 +14,25 @@ from markupsafe import Markup, escape
 from endpoint.http.i18n import strings, translate
 from endpoint.pages.pagerequest import settings_of, store_of
 from kg.labels import LANGUAGES, pick_with_language
-from kg.namespaces import DCT, FOAF, ORG, OWL_CLASS, SCHEMA
+from kg.namespaces import DCT, FOAF, ORG, OWL_CLASS, SCHEMA, XSD
 from kg.views.concepts import ConceptView
 from kg.views.model import Document, Ref, Source, Value, cci, curie, local_name
 from kg.views.vocabcache import vocabulary
+
+#: datatypes whose values are shown as figures, and as dates in words
+NUMERIC = frozenset(
+    XSD + t for t in ("integer", "decimal", "double", "float", "int", "long", "nonNegativeInteger")
+)
+DATES = frozenset(XSD + t for t in ("date", "dateTime", "gYearMonth"))
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]+\.[0-9]+")
 
 
 class Page:
     """What templates use to show the graph: labels in the reader's language (with their
     language for ``lang=``), links, and citations of sources."""
+
+    NUMERIC = NUMERIC  # for the templates: p.NUMERIC, p.DATES
+    DATES = DATES
 
     def __init__(
         self,
@@ -159,14 +170,22 @@ class Page:
         return f"« {title} »" + (f" ({doc.date})" if doc.date else "")
 
     def number(self, value: str | None) -> str:
-        """A figure with thousands separators as the reader writes them."""
+        """A figure with thousands separators and the decimal mark as the reader writes
+        them (132 799; 7,885 in French), its decimals as the data gives them."""
         if value is None:
             return ""
         try:
             number = float(value)
         except ValueError:
             return value
-        text = f"{number:,.0f}" if number == int(number) else f"{number:,.2f}"
+        written = value.strip()
+        if number == int(number) and "e" not in written.lower():
+            text = f"{int(number):,}"
+        elif _PLAIN_DECIMAL.fullmatch(written):
+            whole, _, fraction = written.partition(".")
+            text = f"{int(whole):,}" + (f".{fraction}" if fraction.strip("0") else "")
+        else:
+            text = f"{number:,.2f}"
         sep = {"fr": "\u202f", "nl": ".", "en": ","}.get(self.lang, ",")
         dec = "," if self.lang in ("fr", "nl") else "."
         return text.replace(",", "\x00").replace(".", dec).replace("\x00", sep)

@@ -11,15 +11,20 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import Response
+from pyoxigraph import NamedNode
 from starlette.concurrency import run_in_threadpool
 
 from endpoint.http.i18n import context, page_language
 from endpoint.pages.maps import tile_attribution, tile_url
+from endpoint.pages.page import Page
 from endpoint.saved.catalogue import tag_id, tag_name
 from endpoint.saved.charts import Row, chart_data
 from endpoint.saved.forms import cell, form_fields, query_string
 from kg.saved.queries import SavedQuery
 from kg.settings import Settings
+from kg.store import GraphStore
+from kg.views.nodelabels import Collector
+from kg.views.vocabcache import vocabulary
 
 
 class Result(Protocol):
@@ -79,6 +84,9 @@ async def render(request: Request, query: SavedQuery, shown: Shown) -> Response:
         for rel, number in shown.links.items()
     }
     variables = answer.variables if answer else []
+    cells = await run_in_threadpool(
+        labelled_cells, request, store, settings.base, rows, variables, prefixes, lang
+    )
     values = {
         "query": query,
         "title": query.title(lang),
@@ -90,7 +98,7 @@ async def render(request: Request, query: SavedQuery, shown: Shown) -> Response:
         "prompt": shown.prompt,
         "answer": answer,
         "variables": variables,
-        "cells": [[cell(r[v], prefixes) for v in variables] for r in rows],
+        "cells": cells,
         "first_row": shown.first_row,
         "last_row": shown.first_row - 1 + len(rows),
         "total": None if answer is None or answer.truncated else len(answer.rows),
@@ -108,6 +116,42 @@ async def render(request: Request, query: SavedQuery, shown: Shown) -> Response:
         status_code=shown.status,
         headers={"Vary": "Accept, Accept-Language"},
     )
+
+
+def labelled_cells(
+    request: Request,
+    store: GraphStore,
+    base: str,
+    rows: Sequence[Row],
+    variables: Sequence[str],
+    prefixes: Mapping[str, str],
+    lang: str,
+) -> list[list[dict[str, str] | None]]:
+    """The results table's cells: an IRI by its label in the reader's language (one
+    query for every label of the page), linked to its page here; its prefixed name, the
+    code, as the title. Other terms as they are."""
+    collect = Collector(store, base, vocabulary(store, base))
+    for row in rows:
+        for v in variables:
+            term = row[v]
+            if isinstance(term, NamedNode):
+                collect.ref(term.value)
+    collect.fetch()
+    page = Page(request, lang)
+    out: list[list[dict[str, str] | None]] = []
+    for row in rows:
+        line: list[dict[str, str] | None] = []
+        for v in variables:
+            term, shown = row[v], cell(row[v], prefixes)
+            if isinstance(term, NamedNode) and shown is not None:
+                found = collect.refs[term.value].label(lang)
+                href = page.href(term.value) if shown["href"] else ""
+                if found is not None:
+                    shown = {"text": found[0], "lang": found[1], "title": shown["text"]}
+                shown["href"] = href
+            line.append(shown)
+        out.append(line)
+    return out
 
 
 def page_chart(

@@ -251,7 +251,7 @@ class Observation:
     lower_bound: bool = False
     period: str | None = None
     period_label: dict[str, str] = field(default_factory=dict)
-    area: str | None = None
+    area: Ref | None = None  # shown by its label ("Brussels-Capital Region", not BE100)
     subject: Ref | None = None
     #: the relation type a per-type measure counts (cci:viaRelationType), e.g. member of
     via: Ref | None = None

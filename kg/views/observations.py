@@ -83,7 +83,7 @@ def observation_rows(rows: list[Any], collect: Collector) -> list[Observation]:
         if isinstance(row["periodLabel"], Literal):
             item.period_label[lang_of(row["periodLabel"])] = row["periodLabel"].value
         if isinstance(row["area"], NamedNode):
-            item.area = local_name(row["area"].value)
+            item.area = collect.ref(row["area"].value)
         if isinstance(row["desc"], Literal):
             item.description[lang_of(row["desc"])] = row["desc"].value
         if row["g"] is not None:

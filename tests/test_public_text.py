@@ -1,0 +1,126 @@
+"""Public pages speak to the public (issue 19): in French, Dutch and English, the text a
+visitor reads holds no build ids, command names, file paths or settings names, and dates
+are written as people write them. The real app in-process; the text is what the page
+shows (markup, scripts and styles taken out; code samples in ``<pre>``/``<code>`` are
+for developers and kept out too)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from html.parser import HTMLParser
+
+import httpx
+import pytest
+
+from endpoint.app import create_app
+from endpoint.http.i18n import long_date
+from kg.settings import Settings
+from tests.asgi import app_client
+
+#: what a visitor must never read, with why
+DEVELOPER_TEXT = {
+    "a build id": re.compile(r"\b20\d{6}T\d{4,6}"),
+    "a command": re.compile(r"\bkg (?:build|snapshot|serve|validate|query|stats|changes)\b"),
+    "a file path": re.compile(
+        r"\b(?:data|shapes|ontology|queries|var|bench)/[\w./-]+\.(?:ttl|rq|csv|json|geojson|nt)\b"
+    ),
+    "a setting's name": re.compile(r"\bKG_[A-Z_]{3,}"),
+    "a Python module": re.compile(r"\b(?:kg|endpoint)\.[a-z_]+\.[a-z_]+"),
+    "a raw NUTS code": re.compile(r"\bBE[0-9]{3}\b"),
+    "a prefixed name": re.compile(
+        r"\b(?:cci|org|skos|dct|foaf|schema|rov|cv|locn|prov|qb|mun):[A-Za-z]"
+    ),
+    "an unformatted large number": re.compile(r"(?<![\d.,/:#-])\d{6,}(?![\d.,/:-])"),
+}
+#: the ontology's reference page names its terms by their prefixed names (org:Organization),
+#: as the documentation of every vocabulary does: its readers write queries with them
+ALLOWED = {"/ontology": {"a prefixed name"}}
+PAGES = [
+    "/",
+    "/search?q=hub",
+    "/map",
+    "/network",
+    "/kpi",
+    "/queries",
+    "/queries/organisations-by-kind",
+    "/sectors",
+    "/kinds",
+    "/municipalities",
+    "/id/municipality/21015",
+    "/id/organisation/hub-brussels",
+    "/ontology",
+    "/dumps",
+]
+
+
+class VisibleText(HTMLParser):
+    """The text of a page as it reads, without scripts, styles and code samples."""
+
+    HIDDEN = frozenset({"script", "style", "pre", "code", "template"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.HIDDEN:
+            self.hidden += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.HIDDEN and self.hidden:
+            self.hidden -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    parser = VisibleText()
+    parser.feed(html)
+    return " ".join(" ".join(parser.parts).split())
+
+
+@pytest.fixture(scope="module")
+def client(built: Settings) -> Iterator[httpx.Client]:
+    with app_client(create_app(built)) as http:
+        yield http
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl", "en"])
+@pytest.mark.parametrize("path", PAGES)
+def test_no_developer_text_on_a_public_page(client: httpx.Client, path: str, lang: str) -> None:
+    response = client.get(path, params={"lang": lang}, headers={"Accept": "text/html"})
+    if response.status_code == 404 and path.startswith("/id/"):
+        pytest.skip(f"{path} is not in the data")
+    assert response.status_code == 200, response.text[:300]
+    text = visible_text(response.text)
+    found = {
+        what: pattern.findall(text)[:3]
+        for what, pattern in DEVELOPER_TEXT.items()
+        if what not in ALLOWED.get(path, set()) and pattern.search(text)
+    }
+    assert not found, f"{path}?lang={lang} shows {found}"
+
+
+@pytest.mark.parametrize(
+    ("value", "lang", "shown"),
+    [
+        ("2026-12-07", "fr", "7 décembre 2026"),
+        ("2026-12-07T01:20:00+00:00", "nl", "7 december 2026"),
+        ("2026-03-01", "en", "1 March 2026"),
+        ("2022-08", "fr", "août 2022"),
+        ("2014", "en", "2014"),
+        ("2022-13", "en", "2022-13"),  # not a date: given back as it is
+        ("soon", "fr", "soon"),
+    ],
+)
+def test_dates_are_written_as_people_write_them(value: str, lang: str, shown: str) -> None:
+    assert long_date(value, lang) == shown
+
+
+def test_the_dashboard_says_when_it_was_computed_in_words(client: httpx.Client) -> None:
+    text = visible_text(client.get("/kpi", params={"lang": "fr"}).text)
+    assert re.search(r"Calculé le \d{1,2} [a-zéû]+ 20\d\d", text), text[:500]
