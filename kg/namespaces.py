@@ -102,6 +102,9 @@ NUTS_CODE = "http://data.europa.eu/nuts/code/"
 #: the Brussels-Capital Region: the area of a figure that names none
 NUTS_BE100 = NUTS_CODE + "BE100"
 
+#: the EU Publications Office's authority tables (licence/, language/, file-type/, …)
+EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
+
 RDF_TYPE_NODE = NamedNode(RDF_TYPE)
 RDFS_LABEL_NODE = NamedNode(RDFS_LABEL)
 DCT_SOURCE_NODE = NamedNode(DCT_SOURCE)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pyoxigraph import QuerySolutions
 
 from kg.build.importers import culture, municipalities
@@ -61,3 +63,34 @@ def test_urbis_points_keep_both_names_and_their_source(built: Settings) -> None:
     )
     assert isinstance(unplaced, QuerySolutions)
     assert int(next(iter(unplaced))["n"].value) < 5
+
+
+def test_every_imported_dataset_states_its_own_licence(built: Settings) -> None:
+    """Licences true to their sources (data/imports/SOURCES.md): each imported dataset
+    names the licences from the EU licence table that cover it, and says in words which
+    covers what; no blanket licence stands in for theirs."""
+    store = EmbeddedStore.open(built.store_path.resolve(), read_only=True)
+    rows = store.query(
+        """SELECT ?dataset (GROUP_CONCAT(DISTINCT STR(?licence); separator=" ") AS ?licences)
+                  (SAMPLE(?rights) AS ?words) WHERE {
+             ?place dct:source ?dataset .
+             FILTER(STRSTARTS(STR(?dataset), STR(dataset:)))
+             OPTIONAL { ?dataset dct:license ?licence }
+             OPTIONAL { ?dataset dct:rights ?rights }
+           } GROUP BY ?dataset""",
+        prefixes={**all_prefixes(built.base), "dataset": built.base + "id/dataset/"},
+    )
+    assert isinstance(rows, QuerySolutions)
+    found = {r["dataset"].value.rsplit("/", 1)[-1]: r for r in rows}
+    imported = [d.slug for d in culture.DATASETS] + ["brussels-municipalities"]
+    assert set(imported) <= set(found)
+    found = {name: found[name] for name in imported}  # the build's own figures: VoID's
+    table = "http://publications.europa.eu/resource/authority/licence/"
+    for name, row in found.items():
+        licences = row["licences"].value.split()
+        assert licences and all(lic.startswith(table) for lic in licences), name
+        assert row["words"] is not None and re.search(
+            r"CC0|MIT|Apache|licence", row["words"].value
+        ), name
+    assert found["urbis-culture-2014"]["licences"].value == table + "APACHE_2_0"
+    assert "UrbIS" in found["urbis-culture-2014"]["words"].value

@@ -21,8 +21,24 @@ from pyoxigraph import NamedNode
 from kg.build.importers import municipalities
 from kg.build.importers.geometry import point_wkt
 from kg.build.importers.rdf import TripleWriter
+from kg.namespaces import EU_AUTHORITY
 
 FOLDER = Path("data/imports/brussels-culture-2014")
+
+#: What data/imports/SOURCES.md says of the files' licences: the repository they were copied
+#: from is under Apache-2.0 (its LICENSE, kept beside them); the licence the data had from
+#: its publisher is named there without an address, so it is stated in words.
+REPOSITORY_LICENCE = EU_AUTHORITY + "licence/APACHE_2_0"
+CITY_RIGHTS = (
+    "Copied from the PoiPointer/dataSources repository, under Apache-2.0. The source list "
+    "names the data's own licence as the City of Brussels open licence (attribution), "
+    "without an address for it."
+)
+URBIS_RIGHTS = (
+    "Copied from the PoiPointer/dataSources repository, under Apache-2.0. The source list "
+    "names the data's own licence as the Brussels regional open-data licence (UrbIS), "
+    "without an address for it."
+)
 
 
 @dataclass(frozen=True)
@@ -34,6 +50,7 @@ class Dataset:
     name_field: str | None  # None: UrbIS (TXT_FRE / TXT_DUT)
     lang: str  # the language of most of its names; LANGUAGE_OF_NAME lists the others
     mural: bool = False  # its points are murals, not venues
+    rights: str = CITY_RIGHTS  # its licence in words (dct:rights), as the source list gives it
 
 
 DATASETS = (
@@ -44,6 +61,7 @@ DATASETS = (
         "UrbIS zones of interest: culture (2014)",
         None,
         "fr",
+        rights=URBIS_RIGHTS,
     ),
     Dataset(
         "city-of-brussels-cultural-places-2014",
@@ -259,6 +277,8 @@ def write(root: Path, base: str, graph: str, out: Path) -> Path:
         w.text(dataset, "dct:title", ds.title_en, "en")
         w.text(dataset, "dct:publisher", ds.publisher, "en")
         w.typed(dataset, "dct:issued", "2014", "gYear")
+        w.add(dataset, "dct:license", NamedNode(REPOSITORY_LICENCE))
+        w.text(dataset, "dct:rights", ds.rights, "en")
         w.typed(dataset, "cci:sourceFile", f"{FOLDER.as_posix()}/{ds.file}", "string")
         points.extend((ds, place) for place in read(root, ds))
     for found in group(points):

@@ -20,7 +20,7 @@ from kg.build.importers.geometry import (
     wkt,
 )
 from kg.build.importers.rdf import TripleWriter
-from kg.namespaces import NUTS_CODE
+from kg.namespaces import EU_AUTHORITY, NUTS_CODE
 
 CSV = Path("data/imports/geo/brussels-municipalities.csv")
 GEOJSON = Path("data/imports/geo/brussels-municipalities.wgs84.geojson")
@@ -88,6 +88,18 @@ def write(root: Path, base: str, graph: str, out: Path) -> Path:
         "en",
     )
     w.typed(dataset, "dct:issued", "2020", "gYear")
+    # the licences data/imports/SOURCES.md gives: the table (facts) CC0, the boundaries MIT
+    w.text(dataset, "dct:publisher", "Statbel", "en")
+    for code in ("CC0", "MIT"):
+        w.add(dataset, "dct:license", NamedNode(EU_AUTHORITY + "licence/" + code))
+    w.text(
+        dataset,
+        "dct:rights",
+        "NIS codes, names and population: Statbel facts in a compilation under CC0 "
+        "(vandenbroucke/belgian_municipalities); boundaries: MIT "
+        "(mathiasleroy/Belgium-Geographic-Data), derived from Statbel open data.",
+        "en",
+    )
     for m in read(root):
         s = w.iri(f"mun:{m.nis}")
         w.type(s, "cci:Municipality", "cv:AdminUnit", "dct:Location")
