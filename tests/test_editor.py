@@ -51,7 +51,7 @@ def saved_files() -> list[Path]:
 
 
 def test_query_page_has_prefixes_saved_queries_and_a_no_js_form(client: httpx.Client) -> None:
-    response = client.get("/query")
+    response = client.get("/query?lang=en")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     page = response.text
@@ -95,7 +95,7 @@ def test_saved_query_without_title_is_named_by_its_file(tmp_path: Path) -> None:
     settings = Settings(root=tmp_path, var_dir=tmp_path / "var")
     assert saved.names(settings) == ["plain", "titled"]
     with app_client(create_app(settings)) as client:
-        page = client.get("/query").text
+        page = client.get("/query?lang=en").text
     tabs = page_config(page)["savedQueries"]
     assert isinstance(tabs, list)
     assert [t["name"] for t in tabs] == ["plain.rq", "Things </script><b>"]
@@ -115,7 +115,7 @@ def test_vendor_files_are_served_with_their_types(client: httpx.Client) -> None:
         assert response.headers["content-type"].split(";")[0] == kind
         assert response.content == (build / name).read_bytes()
     # the page links the served files, not a CDN
-    page = client.get("/query").text
+    page = client.get("/query?lang=en").text
     assert re.search(r'<script src="/static/vendor/yasgui/yasgui\.min\.js(\?v=[\w.]+)?">', page)
     assert re.search(r'href="/static/vendor/yasgui/yasgui\.min\.css(\?v=[\w.]+)?"', page)
     assert not re.search(r'(src|href)="(https?:)?//', page)
@@ -151,7 +151,7 @@ def test_missing_node_modules_is_a_clear_503_and_the_form_still_works(tmp_path: 
         assert error["type"] == "FrontendMissing"
         assert "make setup" in error["message"] and "npm ci" in error["message"]
         assert client.get("/static/vendor/yasgui/nope.js").status_code == 404
-        page = client.get("/query")
+        page = client.get("/query?lang=en")
         assert page.status_code == 200 and '<form action="/sparql" method="get">' in page.text
 
 
@@ -207,7 +207,7 @@ def test_editor_runs_the_default_query_in_chromium(live_url: str, chromium: Chro
                 lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None,
             )
 
-            page.goto(live_url + "/query")
+            page.goto(live_url + "/query?lang=en")
             page.wait_for_selector(".yasgui .yasqe .CodeMirror", timeout=20_000)
             assert page.locator("#fallback").is_hidden(), "YASGUI should replace the plain form"
 
@@ -251,7 +251,7 @@ def test_editor_page_without_javascript_is_a_form(live_url: str, chromium: Chrom
     with chromium as browser:
         try:
             page = browser.new_context(java_script_enabled=False).new_page()
-            page.goto(live_url + "/query")
+            page.goto(live_url + "/query?lang=en")
             assert page.locator("form textarea[name=query]").is_visible()
             links = page.locator("#saved-queries a")
             assert links.count() == len(saved_files())

@@ -51,6 +51,7 @@ PAGES = [
     "/id/organisation/hub-brussels",
     "/ontology",
     "/dumps",
+    "/query",
 ]
 
 

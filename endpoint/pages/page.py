@@ -170,6 +170,11 @@ class Page:
         return f"« {title} »" + (f" ({doc.date})" if doc.date else "")
 
     def number(self, value: str | None) -> str:
+        """A figure as the reader writes it (``format_number``)."""
+        return self.format_number(value, self.lang)
+
+    @staticmethod
+    def format_number(value: str | None, lang: str) -> str:
         """A figure with thousands separators and the decimal mark as the reader writes
         them (132 799; 7,885 in French), its decimals as the data gives them."""
         if value is None:
@@ -186,8 +191,8 @@ class Page:
             text = f"{int(whole):,}" + (f".{fraction}" if fraction.strip("0") else "")
         else:
             text = f"{number:,.2f}"
-        sep = {"fr": "\u202f", "nl": ".", "en": ","}.get(self.lang, ",")
-        dec = "," if self.lang in ("fr", "nl") else "."
+        sep = {"fr": "\u202f", "nl": ".", "en": ","}.get(lang, ",")
+        dec = "," if lang in ("fr", "nl") else "."
         return text.replace(",", "\x00").replace(".", dec).replace("\x00", sep)
 
     def coordinates(self, lat: float, lon: float) -> str:

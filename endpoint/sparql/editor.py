@@ -15,7 +15,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
+from endpoint.http.i18n import context, page_language, translate
 from kg.errors import FrontendMissing, NotFound
+from kg.labels import chain
 from kg.namespaces import sparql_prologue
 from kg.saved import queries as saved
 from kg.settings import Settings
@@ -30,7 +32,7 @@ VENDOR_FILES: dict[str, str] = {
 
 EXAMPLE = """\
 # Which classes the graph holds, and how many instances of each.
-# Ctrl+Enter runs the query; the tabs above hold the saved queries from queries/.
+# Ctrl+Enter runs the query; the tabs above hold the saved queries.
 SELECT ?class (COUNT(DISTINCT ?instance) AS ?instances) WHERE {
   ?instance a ?class .
 }
@@ -65,15 +67,24 @@ def _header(text: str, key: str) -> str | None:
     return None
 
 
-def saved_queries(settings: Settings) -> list[SavedQuery]:
+def _in_language(text: str, key: str, lang: str) -> str | None:
+    """``# key@lang:``, along the languages' fallback chain; ``# key:`` is English."""
+    for code in chain(lang):
+        found = _header(text, key if code == "en" else f"{key}@{code}")
+        if found:
+            return found
+    return _header(text, key)
+
+
+def saved_queries(settings: Settings, lang: str = "en") -> list[SavedQuery]:
     found = []
     for name in saved.names(settings):
         text = saved.load(settings, name)
         found.append(
             SavedQuery(
                 name=name,
-                title=_header(text, "title") or f"{name}.rq",
-                description=_header(text, "description") or "",
+                title=_in_language(text, "title", lang) or f"{name}.rq",
+                description=_in_language(text, "description", lang) or "",
                 query=text,
                 href="/sparql?" + urlencode({"query": text}),
             )
@@ -101,12 +112,14 @@ def package_version(settings: Settings) -> str | None:
 def editor_page(request: Request) -> HTMLResponse:
     """The editor page; also what /sparql may answer a browser that sends no query."""
     settings: Settings = request.app.state.settings
-    queries = saved_queries(settings)
+    lang = page_language(request)
+    queries = saved_queries(settings, lang)
     default = default_query(settings)
     config = {
         "endpoint": "/sparql",
         "defaultQuery": default,
         "savedQueries": [{"name": q.title, "query": q.query} for q in queries],
+        "tabName": translate("editor.tab", lang),
     }
     # Keys the browser's stored tabs: when the saved queries or the prefixes change, the
     # page starts from the server's tabs again instead of a stale copy.
@@ -115,12 +128,14 @@ def editor_page(request: Request) -> HTMLResponse:
     return request.app.state.templates.TemplateResponse(
         request,
         "query.html",
-        {
-            "config": config,
-            "default_query": default,
-            "saved_queries": [asdict(q) for q in queries],
-            "yasgui_version": package_version(settings),
-        },
+        context(
+            request,
+            config=config,
+            default_query=default,
+            saved_queries=[asdict(q) for q in queries],
+            yasgui_version=package_version(settings),
+        ),
+        headers={"Vary": "Accept-Language"},
     )
 
 

@@ -20,8 +20,9 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from pyoxigraph import RdfFormat, parse, serialize
 
 from endpoint.http.conneg import choose
-from endpoint.http.i18n import translate
+from endpoint.http.i18n import context
 from endpoint.http.routing import get_and_head
+from endpoint.pages.page import Page
 from kg.errors import NotAcceptable, NotFound, StoreError
 from kg.publish.dumps import Dump, read_dumps
 from kg.publish.void import DUMPS_DIR, FILE_NAME, LICENSE, description_prefixes
@@ -105,27 +106,36 @@ def _listed(request: Request) -> tuple[str | None, list[Dump]]:
     return read_dumps(dumps_dir(request.app.state.settings))
 
 
+#: the formats' names, as people know them
+FORMAT_NAMES = {
+    "application/n-quads": "N-Quads",
+    "application/n-triples": "N-Triples",
+    "text/turtle": "Turtle",
+}
+
+
 @router.get("/dumps", response_class=HTMLResponse)
 def dumps_page(request: Request) -> HTMLResponse:
+    """The dumps, in the page's language: what each holds, its size and checksum."""
     build, dumps = _listed(request)
+    values = context(request)
+    lang = str(values["lang"])
     rows = [
         {
             "dump": d,
             "url": str(request.url_for("dump_file", name=d.name)),
             "size": _size(d.byte_size),
+            "format": FORMAT_NAMES.get(d.media_type, d.media_type),
+            "statements": Page.format_number(str(d.triples), lang),
         }
         for d in dumps
     ]
-    # English only for now: the layout's strings in English, no language switcher
-    context = {
-        "lang": "en",
-        "t": lambda key: translate(key, "en"),
-        "languages": [],
-        "build": build,
-        "rows": rows,
-        "license": LICENSE,
-    }
-    return request.app.state.templates.TemplateResponse(request, "dumps.html", context)
+    # a build id (20261207T013842.7Z) says when; the page says it as a date
+    built = f"{build[:4]}-{build[4:6]}-{build[6:8]}" if build and build[:8].isdigit() else None
+    values.update(built=built, rows=rows, license=LICENSE)
+    return request.app.state.templates.TemplateResponse(
+        request, "dumps.html", values, headers={"Vary": "Accept-Language"}
+    )
 
 
 @router.get("/dumps.json")
