@@ -14,7 +14,7 @@ from endpoint import errors
 from endpoint.http import cors, static
 from endpoint.http.holder import StoreHolder
 from endpoint.http.memory import MemoryTrimmer
-from endpoint.pages import apidocs, listings, search, sitemap
+from endpoint.pages import about, apidocs, listings, search, sitemap
 from endpoint.pages import entity as entitypage
 from endpoint.pages import home as homepage
 from endpoint.pages import maps as mapview
@@ -79,6 +79,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(editor.router)
     static.install(app)
     app.include_router(apidocs.router)
+    app.include_router(about.router)
     app.include_router(void.router)
     app.include_router(saved_api.make_router(settings))
     app.include_router(search.router)

@@ -80,6 +80,9 @@ class Settings:
     service_allow: tuple[str, ...] = ()
     #: map tiles; markers and boundaries show even when tiles cannot load [KG_TILE_URL]
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    #: the address /contact gives; none: the page says no address has been given yet
+    #: [KG_CONTACT_EMAIL]
+    contact_email: str | None = None
     #: paths made from the targets ``var/store`` had (``serving_store``), this object's own
     _links: dict[tuple[Path, str], Path] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -195,4 +198,5 @@ _ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "KG_ADMIN_TOKEN": ("admin_token", str),
     "KG_SERVICE_ALLOW": ("service_allow", _list),
     "KG_TILE_URL": ("tile_url", str),
+    "KG_CONTACT_EMAIL": ("contact_email", str),
 }

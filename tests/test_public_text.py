@@ -52,6 +52,10 @@ PAGES = [
     "/ontology",
     "/dumps",
     "/query",
+    "/about",
+    "/licence",
+    "/privacy",
+    "/contact",
 ]
 
 
@@ -125,3 +129,51 @@ def test_dates_are_written_as_people_write_them(value: str, lang: str, shown: st
 def test_the_dashboard_says_when_it_was_computed_in_words(client: httpx.Client) -> None:
     text = visible_text(client.get("/kpi", params={"lang": "fr"}).text)
     assert re.search(r"Calculé le \d{1,2} [a-zéû]+ 20\d\d", text), text[:500]
+
+
+def test_every_page_links_about_licence_privacy_and_contact(client: httpx.Client) -> None:
+    for path in ("/", "/search", "/kpi", "/query", "/dumps", "/about"):
+        page = client.get(path, params={"lang": "nl"}, headers={"Accept": "text/html"}).text
+        for target in ("/about", "/licence", "/privacy", "/contact"):
+            assert f'href="{target}?lang=nl"' in page, (path, target)
+
+
+def test_the_about_page_counts_what_the_home_page_counts(client: httpx.Client) -> None:
+    about = client.get("/about", params={"format": "json"}).json()
+    home = client.get("/", params={"format": "json"}).json()
+    for name, value in home["figures"].items():
+        assert about["figures"][name] == value, name
+    assert about["figures"]["places"] > 300 and about["figures"]["statements"] > 10_000
+    # every source document the graphs cite, with its title
+    assert len(about["documents"]) >= 5 and all(d["title"] for d in about["documents"])
+    text = visible_text(client.get("/about", params={"lang": "en"}).text)
+    assert f"{about['figures']['organisations']} organisations" in text
+
+
+def test_the_licence_page_names_each_datasets_own_licence(client: httpx.Client) -> None:
+    body = client.get("/licence", params={"format": "json"}).json()
+    assert body["project"]["name"] == "CC BY 4.0"
+    names = {
+        d["iri"].rsplit("/", 1)[-1]: [lic["name"] for lic in d["licences"]]
+        for d in body["datasets"]
+    }
+    assert names["urbis-culture-2014"] == ["Apache 2.0"]
+    assert sorted(names["brussels-municipalities"]) == ["CC0 1.0", "MIT"]
+    page = client.get("/licence", params={"lang": "fr"}).text
+    assert 'rel="license">Apache 2.0</a>' in page
+
+
+def test_privacy_and_contact_say_what_this_deployment_does(built: Settings) -> None:
+    settings = built.with_(
+        tile_url="https://tiles.example.org/{z}/{x}/{y}.png",
+        contact_email="data@example.org",
+        access_log=False,
+    )
+    with app_client(create_app(settings)) as http:
+        privacy = visible_text(http.get("/privacy", params={"lang": "en"}).text)
+        assert "from tiles.example.org" in privacy and "keeps no log" in privacy
+        contact = http.get("/contact", params={"lang": "fr"}).text
+        assert 'href="mailto:data@example.org"' in contact
+    with app_client(create_app(built)) as http:
+        assert "pas encore donné d'adresse" in visible_text(http.get("/contact?lang=fr").text)
+        assert "tile.openstreetmap.org" in visible_text(http.get("/privacy?lang=en").text)
