@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -121,3 +122,57 @@ def launched_chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+#: the default map tiles' host: no tile can load here, so the tests fail them at once
+TILE_HOST = "tile.openstreetmap.org"
+
+
+class Watch:
+    """Console errors, page errors, failed requests and requests leaving this machine,
+    except the map tiles, which the test makes fail on purpose."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self.foreign: list[str] = []
+        self.tiles_asked = 0
+
+    def attach(self, page: Any) -> None:
+        page.on("console", self.on_console)
+        page.on("pageerror", lambda err: self.problems.append(f"page error: {err}"))
+        page.on("request", self.on_request)
+        page.on("requestfailed", self.on_failed)
+        page.on(
+            "response",
+            lambda r: (
+                self.problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None
+            ),
+        )
+        # no tile can load here: fail them at once, the same way on every run
+        page.route(lambda url: urlsplit(url).hostname == TILE_HOST, lambda route: route.abort())
+
+    @staticmethod
+    def is_tile(url: str) -> bool:
+        return urlsplit(url).hostname == TILE_HOST
+
+    def on_console(self, message: Any) -> None:
+        if message.type != "error":
+            return
+        if self.is_tile((message.location or {}).get("url", "")):
+            return
+        self.problems.append(f"console error: {message.text} at {message.location}")
+
+    def on_request(self, request: Any) -> None:
+        parts = urlsplit(request.url)
+        if self.is_tile(request.url):
+            self.tiles_asked += 1
+        elif parts.scheme in ("http", "https", "ws", "wss") and parts.hostname not in LOOPBACK:
+            self.foreign.append(request.url)
+
+    def on_failed(self, request: Any) -> None:
+        if not self.is_tile(request.url):
+            self.problems.append(f"request failed: {request.url} ({request.failure})")
+
+    def check(self) -> None:
+        assert not self.foreign, f"requests left this machine: {self.foreign}"
+        assert not self.problems, "\n".join(self.problems)

@@ -28,7 +28,7 @@ from kg.publish import networkview as graphview
 from kg.settings import Settings
 from kg.store import EmbeddedStore
 from tests.asgi import app_client
-from tests.browser import ARTIFACTS, LOOPBACK, Chromium, serve
+from tests.browser import ARTIFACTS, Chromium, Watch, serve
 from tests.conftest import ROOT
 
 BASE = Settings().base
@@ -40,8 +40,6 @@ RELATION_TYPES_FILE = ROOT / "ontology" / "schemes" / "relation-types.ttl"
 #: generous box around the Brussels-Capital Region (lon, lat)
 BRUSSELS = (4.2, 50.75, 4.5, 50.95)
 PROLOGUE = "".join(f"PREFIX {k}: <{v}>\n" for k, v in NS.items())
-
-TILE_HOST = "tile.openstreetmap.org"
 
 
 @pytest.fixture(scope="module")
@@ -629,56 +627,6 @@ def live_url(built: Settings) -> Iterator[str]:
     """The real app under uvicorn on a free loopback port, in a thread of this process."""
     with serve(create_app(built), "/map/boundaries.geojson") as url:
         yield url
-
-
-class Watch:
-    """Console errors, page errors, failed requests and requests leaving this machine,
-    except the map tiles, which the test makes fail on purpose."""
-
-    def __init__(self) -> None:
-        self.problems: list[str] = []
-        self.foreign: list[str] = []
-        self.tiles_asked = 0
-
-    def attach(self, page: Any) -> None:
-        page.on("console", self.on_console)
-        page.on("pageerror", lambda err: self.problems.append(f"page error: {err}"))
-        page.on("request", self.on_request)
-        page.on("requestfailed", self.on_failed)
-        page.on(
-            "response",
-            lambda r: (
-                self.problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None
-            ),
-        )
-        # no tile can load here: fail them at once, the same way on every run
-        page.route(lambda url: urlsplit(url).hostname == TILE_HOST, lambda route: route.abort())
-
-    @staticmethod
-    def is_tile(url: str) -> bool:
-        return urlsplit(url).hostname == TILE_HOST
-
-    def on_console(self, message: Any) -> None:
-        if message.type != "error":
-            return
-        if self.is_tile((message.location or {}).get("url", "")):
-            return
-        self.problems.append(f"console error: {message.text} at {message.location}")
-
-    def on_request(self, request: Any) -> None:
-        parts = urlsplit(request.url)
-        if self.is_tile(request.url):
-            self.tiles_asked += 1
-        elif parts.scheme in ("http", "https", "ws", "wss") and parts.hostname not in LOOPBACK:
-            self.foreign.append(request.url)
-
-    def on_failed(self, request: Any) -> None:
-        if not self.is_tile(request.url):
-            self.problems.append(f"request failed: {request.url} ({request.failure})")
-
-    def check(self) -> None:
-        assert not self.foreign, f"requests left this machine: {self.foreign}"
-        assert not self.problems, "\n".join(self.problems)
 
 
 def test_map_draws_clusters_and_boundaries_without_tiles(live_url: str, chromium: Chromium) -> None:
