@@ -36,6 +36,8 @@ FACETS = ("kind", "sector", "service", "audience", "municipality")
 MAX_FACET_VALUES = 20
 MAX_PER_PAGE = 100
 MAX_PAGE = 10_000
+#: each connection's own page cache (KiB)
+PAGE_CACHE_KIB = 256
 #: what each tier of a hit is called in the JSON twin
 MATCHES = ("exact", "prefix", "words", "fuzzy", "fuzzy", "fuzzy")
 #: the tier a corrected query's hits start at, below every hit of the query itself
@@ -157,9 +159,14 @@ class _Index:
             uri = self.path.resolve().as_uri() + "?mode=ro&immutable=1"
             try:
                 conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+                # a small page cache for each thread's connection (SQLite's default, 2 MiB,
+                # times the server's 40 threads, stayed in the web process): the pages come
+                # from the system's file cache, which all connections share
+                conn.execute(f"PRAGMA cache_size = -{PAGE_CACHE_KIB}")
                 conn.execute(
                     "CREATE TEMP TABLE hits(id INTEGER PRIMARY KEY, tier INTEGER, score REAL)"
                 )
+                conn.execute(f"PRAGMA temp.cache_size = -{PAGE_CACHE_KIB}")
             except sqlite3.Error as err:
                 raise StoreError(f"cannot open the search index {self.path}: {err}") from None
             self._local.conn = conn
