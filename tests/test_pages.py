@@ -536,7 +536,8 @@ HOSTILE = """
 
 <> dct:source doc:test-escaping ; dct:title "Test: hostile names"@en .
 doc:test-escaping a cci:SourceDocument , foaf:Document ;
-    dct:title "A <b>bold</b> document & co"@en ; cci:sourceFile "test.txt" .
+    dct:title "A <b>bold</b> document & co"@en ; cci:sourceFile "test.txt" ;
+    dct:issued "2026-12-01"^^xsd:date .
 
 o:script-test a org:Organization , foaf:Agent , cci:Company ;
     skos:prefLabel "<script>alert(1)</script>"@en ;
@@ -612,8 +613,13 @@ def test_names_are_escaped_everywhere(hostile: httpx.Client) -> None:
 
 
 def test_the_home_page_shows_the_newest_entries(hostile: httpx.Client) -> None:
+    """Newest by the date of the source each graph cites (the test document's, 2026-12-01,
+    is the latest), the same order at every request."""
     body = hostile.get("/", params={"format": "json"}).json()
     assert body["newest"][0]["graph"].endswith("graph/curated/test-escaping")
+    assert body["newest"][0]["changed"] == "2026-12-01"
+    again = hostile.get("/", params={"format": "json"}).json()
+    assert [n["graph"] for n in again["newest"]] == [n["graph"] for n in body["newest"]]
     page = hostile.get("/", params={"lang": "en"}).text
     assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 

@@ -22,7 +22,7 @@ def home(request: Request) -> Response:
     settings = settings_of(request)
     store = store_of(request)
     lang = page_language(request)
-    view = home_view(store, settings.base, newest_graphs(settings))
+    view = home_view(store, settings.base, newest_graphs(settings, store))
     page = Page(request, lang, view.sources)
     body = {
         "figures": view.figures,

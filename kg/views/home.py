@@ -122,34 +122,47 @@ def home_view(
     return remember(store, repr(key), HomeView(figures, sector_figures, newest, sources))
 
 
-def newest_graphs(settings: Any) -> list[tuple[str, str | None]]:
-    """The data graphs, most recently changed first: web edits (the change log, by time),
-    then curated and imported sources by the modification time of their files (the
-    manifest of the serving build says which file each graph comes from)."""
+#: the date of what each graph cites (its source's own date), the latest when it cites several
+GRAPH_DATES = """
+SELECT ?g (MAX(STR(?date)) AS ?when) WHERE {
+  GRAPH ?g { ?g dct:source ?d }
+  OPTIONAL { ?d dct:issued|dct:date|dct:modified ?date }
+} GROUP BY ?g"""
+
+
+def newest_graphs(settings: Any, store: GraphStore) -> list[tuple[str, str | None]]:
+    """The data graphs, newest first: web edits (the change log, by time), then curated
+    and imported sources by the date of the document or dataset they cite, then those
+    whose source gives no date; ties by the graph's IRI, so the order is the same at
+    every request and on every copy of the data (a file's modification time is neither).
+    Which graphs are sources, the serving build's manifest says."""
     import json
-    from datetime import UTC, datetime
 
     from kg.build.changes import list_changes
 
-    found: list[tuple[float, str, str | None]] = []
+    found: list[tuple[str, str, str | None]] = []
     for change in list_changes(settings):
-        when = change.when
-        stamp = datetime.fromisoformat(when).timestamp()
-        found.append((stamp, change.graph(settings.base), when))
+        found.append((change.when, change.graph(settings.base), change.when))
     manifest = settings.serving_store().parent / "manifest.json"
     try:
         graphs = json.loads(manifest.read_text(encoding="utf-8")).get("graphs", {})
     except (OSError, ValueError):
         graphs = {}
+    dates = cached(store, "graph dates")
+    if dates is None:
+        rows = select_rows(store, GRAPH_DATES, None, settings.base)
+        dates = remember(
+            store,
+            "graph dates",
+            {
+                r["g"].value: r["when"].value
+                for r in rows
+                if r["when"] is not None and r["when"].value
+            },
+        )
     for graph, info in graphs.items():
-        if info.get("kind") not in ("curated", "import", "extra"):
-            continue
-        path = settings.root / str(info.get("file", "")).split(" (importer ")[0]
-        try:
-            stamp = path.stat().st_mtime
-        except OSError:
-            continue
-        when = datetime.fromtimestamp(stamp, UTC).date().isoformat()
-        found.append((stamp, graph, when))
-    found.sort(key=lambda x: (x[0], x[1]), reverse=True)  # same time: later file name first
+        if info.get("kind") in ("curated", "import", "extra"):
+            when = dates.get(graph)
+            found.append((when or "", graph, when))
+    found.sort(key=lambda x: (x[0], x[1]), reverse=True)
     return [(graph, when) for _, graph, when in found]
