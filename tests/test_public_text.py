@@ -206,3 +206,14 @@ def test_every_public_page_in_chromium_stays_on_this_machine(
             assert response is not None and response.status == 200, path
             assert page.evaluate("document.documentElement.lang") == lang, path
         watch.check()
+
+
+def test_the_home_pages_relations_agree_with_the_network(client: httpx.Client) -> None:
+    """The home page counts every relation (organisations, places, people, events) and
+    says how many are between organisations: the network draws exactly those."""
+    figures = client.get("/", params={"format": "json"}).json()["figures"]
+    network = client.get("/network.json").json()
+    assert figures["organisation_relations"] == network["total_edges"] > 0
+    assert figures["relations"] > figures["organisation_relations"]
+    text = visible_text(client.get("/", params={"lang": "en"}).text)
+    assert f"{network['total_edges']} of them between organisations (the network)" in text

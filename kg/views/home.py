@@ -26,6 +26,16 @@ SELECT (COUNT(*) AS ?n) WHERE {
   } }
 }
 """
+#: of those, the ones between two organisations: what the network view draws
+COUNT_ORGANISATION_RELATIONS = """
+SELECT (COUNT(*) AS ?n) WHERE {
+  { SELECT DISTINCT ?s ?p ?o WHERE {
+      ?type cci:directProperty ?p .
+      ?s ?p ?o .
+      ?s a org:Organization . ?o a org:Organization .
+  } }
+}
+"""
 COUNT_SECTORS_USED = "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?o cci:sector ?c }"
 COUNT_MUNICIPALITIES_COVERED = """
 SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE { ?x cci:municipality ?m . ?m a cci:Municipality }
@@ -81,6 +91,7 @@ def headline_figures(store: GraphStore, base: str) -> dict[str, int]:
         found = {
             "organisations": one_int(store, COUNT_ORGANISATIONS, base),
             "relations": one_int(store, COUNT_RELATIONS, base),
+            "organisation_relations": one_int(store, COUNT_ORGANISATION_RELATIONS, base),
             "sectors": one_int(store, COUNT_SECTORS_USED, base),
             "municipalities": one_int(store, COUNT_MUNICIPALITIES_COVERED, base),
             "sources": one_int(store, COUNT_SOURCES, base),
