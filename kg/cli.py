@@ -230,26 +230,16 @@ def serve(
     if not settings.store_path.exists() and settings.store_backend == "embedded":
         typer.echo(f"error: no store at {settings.store_path}: run `kg build` first", err=True)
         raise typer.Exit(1)
-    if settings.workers > 1:
-        # each server process reads the same environment into its own settings
-        uvicorn.run(
-            "endpoint.app:app_from_env",
-            factory=True,
-            host=settings.host,
-            port=settings.port,
-            workers=settings.workers,
-            access_log=settings.access_log,
-        )
-        return
-    from endpoint.app import create_app
-
+    # the app by its import path: kg never imports endpoint (the web layer builds on kg,
+    # not the reverse); each server process reads the same environment into its settings
     uvicorn.run(
-        create_app(settings),
+        "endpoint.app:app_from_env",
+        factory=True,
         host=settings.host,
         port=settings.port,
+        workers=settings.workers if settings.workers > 1 else None,
         access_log=settings.access_log,
     )
-
 
 if __name__ == "__main__":
     app()
