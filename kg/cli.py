@@ -241,5 +241,6 @@ def serve(
         access_log=settings.access_log,
     )
 
+
 if __name__ == "__main__":
     app()
