@@ -11,18 +11,11 @@ import typer
 
 from kg.build import changes as log
 from kg.build.pipeline import build_lock
+from kg.clisettings import settings_or_exit
 from kg.errors import BuildBusy
 from kg.settings import Settings
 
 app = typer.Typer(help="The change log (web edits): list, show, set aside.", no_args_is_help=True)
-
-
-def _settings() -> Settings:
-    try:
-        return Settings.from_env()
-    except ValueError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from None
 
 
 def _summary(change: log.Change) -> str:
@@ -40,7 +33,7 @@ def list_(
     ] = False,
 ) -> None:
     """The changes every build replays, in order (number, time, author, first line)."""
-    settings = _settings()
+    settings = settings_or_exit()
     found = log.quarantined(settings) if quarantined else log.list_changes(settings)
     for change in found:
         line = _summary(change)
@@ -66,7 +59,7 @@ def _find(settings: Settings, number: int, quarantined: bool = False) -> log.Cha
 @app.command()
 def show(number: Annotated[int, typer.Argument(help="the change's number")]) -> None:
     """A change's text, as builds replay it."""
-    settings = _settings()
+    settings = settings_or_exit()
     typer.echo(_find(settings, number).text(), nl=False)
 
 
@@ -76,7 +69,7 @@ def quarantine(
     reason: Annotated[str, typer.Option(help="why, kept beside it")] = "set aside by hand",
 ) -> None:
     """Set a change aside: builds no longer replay it; `kg changes restore` puts it back."""
-    settings = _settings()
+    settings = settings_or_exit()
     try:
         with build_lock(settings):
             change = _find(settings, number)
@@ -91,7 +84,7 @@ def quarantine(
 @app.command()
 def restore(number: Annotated[int, typer.Argument(help="the change's number")]) -> None:
     """Put a change that was set aside back into the log, in its place."""
-    settings = _settings()
+    settings = settings_or_exit()
     try:
         with build_lock(settings):
             change = _find(settings, number, quarantined=True)

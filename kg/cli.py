@@ -12,6 +12,7 @@ import typer
 
 from kg.build import pipeline as build_mod
 from kg.changescli import app as changes_app
+from kg.clisettings import settings_or_exit
 from kg.errors import KgError, QueryError, SourceSyntaxError, ValidationFailed
 from kg.namespaces import all_prefixes
 from kg.saved import queries as saved
@@ -22,14 +23,6 @@ from kg.store.stats import collect
 
 app = typer.Typer(help="The Brussels creative-ecosystem knowledge graph.", no_args_is_help=True)
 app.add_typer(changes_app, name="changes")
-
-
-def _settings() -> Settings:
-    try:
-        return Settings.from_env()
-    except ValueError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from None
 
 
 def _progress(message: str) -> None:
@@ -62,7 +55,7 @@ Extra = Annotated[
 @app.command()
 def build(add: Extra = None) -> None:
     """Read every source, validate it, load it into a new store and swap it in."""
-    settings = _settings()
+    settings = settings_or_exit()
     try:
         result = build_mod.run(settings, extra=add or [], progress=_progress)
     except KgError as err:
@@ -82,7 +75,7 @@ def validate(
     format: Annotated[str, typer.Option("--format", help="text or json")] = "text",
 ) -> None:
     """Validate every source without touching the store. Exit 1 on violations."""
-    settings = _settings()
+    settings = settings_or_exit()
     if format not in ("text", "json"):
         typer.echo("error: --format must be text or json", err=True)
         raise typer.Exit(2)
@@ -134,7 +127,7 @@ def query(
     A saved query takes its parameters as ``--name value`` (or ``--param name=value``),
     checked and bound as RDF terms exactly as the HTTP API does:
     ``kg query organisations-in-sector --sector sector:design``."""
-    settings = _settings()
+    settings = settings_or_exit()
     if format not in FORMATS:
         typer.echo(f"error: --format must be one of {', '.join(FORMATS)}", err=True)
         raise typer.Exit(2)
@@ -177,7 +170,7 @@ def snapshot(
 ) -> None:
     """Record the value of every KPI at a date in data/snapshots/DATE.ttl (Data Cube),
     append-only; the next `kg build` loads it."""
-    settings = _settings()
+    settings = settings_or_exit()
     from kg.saved import kpi, kpisnapshot
 
     try:
@@ -197,7 +190,7 @@ def snapshot(
 @app.command()
 def stats() -> None:
     """Counts by class, by named graph, and label coverage by language."""
-    settings = _settings()
+    settings = settings_or_exit()
     try:
         s = collect(open_store(settings))
     except KgError as err:
@@ -223,7 +216,7 @@ def serve(
     port: Annotated[int | None, typer.Option(help="default: KG_PORT or 8000")] = None,
 ) -> None:
     """Serve the graph over HTTP (SPARQL endpoint and pages)."""
-    settings = _settings()
+    settings = settings_or_exit()
     settings = settings.with_(host=host or settings.host, port=port or settings.port)
     import uvicorn
 

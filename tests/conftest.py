@@ -43,6 +43,18 @@ def wait_http(url: str, timeout: float = 20.0) -> None:
     raise RuntimeError(f"{url} did not answer within {timeout} s")
 
 
+#: the folders a copy of the project needs to build and serve
+SOURCE_FOLDERS = ("ontology", "shapes", "data", "queries")
+
+
+def copy_sources(root: Path) -> Path:
+    """Copy the project's sources (ontology, shapes, data, queries) under ``root``."""
+    for folder in SOURCE_FOLDERS:
+        if (ROOT / folder).exists():
+            shutil.copytree(ROOT / folder, root / folder)
+    return root
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The project's real sources, built once into an on-disk store."""
@@ -54,10 +66,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 @pytest.fixture
 def project_copy(tmp_path: Path) -> Settings:
     """A throwaway copy of the project's sources, for tests that change them."""
-    root = tmp_path / "project"
-    for folder in ("ontology", "shapes", "data", "queries"):
-        if (ROOT / folder).exists():
-            shutil.copytree(ROOT / folder, root / folder)
+    root = copy_sources(tmp_path / "project")
     (root / "data" / "curated").mkdir(parents=True, exist_ok=True)
     return Settings(root=root, var_dir=tmp_path / "var")
 
@@ -103,9 +112,7 @@ class Server:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`kg serve` as a real process on a free loopback port, over its own copy of the
     project (writes go to that copy's change log), with tight limits to test them."""
-    root = tmp_path_factory.mktemp("served") / "project"
-    for folder in ("ontology", "shapes", "data", "queries"):
-        shutil.copytree(ROOT / folder, root / folder)
+    root = copy_sources(tmp_path_factory.mktemp("served") / "project")
     port = free_port()
     settings = Settings(
         root=root,

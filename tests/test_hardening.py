@@ -6,7 +6,6 @@ process is killed."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from kg.namespaces import all_prefixes
 from kg.settings import Settings
 from kg.sparql.analysis import MAX_NESTING, MAX_OPERATORS, analyse, analyse_update
 from tests.asgi import app_client
-from tests.conftest import ADMIN_TOKEN, BIN, ROOT
+from tests.conftest import ADMIN_TOKEN, BIN, copy_sources
 
 #: texts that overflow pyoxigraph's stack (the process dies with SIGSEGV), each refused
 #: with the limit it passes
@@ -57,9 +56,7 @@ def insert(label: str) -> str:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """A copy of the project's sources (writes go to its change log), built once."""
-    root = tmp_path_factory.mktemp("hardening") / "project"
-    for folder in ("ontology", "shapes", "data", "queries"):
-        shutil.copytree(ROOT / folder, root / folder)
+    root = copy_sources(tmp_path_factory.mktemp("hardening") / "project")
     settings = Settings(
         root=root,
         var_dir=root.parent / "var",
@@ -195,9 +192,7 @@ def test_a_retry_with_the_same_key_is_applied_once(client: httpx.Client, project
 def test_a_write_killed_during_its_build_leaves_the_log_as_it_was(tmp_path: Path) -> None:
     """kill -9 while the build that includes a new change runs: the log is unchanged, the
     next build succeeds, and the next write sets the interrupted change aside."""
-    root = tmp_path / "project"
-    for folder in ("ontology", "shapes", "data", "queries"):
-        shutil.copytree(ROOT / folder, root / folder)
+    root = copy_sources(tmp_path / "project")
     settings = Settings(root=root, var_dir=tmp_path / "var")
     code = (
         "import sys; from kg.build import pipeline; from kg.settings import Settings\n"
@@ -228,9 +223,7 @@ def test_a_write_killed_during_its_build_leaves_the_log_as_it_was(tmp_path: Path
 def test_a_change_that_cannot_be_replayed_names_itself_and_can_be_set_aside(
     tmp_path: Path,
 ) -> None:
-    root = tmp_path / "project"
-    for folder in ("ontology", "shapes", "data", "queries"):
-        shutil.copytree(ROOT / folder, root / folder)
+    root = copy_sources(tmp_path / "project")
     settings = Settings(root=root, var_dir=tmp_path / "var")
     log_dir = changes.changes_dir(settings)
     log_dir.mkdir(parents=True)

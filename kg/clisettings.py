@@ -1,0 +1,16 @@
+"""What every ``kg`` command starts with: the settings from the environment, or a clear
+exit (status 2) when they cannot be read."""
+
+from __future__ import annotations
+
+import typer
+
+from kg.settings import Settings
+
+
+def settings_or_exit() -> Settings:
+    try:
+        return Settings.from_env()
+    except ValueError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from None
