@@ -656,17 +656,27 @@ def test_map_draws_clusters_and_boundaries_without_tiles(live_url: str, chromium
             page.screenshot(path=str(ARTIFACTS / "map.png"))
 
             # a marker's popup links to the entity's page
-            # zoomToShowLayer calls back on the end of its animation; under load that event
-            # was once lost and the test hung: after 10 s the popup is opened all the same
-            # (the zoom is done by then), and the wait below says whether it showed
+            # the most isolated marker, shown at the closest zoom without animation (the
+            # animated zoomToShowLayer lost its callback under load: the test hung, then
+            # failed): no cluster holds it there, and its popup opens
             page.evaluate(
-                """() => new Promise(done => {
-                     const marker = window.kgPlaces.getLayers()[0];
-                     const open = () => { clearTimeout(late); marker.openPopup(); done(); };
-                     const late = setTimeout(open, 10000);
-                     window.kgPlaces.zoomToShowLayer(marker, open);
-                   })"""
+                """() => {
+                     const layers = window.kgPlaces.getLayers();
+                     const map = window.kgMap;
+                     let best = null, bestGap = -1;
+                     for (const m of layers) {
+                       let gap = Infinity;
+                       for (const o of layers) {
+                         if (o !== m) gap = Math.min(gap, map.distance(m.getLatLng(), o.getLatLng()));
+                       }
+                       if (gap > bestGap) { best = m; bestGap = gap; }
+                     }
+                     window.kgTestMarker = best;
+                     map.setView(best.getLatLng(), 19, { animate: false });
+                   }"""
             )
+            page.wait_for_function("() => Boolean(window.kgTestMarker._icon)", timeout=15_000)
+            page.evaluate("() => window.kgTestMarker.openPopup()")
             link = page.locator(".leaflet-popup-content a")
             link.wait_for(timeout=10_000)
             assert re.fullmatch(r"/id/place/[^?]+\?lang=en", link.get_attribute("href") or "")
