@@ -10,7 +10,9 @@ none may be a 5xx: a 4xx that says
 what is wrong, or an ordinary answer). The server serves its own copy of the project's sources, so
 the writes go to that copy's change log.
 
-At the end, after a cool-down: the memory of each of the server's processes against its
+The memory baseline is the server's steady state: a minute of the same clients first (not
+counted, ``--warm-up``), then the cool-down; the cold figure, before it, is kept too. At
+the end, after a cool-down: the memory of each of the server's processes against that
 baseline, and whether every query slot is free again (a burst of as many concurrent
 queries as the pool holds, all answered). ``python -m bench.soak [--duration 600]``
 (``make soak``); the figures go to bench/results/soak.json, the server's log beside it.
@@ -327,6 +329,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         pages = entity_pages(base)
         for path in pages[:20]:
             httpx.get(base + path, timeout=60)
+        cold = tree_memory(server.pid)
+        if args.warm_up:
+            # the baseline is the server's steady state: the same clients for a while (not
+            # counted), then the cool-down; what grows after it grows with the load
+            print(f"cold {cold}; warming up {args.warm_up:.0f} s (not counted)…", flush=True)
+            warm_stop = threading.Event()
+            warm = start_clients(base, port, warm_stop, Recorder(), args, pages)
+            time.sleep(args.warm_up)
+            warm_stop.set()
+            for t in warm:
+                t.join(args.hold + 60)
+            time.sleep(args.cool_down)
         baseline = tree_memory(server.pid)
         print(f"baseline {baseline}; soaking for {args.duration:.0f} s…", flush=True)
         started = time.monotonic()
@@ -346,6 +360,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         statuses = burst(base, args.burst)
         return {
             "duration_s": args.duration,
+            "warm_up_s": args.warm_up,
+            "cold_memory": cold,
             "statuses": {k: dict(v) for k, v in rec.statuses.items()},
             "client_errors": {k: dict(v) for k, v in rec.errors.items()},
             "unexpected": rec.bad[:50],
@@ -371,6 +387,12 @@ def main() -> None:
     parser.add_argument("--write-every", type=float, default=60.0)
     parser.add_argument("--transfer", type=float, default=30.0, help="KG_TRANSFER_TIMEOUT")
     parser.add_argument("--cool-down", type=float, default=60.0)
+    parser.add_argument(
+        "--warm-up",
+        type=float,
+        default=60.0,
+        help="seconds of the same clients before the memory baseline (0: a cold baseline)",
+    )
     parser.add_argument("--burst", type=int, default=16, help="concurrent queries at the end")
     results = run(parser.parse_args())
     RESULTS.parent.mkdir(exist_ok=True)
