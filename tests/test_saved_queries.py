@@ -215,6 +215,9 @@ BROKEN = [
     (HEADER + "INSERT DATA { <urn:a> <urn:b> <urn:c> }\n", 9, "update"),
     (HEADER, 9, "no SPARQL text"),
     (HEADER + "# param: x | iri | values=query:broken\nSELECT ?x WHERE {}\n", 9, "itself"),
+    (HEADER + "# columns: s Subject\nSELECT ?s WHERE { ?s ?p ?o }\n", 9, "variable=Heading"),
+    (HEADER + "# columns@fr: s=\nSELECT ?s WHERE { ?s ?p ?o }\n", 9, "variable=Heading"),
+    (HEADER + "# columns: nothing=No\nSELECT ?s WHERE { ?s ?p ?o }\n", 1, "?nothing"),
 ]
 
 

@@ -83,7 +83,9 @@ async def render(request: Request, query: SavedQuery, shown: Shown) -> Response:
         + query_string(current_with_lang, page=number, per_page=shown.per_page)
         for rel, number in shown.links.items()
     }
-    variables = answer.variables if answer else []
+    # a parameter's column holds the value the form shows, the same on every row: the
+    # table leaves it out (the downloads keep every column)
+    variables = [v for v in (answer.variables if answer else []) if query.param(v) is None]
     cells = await run_in_threadpool(
         labelled_cells, request, store, settings.base, rows, variables, prefixes, lang
     )
@@ -98,12 +100,15 @@ async def render(request: Request, query: SavedQuery, shown: Shown) -> Response:
         "prompt": shown.prompt,
         "answer": answer,
         "variables": variables,
+        "headings": [query.column(v, lang) for v in variables],
         "cells": cells,
         "first_row": shown.first_row,
         "last_row": shown.first_row - 1 + len(rows),
         "total": None if answer is None or answer.truncated else len(answer.rows),
         "max_rows": settings.max_rows,
-        "chart": page_chart(settings, query, variables, rows, prefixes, lang) if answer else None,
+        "chart": page_chart(settings, query, answer.variables, rows, prefixes, lang)
+        if answer
+        else None,
         "pager": pager,
         "downloads": downloads,
         "api": f"/api/queries/{query.name}?" + query_string(current),

@@ -1,7 +1,7 @@
 """The header of a saved query's file (docs/saved-queries.md): ``# key: value`` lines that
 open it (titles and descriptions in English, French and Dutch, tags, chart, an optional
-KPI id and whether snapshots record it, typed parameters). ``parse_header`` checks it;
-problems are ``QueryFileError`` naming the file and line."""
+KPI id and whether snapshots record it, typed parameters, column headings).
+``parse_header`` checks it; problems are ``QueryFileError`` naming the file and line."""
 
 from __future__ import annotations
 
@@ -25,7 +25,10 @@ TEXTS = {
     "description@nl": ("descriptions", "nl"),
 }
 REQUIRED = (*TEXTS, "tags", "chart")
-KEYS = (*REQUIRED, "kpi", "snapshot", "param")
+#: the results table's column headings per language: ``# columns@fr: kind=Type, n=Nombre``
+COLUMNS = {"columns": "en", "columns@fr": "fr", "columns@nl": "nl"}
+KEYS = (*REQUIRED, "kpi", "snapshot", "param", *COLUMNS)
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: values of the ``snapshot`` key (whether ``kg snapshot`` records a KPI's values)
 SNAPSHOT_VALUES = {"yes": True, "no": False}
 
@@ -47,6 +50,8 @@ class Header:
     param_lines: dict[str, int]
     #: the number of the header's last line (the SPARQL text follows it)
     end: int
+    #: variable -> {language: column heading}
+    columns: dict[str, dict[str, str]]
 
 
 def read_header(text: str) -> list[tuple[int, str, str]]:
@@ -149,6 +154,22 @@ def _params(
     return params, lines
 
 
+def _columns(values: Mapping[str, tuple[int, str]], fail: Fail) -> dict[str, dict[str, str]]:
+    """``variable=Heading`` pairs, comma-separated, per language."""
+    columns: dict[str, dict[str, str]] = {}
+    for key, lang in COLUMNS.items():
+        if key not in values:
+            continue
+        line, value = values[key]
+        for item in value.split(","):
+            variable, sep, heading = (part.strip() for part in item.partition("="))
+            variable = variable.lstrip("?")
+            if not sep or not _VARIABLE.fullmatch(variable) or not heading:
+                raise fail(line, f"{key}: write `variable=Heading, …`, not {item.strip()!r}")
+            columns.setdefault(variable, {})[lang] = heading
+    return columns
+
+
 def parse_header(lines: list[str], name: str, file: str, prefixes: Mapping[str, str]) -> Header:
     """Check the header of the file ``lines`` (of the saved query ``name``)."""
 
@@ -177,4 +198,5 @@ def parse_header(lines: list[str], name: str, file: str, prefixes: Mapping[str, 
         params=tuple(params),
         param_lines=param_lines,
         end=end,
+        columns=_columns(values, fail),
     )

@@ -26,6 +26,13 @@ class SavedQuery:
     #: whether ``kg snapshot`` records this KPI's values (``# snapshot: no`` for a KPI that
     #: shows observations carrying their own period, like published figures)
     snapshot: bool = True
+    #: variable -> {language: heading} (``# columns@fr: …``)
+    columns: dict[str, dict[str, str]] = field(default_factory=dict, compare=False)
+
+    def column(self, variable: str, lang: str | None) -> str:
+        """A results column's heading in ``lang`` (along the fallback chain), else the
+        variable's name."""
+        return pick(self.columns.get(variable, {}), lang) or variable
 
     def title(self, lang: str | None) -> str:
         return pick(self.titles, lang) or self.name

@@ -112,6 +112,7 @@ def parse(text: str, name: str, file: str | None = None, base: str | None = None
         lines=header.param_lines,
         kpi_line=header.kpi_line,
         snapshot=header.snapshot,
+        columns=header.columns,
     )
     check_sparql(query, prefixes)
     return query

@@ -93,6 +93,11 @@ def check_sparql(query: SavedQuery, prefixes: Mapping[str, str]) -> None:
                 f"param `{param.name}`: BOUND(?{param.name}) is always false under pyoxigraph "
                 f"substitutions; test it with COALESCE(…, true) instead",
             )
+    for variable in query.columns:
+        if not re.search(rf"[?$]{re.escape(variable)}\b", code):
+            raise QueryFileError(
+                query.file, 1, f"columns: the query has no variable ?{variable} to head"
+            )
     substitutions = {Variable(p.name): _DUMMY[p.type] for p in query.params}
     try:
         Store().query(query.text, prefixes=dict(prefixes), substitutions=substitutions)
