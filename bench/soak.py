@@ -191,15 +191,26 @@ def hostile_loop(base: str, stop: threading.Event, rec: Recorder) -> None:
 
 
 def tree_memory(pid: int) -> dict[str, float]:
-    """RSS in MB of the server process and of its query workers (all its descendants)."""
+    """Memory in MB of the server process and of its query workers (all its descendants):
+    RSS, and the private part (USS: pages no other process shares). Summed RSS counts the
+    store's files, mapped by every worker and cached by the system, once per worker; the
+    private part is what each process holds of its own."""
     proc = psutil.Process(pid)
-    web = proc.memory_info().rss / 2**20
+    web = proc.memory_full_info()
     children = [p for p in proc.children(recursive=True) if p.is_running()]
-    workers = 0.0
+    workers = workers_private = 0.0
     for child in children:
         with contextlib.suppress(psutil.Error):  # a worker that ended meanwhile
-            workers += child.memory_info().rss / 2**20
-    return {"web_mb": round(web, 1), "workers_mb": round(workers, 1), "processes": len(children)}
+            info = child.memory_full_info()
+            workers += info.rss / 2**20
+            workers_private += info.uss / 2**20
+    return {
+        "web_mb": round(web.rss / 2**20, 1),
+        "web_private_mb": round(web.uss / 2**20, 1),
+        "workers_mb": round(workers, 1),
+        "workers_private_mb": round(workers_private, 1),
+        "processes": len(children),
+    }
 
 
 def burst(base: str, count: int) -> list[int]:
@@ -308,6 +319,12 @@ def verdict(results: dict[str, Any]) -> list[str]:
     lines.append(
         f"query workers: {base['workers_mb']} MB in {base['processes']} processes -> {end['workers_mb']} MB in {end['processes']} ({wgrew:+.0%}) {'met' if wgrew <= 0.10 else 'MISSED'}"
     )
+    for key, what in (("web_private_mb", "web process"), ("workers_private_mb", "query workers")):
+        if key in base and key in end:
+            grew = end[key] / max(base[key], 1) - 1
+            lines.append(
+                f"{what}, private memory (USS): {base[key]} -> {end[key]} MB ({grew:+.0%}) {'met' if grew <= 0.10 else 'MISSED'}"
+            )
     ok = all(s == 200 for s in results["burst"])
     lines.append(
         f"slots free at the end: {results['burst'].count(200)}/{len(results['burst'])} concurrent queries answered {'met' if ok else 'MISSED'}"
