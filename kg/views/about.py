@@ -10,7 +10,7 @@ from pyoxigraph import Literal, NamedNode
 
 from kg.store import GraphStore
 from kg.views.home import headline_figures
-from kg.views.model import lang_of, one_int, select_rows
+from kg.views.model import Document, lang_of, one_int, select_rows
 from kg.views.vocabcache import cached, remember
 
 COUNT_PLACES = "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a cci:CulturalPlace }"
@@ -30,13 +30,9 @@ SELECT ?d ?title ?date ?publisher ?licence ?rights WHERE {
 
 
 @dataclass
-class SourceEntry:
-    """A document or dataset statements cite."""
+class SourceEntry(Document):
+    """A document or dataset statements cite, with the licences a dataset states."""
 
-    iri: str
-    titles: dict[str, str] = field(default_factory=dict)
-    date: str | None = None
-    publisher: str | None = None
     licences: list[str] = field(default_factory=list)
     rights: dict[str, str] = field(default_factory=dict)
 
