@@ -147,6 +147,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="module")
+def live_url(built: Settings) -> Iterator[str]:
+    """The real app over the ``built`` store under uvicorn on a free loopback port, in a
+    thread of this process, for the browser tests of a module."""
+    from endpoint.app import create_app
+    from tests.browser import serve
+
+    with serve(create_app(built), "/robots.txt") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
 def chromium_browser() -> Iterator[object]:
     """Chromium under Playwright, started once for the browser tests of a module."""
     from tests.browser import launched_chromium

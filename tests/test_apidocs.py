@@ -13,7 +13,7 @@ import pytest
 from endpoint.app import create_app
 from kg.settings import Settings
 from tests.asgi import app_client
-from tests.browser import LOOPBACK, Chromium, serve
+from tests.browser import LOOPBACK, Chromium
 
 
 @pytest.fixture(scope="module")
@@ -33,12 +33,6 @@ def test_docs_pages_name_only_local_files(client: httpx.Client, path: str) -> No
     for asset in assets:
         answer = client.get(asset)
         assert answer.status_code == 200 and answer.content, asset
-
-
-@pytest.fixture(scope="module")
-def live_url(built: Settings) -> Iterator[str]:
-    with serve(create_app(built), "/docs") as url:
-        yield url
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ from kg.namespaces import all_prefixes
 from kg.saved import queries as saved
 from kg.settings import Settings
 from tests.asgi import app_client
-from tests.browser import ARTIFACTS, LOOPBACK, Chromium, serve
+from tests.browser import ARTIFACTS, LOOPBACK, Chromium
 from tests.conftest import ROOT
 
 
@@ -168,13 +168,6 @@ def test_the_lock_file_pins_yasgui_exactly() -> None:
 
 
 # ---- in a real browser ---------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def live_url(built: Settings) -> Iterator[str]:
-    """The real app under uvicorn on a free loopback port, in a thread of this process."""
-    with serve(create_app(built), "/query") as url:
-        yield url
 
 
 def test_editor_runs_the_default_query_in_chromium(live_url: str, chromium: Chromium) -> None:

@@ -28,7 +28,7 @@ from kg.publish import networkview as graphview
 from kg.settings import Settings
 from kg.store import EmbeddedStore
 from tests.asgi import app_client
-from tests.browser import ARTIFACTS, Chromium, Watch, serve
+from tests.browser import ARTIFACTS, Chromium, Watch
 from tests.conftest import ROOT
 
 BASE = Settings().base
@@ -620,13 +620,6 @@ def test_hostile_parameters_on_pages(client: httpx.Client, url: str, status: int
 
 
 # ---- in a real browser -----------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def live_url(built: Settings) -> Iterator[str]:
-    """The real app under uvicorn on a free loopback port, in a thread of this process."""
-    with serve(create_app(built), "/map/boundaries.geojson") as url:
-        yield url
 
 
 def test_map_draws_clusters_and_boundaries_without_tiles(live_url: str, chromium: Chromium) -> None:

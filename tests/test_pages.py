@@ -30,7 +30,6 @@ from tests.browser import (
     ARTIFACTS,
     LOOPBACK,
     Chromium,
-    serve,
 )
 from tests.conftest import ROOT
 
@@ -650,13 +649,6 @@ def grey_tile() -> bytes:
 
 
 TILE = grey_tile()
-
-
-@pytest.fixture(scope="module")
-def live_url(built: Settings) -> Iterator[str]:
-    """The real app under uvicorn on a free loopback port, in a thread of this process."""
-    with serve(create_app(built), "/robots.txt") as url:
-        yield url
 
 
 def test_browsing_to_an_organisation_and_a_place_in_chromium(

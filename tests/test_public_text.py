@@ -17,7 +17,7 @@ from endpoint.app import create_app
 from endpoint.http.i18n import long_date
 from kg.settings import Settings
 from tests.asgi import app_client
-from tests.browser import Chromium, Watch, serve
+from tests.browser import Chromium, Watch
 
 #: what a visitor must never read, with why
 DEVELOPER_TEXT = {
@@ -178,13 +178,6 @@ def test_privacy_and_contact_say_what_this_deployment_does(built: Settings) -> N
     with app_client(create_app(built)) as http:
         assert "pas encore donné d'adresse" in visible_text(http.get("/contact?lang=fr").text)
         assert "tile.openstreetmap.org" in visible_text(http.get("/privacy?lang=en").text)
-
-
-@pytest.fixture(scope="module")
-def live_url(built: Settings) -> Iterator[str]:
-    """The real app under uvicorn on loopback, for the browser."""
-    with serve(create_app(built), "/robots.txt") as url:
-        yield url
 
 
 def test_every_public_page_in_chromium_stays_on_this_machine(

@@ -17,7 +17,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from endpoint.http.i18n import context, page_language, translate
 from kg.errors import FrontendMissing, NotFound
-from kg.labels import chain
+from kg.labels import LANGUAGES, pick
 from kg.namespaces import sparql_prologue
 from kg.saved import queries as saved
 from kg.settings import Settings
@@ -53,38 +53,24 @@ class SavedQuery:
     href: str  # /sparql?query=…, for the no-JS link list
 
 
-def _header(text: str, key: str) -> str | None:
-    """The value of a ``# key: value`` line among the comments that open the file."""
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped:
-            continue
-        if not stripped.startswith("#"):
-            break
-        field, sep, value = stripped.lstrip("#").partition(":")
-        if sep and field.strip().lower() == key and value.strip():
-            return value.strip()
-    return None
-
-
-def _in_language(text: str, key: str, lang: str) -> str | None:
-    """``# key@lang:``, along the languages' fallback chain; ``# key:`` is English."""
-    for code in chain(lang):
-        found = _header(text, key if code == "en" else f"{key}@{code}")
-        if found:
-            return found
-    return _header(text, key)
+def _in_language(values: dict[str, str], key: str, lang: str) -> str | None:
+    """``# key@lang:`` along the languages' fallback chain (``# key:`` is English), from
+    the header lines ``kg.saved.queries.read_header`` gives, unchecked: a file with a
+    broken header still gets a tab."""
+    texts = {code: values.get(key if code == "en" else f"{key}@{code}", "") for code in LANGUAGES}
+    return pick({code: text for code, text in texts.items() if text}, lang)
 
 
 def saved_queries(settings: Settings, lang: str = "en") -> list[SavedQuery]:
     found = []
     for name in saved.names(settings):
         text = saved.load(settings, name)
+        values = {key: value for _, key, value in reversed(saved.read_header(text)) if value}
         found.append(
             SavedQuery(
                 name=name,
-                title=_in_language(text, "title", lang) or f"{name}.rq",
-                description=_in_language(text, "description", lang) or "",
+                title=_in_language(values, "title", lang) or f"{name}.rq",
+                description=_in_language(values, "description", lang) or "",
                 query=text,
                 href="/sparql?" + urlencode({"query": text}),
             )
