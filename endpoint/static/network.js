@@ -39,6 +39,20 @@
     };
   }
 
+  // fCoSE starts from random positions: with Math.random seeded while it runs, the same
+  // data gives the same drawing at every visit (and a test sees the drawing people see)
+  function seeded(run) {
+    var original = Math.random;
+    var state = 20261207;
+    Math.random = function () {  // mulberry32
+      state = (state + 0x6D2B79F5) | 0;
+      var t = Math.imul(state ^ (state >>> 15), 1 | state);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    try { run(); } finally { Math.random = original; }
+  }
+
   function text(container, name, fallback) {
     return container.getAttribute("data-" + name) || fallback;
   }
@@ -218,7 +232,7 @@
         var cy = cytoscape({
           container: container,
           elements: { nodes: data.nodes, edges: data.edges },
-          layout: layout,
+          layout: { name: "preset" },
           minZoom: 0.05,
           maxZoom: 4,
           style: [
@@ -261,6 +275,8 @@
         });
         cy.nodes().filter(function (n) { return n.data("match") === false; }).addClass("context");
         if (data.edges.length <= 20) cy.edges().addClass("labelled");
+        // laid out once the classes that change how nodes look are set
+        seeded(function () { cy.layout(layout).run(); });
 
         cy.on("tap", "node", function (event) {
           var node = event.target;
