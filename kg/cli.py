@@ -14,6 +14,7 @@ from kg.build import pipeline as build_mod
 from kg.changescli import app as changes_app
 from kg.clisettings import settings_or_exit
 from kg.errors import KgError, QueryError, SourceSyntaxError, ValidationFailed
+from kg.linkcli import app as link_app
 from kg.namespaces import all_prefixes
 from kg.saved import queries as saved
 from kg.settings import Settings
@@ -23,6 +24,7 @@ from kg.store.stats import collect
 
 app = typer.Typer(help="The Brussels creative-ecosystem knowledge graph.", no_args_is_help=True)
 app.add_typer(changes_app, name="changes")
+app.add_typer(link_app, name="link")
 
 
 def _progress(message: str) -> None:

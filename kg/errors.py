@@ -173,6 +173,15 @@ class QueryFileError(KgError):
         super().__init__(f"{file}:{line}: {message}")
 
 
+class ReviewFileError(KgError):
+    """A link review file (``kg link``) has a row that cannot be read or applied. Names the
+    file and the line."""
+
+    def __init__(self, file: str, line: int, message: str) -> None:
+        self.file, self.line, self.message = file, line, message
+        super().__init__(f"{file}:{line}: {message}")
+
+
 class ParamSpecError(KgError):
     """A ``# param:`` line is malformed (the caller adds the file and line)."""
 
@@ -190,6 +199,11 @@ class Unavailable(KgError):
 
 class StoreError(Unavailable):
     """The store cannot be opened or reached (503)."""
+
+
+class ExternalEndpointError(Unavailable):
+    """An outside SPARQL endpoint (Wikidata for ``kg link``) cannot be reached or answers
+    what cannot be read (503)."""
 
 
 class QueryTimeout(Unavailable):

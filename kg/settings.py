@@ -83,6 +83,9 @@ class Settings:
     #: the address /contact gives; none: the page says no address has been given yet
     #: [KG_CONTACT_EMAIL]
     contact_email: str | None = None
+    #: the Wikidata SPARQL endpoint `kg link wikidata` asks; only that command calls it
+    #: [KG_WIKIDATA_ENDPOINT]
+    wikidata_endpoint: str = "https://query.wikidata.org/sparql"
     #: paths made from the targets ``var/store`` had (``serving_store``), this object's own
     _links: dict[tuple[Path, str], Path] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -199,4 +202,5 @@ _ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "KG_SERVICE_ALLOW": ("service_allow", _list),
     "KG_TILE_URL": ("tile_url", str),
     "KG_CONTACT_EMAIL": ("contact_email", str),
+    "KG_WIKIDATA_ENDPOINT": ("wikidata_endpoint", str),
 }

@@ -42,7 +42,7 @@ from kg.store.remote import RemoteStore
 Progress = Callable[[str], None]
 
 #: sources whose named graph must cite where its statements come from
-CITED_KINDS = ("curated", "import", "snapshot")
+CITED_KINDS = ("curated", "import", "snapshot", "links")
 
 ENTITY_GRAPHS = "SELECT DISTINCT ?e ?g WHERE { GRAPH ?g { ?e ?p ?o } }"
 OBJECT_GRAPHS = "SELECT DISTINCT ?e ?g WHERE { GRAPH ?g { ?s ?p ?e } }"

@@ -25,7 +25,7 @@ class Source:
     path: Path
     graph: str
     label: str
-    kind: str  # ontology | shapes | curated | snapshot | import | extra
+    kind: str  # ontology | shapes | curated | snapshot | links | import | extra
 
     @property
     def format(self) -> RdfFormat:
@@ -68,6 +68,8 @@ def discover(settings: Settings) -> list[Source]:
         ("curated", root / "data" / "curated", ("**/*.ttl", "**/*.nt")),
         # KPI snapshots (`kg snapshot`), append-only: the history survives rebuilds
         ("snapshot", root / "data" / "snapshots", ("*.ttl",)),
+        # reviewed links to other datasets (`kg link`), each file its own graph
+        ("links", root / "data" / "links", ("*.ttl",)),
     )
     for kind, folder, patterns in groups:
         for path in _files(folder, patterns):
