@@ -16,8 +16,9 @@ import psutil
 import pytest
 from pyoxigraph import Literal, NamedNode, Quad
 
-from kg.errors import QueryTimeout, WorkerCrashed
-from kg.sparql.pool import WorkerPool, cpu_seconds
+from kg.errors import QueryError, QueryTimeout, WorkerCrashed
+from kg.sparql.pool import WorkerPool
+from kg.sparql.slots import cpu_seconds
 from kg.sparql.worker import Job
 from kg.store import EmbeddedStore
 
@@ -264,3 +265,45 @@ def test_processes_started_under_load_end_once_idle(store_dir: str) -> None:
         assert warm in grown
     finally:
         pool.close()
+
+
+#: a text that overflows pyoxigraph's stack: its process dies with SIGSEGV (the web layer
+#: refuses it before it gets here, kg.sparql.analysis.check_shape; the pool does not know)
+CRASHER = "ASK { FILTER(" + "!" * 10_000 + "true) }"
+
+
+@pytest.mark.parametrize("pool", [(30.0, 4)], indirect=True)
+def test_a_crash_fails_only_the_query_that_caused_it(pool: WorkerPool, store_dir: str) -> None:
+    """Three queries run in the one process when a fourth crashes it: the three are run
+    again, each alone, and answered in full; the crasher, which crashes its lone process
+    too, gets a QueryError that says so (issue 20). The pool is whole afterwards."""
+    (pid,) = pool.pids
+    innocents = [run_in_thread(pool, store_dir, SHORTER, timeout=30.0) for _ in range(3)]
+    assert wait_for(lambda: len(pool.idle_threads) == 1, timeout=10)  # three run in it
+    crasher, crashed = run_in_thread(pool, store_dir, CRASHER, timeout=30.0)
+    for thread, _ in [*innocents, (crasher, crashed)]:
+        thread.join(90)
+    assert not alive(pid)
+    counts = [o[0][-2][1] for _, o in innocents if isinstance(o[0], list)]
+    assert len(counts) == 3, [o for _, o in innocents]
+    assert all(b'"value": "3000000"' in c or b"3000000" in c for c in counts), counts
+    assert isinstance(crashed[0], QueryError), crashed
+    assert "twice" in str(crashed[0]) and "signal 11" in str(crashed[0])
+    thread, outcome = run_in_thread(pool, store_dir, "ASK {}", timeout=10.0)
+    thread.join(30)
+    assert isinstance(outcome[0], list) and outcome[0][-1][0] == "end"
+
+
+@pytest.mark.parametrize("pool", [(30.0, 2)], indirect=True)
+def test_a_process_killed_under_queries_has_them_run_again(
+    pool: WorkerPool, store_dir: str
+) -> None:
+    """The system ends a worker process (here SIGKILL, as the out-of-memory killer does)
+    while two queries run in it: both are answered, from a process each of their own."""
+    (pid,) = pool.pids
+    runs = [run_in_thread(pool, store_dir, SHORTER, timeout=30.0) for _ in range(2)]
+    assert wait_for(lambda: pool.pids == [], timeout=10)
+    os.kill(pid, signal.SIGKILL)
+    for thread, _ in runs:
+        thread.join(90)
+    assert all(isinstance(o[0], list) and o[0][-1][0] == "end" for _, o in runs), runs

@@ -24,26 +24,35 @@ processes, on two cores). Slots are kept warm in a pool.
 
 from __future__ import annotations
 
-import os
 import pickle
 import threading
 import time
 from collections.abc import Callable, Generator
-from dataclasses import dataclass, field
 from multiprocessing import get_context
-from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext
-from multiprocessing.process import BaseProcess
 from typing import cast
 
 from kg.errors import BY_NAME, KgError, QueryError, ServerBusy, WorkerCrashed
-from kg.sparql.worker import Job, main
+from kg.sparql.slots import (
+    ProcessLost,
+    Slot,
+    WorkerProcess,
+    await_ready,
+    cpu_seconds,
+    end,
+    receive,
+    set_priority,
+    spawn,
+)
+from kg.sparql.worker import Job
 from kg.store.interface import overrun
 
+#: queries run again, each alone in a process of its own, after a worker process ended
+#: under them (a crash beside them fails only the query that caused it)
+ALONE = 4
 #: workers in a row that failed to start before requests are refused instead of retried
 MAX_START_FAILURES = 3
 RETRY_START_AFTER = 10.0  # seconds
-_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 def _context() -> ForkServerContext:
@@ -53,65 +62,6 @@ def _context() -> ForkServerContext:
     ctx = cast(ForkServerContext, get_context("forkserver"))
     ctx.set_forkserver_preload(["kg.sparql.worker"])
     return ctx
-
-
-def cpu_seconds(pid: int | None, tid: int | None) -> float | None:
-    """CPU time (user and system) thread ``tid`` of process ``pid`` has used so far, from
-    ``/proc``; None where that cannot be read (no ``/proc``, the thread is gone)."""
-    if pid is None or tid is None:
-        return None
-    try:
-        with open(f"/proc/{pid}/task/{tid}/stat", "rb") as stat:
-            fields = stat.read().rsplit(b")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / _TICKS
-    except (OSError, IndexError, ValueError):
-        return None
-
-
-@dataclass(eq=False)
-class _Process:
-    """A worker process, and how many of its slots are running a query."""
-
-    process: BaseProcess
-    busy: int = 0
-    #: a query in it was stopped, or it broke: it takes no new query and is ended once
-    #: the queries in it are done
-    doomed: bool = False
-    #: when its last query ended (``time.monotonic``), for ending processes idle too long
-    idle_since: float = field(default_factory=time.monotonic)
-
-    def kill(self) -> None:
-        if self.process.is_alive():
-            self.process.kill()
-        self.process.join(5)
-
-
-@dataclass(eq=False)
-class _Slot:
-    """A slot: one thread of a worker process, with a connection of its own."""
-
-    host: _Process
-    conn: Connection
-    tid: int | None = None  # the thread's id, for its priority and CPU time
-    niced: bool = False
-    #: CPU seconds the thread had used when it last reported (idle, it uses none)
-    cpu: float = 0.0
-
-    @property
-    def pid(self) -> int | None:
-        return self.host.process.pid
-
-
-def _set_priority(worker: _Slot, value: int) -> bool:
-    """Set the slot's thread's nice value; False where the system refuses. Never touches
-    this process (a missing id would mean it)."""
-    if worker.tid is None or worker.pid is None:
-        return False
-    try:
-        os.setpriority(os.PRIO_PROCESS, worker.tid, value)
-    except OSError:
-        return False
-    return True
 
 
 class WorkerPool:
@@ -138,7 +88,7 @@ class WorkerPool:
         self.nice_after = nice_after
         self.start_limit = start_limit
         self._warm = warm
-        self._idle: list[_Slot] = []
+        self._idle: list[Slot] = []
         self._busy = 0
         self._starting = 0  # slots of processes spawned, not ready yet
         self._waiting = 0  # requests waiting for a slot
@@ -151,6 +101,8 @@ class WorkerPool:
         self._ctx = _context()
         self.linger = linger
         self._reaper_stop = threading.Event()
+        #: queries run again alone after their process was lost, at most this many at once
+        self._alone = threading.BoundedSemaphore(ALONE)
         with self._cond:
             for _ in range(self.size // self.threads):
                 self._start_one()
@@ -164,13 +116,13 @@ class WorkerPool:
             with self._cond:
                 ended = [] if self._closed else self._idle_too_long()
             for host, slots in ended:
-                _end(host, slots)
+                end(host, slots)
 
-    def _idle_too_long(self) -> list[tuple[_Process, list[_Slot]]]:
+    def _idle_too_long(self) -> list[tuple[WorkerProcess, list[Slot]]]:
         """Take out of the pool the idle processes not needed warm (lock held)."""
         now = time.monotonic()
         total = len(self._idle) + self._busy + self._starting
-        by_host: dict[int, tuple[_Process, list[_Slot]]] = {}
+        by_host: dict[int, tuple[WorkerProcess, list[Slot]]] = {}
         for slot in self._idle:
             by_host.setdefault(id(slot.host), (slot.host, []))[1].append(slot)
         ended = []
@@ -187,39 +139,21 @@ class WorkerPool:
             self._idle = [w for w in self._idle if id(w.host) not in gone]
         return ended
 
-    def _spawn(self) -> list[_Slot]:
-        pipes = [self._ctx.Pipe() for _ in range(self.threads)]
-        process = self._ctx.Process(
-            target=main,
-            args=([child for _, child in pipes], self._warm()),
-            daemon=True,
-            name="kg-query-worker",
-        )
-        process.start()
-        host = _Process(process)
-        for _, child in pipes:
-            child.close()
-        return [_Slot(host, parent) for parent, _ in pipes]
-
     def _start_one(self) -> None:
         """Start a worker process in the background (call with the lock held)."""
         self._starting += self.threads
         threading.Thread(target=self._boot, daemon=True, name="kg-worker-start").start()
 
     def _boot(self) -> None:
-        slots: list[_Slot] = []
+        slots: list[Slot] = []
         ready = 0
         failure = "it did not report ready"
         try:
-            slots = self._spawn()
+            slots = spawn(self._ctx, self.threads, self._warm())
             deadline = time.monotonic() + self.start_limit
             for slot in slots:
-                if not slot.conn.poll(max(0.0, deadline - time.monotonic())):
+                if not await_ready(slot, deadline):
                     break
-                message = slot.conn.recv()
-                if not (isinstance(message, tuple) and message[:1] == ("ready",)):
-                    break
-                slot.cpu, slot.tid = float(message[1]), int(message[2])
                 ready += 1
         except Exception as err:  # reported to the requests that wait, never a spawn loop
             failure = f"{type(err).__name__}: {err}".splitlines()[0]
@@ -234,7 +168,7 @@ class WorkerPool:
                 self._failure, self._failed_at = failure, time.monotonic()
             self._cond.notify_all()
         if slots and not keep:
-            _end(slots[0].host, slots)
+            end(slots[0].host, slots)
 
     def _failing(self) -> bool:
         """Workers keep failing to start: wait a while before trying again (lock held)."""
@@ -264,11 +198,11 @@ class WorkerPool:
             return [(w.pid, w.tid) for w in order if w.pid is not None and w.tid is not None]
 
     @staticmethod
-    def _preference(worker: _Slot) -> int:
+    def _preference(worker: Slot) -> int:
         """Fill the busiest process first: queries side by side share its caches."""
         return -worker.host.busy
 
-    def _acquire(self, timeout: float) -> _Slot:
+    def _acquire(self, timeout: float) -> Slot:
         """An idle, ready slot. Waits up to ``timeout`` while all are busy, and longer
         (up to ``start_limit``) while a worker is starting."""
         arrived = time.monotonic()
@@ -303,7 +237,7 @@ class WorkerPool:
             finally:
                 self._waiting -= 1
 
-    def _take_idle(self) -> _Slot:
+    def _take_idle(self) -> Slot:
         """The idle slot the next query takes, now busy (lock held, an idle slot exists)."""
         worker = min(self._idle, key=self._preference)
         self._idle.remove(worker)
@@ -311,17 +245,17 @@ class WorkerPool:
         worker.host.busy += 1
         return worker
 
-    def _release(self, worker: _Slot, healthy: bool, grace: float) -> None:
+    def _release(self, worker: Slot, healthy: bool, grace: float) -> None:
         """Give the slot back after its query. A query that did not end well dooms its
         process: ended now if nothing else runs in it, else when the rest is done or
         ``grace`` seconds from now, whichever is first."""
-        restored = healthy and worker.niced and _set_priority(worker, 0)
+        restored = healthy and worker.niced and set_priority(worker, 0)
         # a thread that must stay lowered leaves the pool alone: its connection is closed,
         # it ends, and its process keeps its other slots
         lowered_for_good = healthy and worker.niced and not restored
         host = worker.host
         end_now = False
-        dropped: list[_Slot] = []
+        dropped: list[Slot] = []
         with self._cond:
             self._busy -= 1
             host.busy -= 1
@@ -335,7 +269,7 @@ class WorkerPool:
                 dropped = [w for w in self._idle if w.host is host]
                 self._idle = [w for w in self._idle if w.host is not host]
                 if host.busy:
-                    timer = threading.Timer(grace, _end, (host, []))
+                    timer = threading.Timer(grace, end, (host, []))
                     timer.daemon = True
                     timer.start()
             if host.doomed:
@@ -347,7 +281,7 @@ class WorkerPool:
                 self._idle.append(worker)
             self._cond.notify()
         if end_now:
-            _end(host, dropped)
+            end(host, dropped)
         else:
             for slot in dropped:
                 slot.conn.close()
@@ -376,14 +310,65 @@ class WorkerPool:
         transfer_timeout: float | None = None,
     ) -> Generator[tuple[object, ...], None, None]:
         """Yield ("head", kind, media), ("chunk", bytes)…, then ("end", rows, truncated).
-        Raises QueryError, QueryTimeout or ServerBusy.
+        Raises QueryError, QueryTimeout, ServerBusy or WorkerCrashed.
 
         ``timeout`` runs from the moment a ready worker takes the job until the first
         body bytes arrive; from then on the answer may take until ``transfer_timeout``
         (from the same moment) to arrive. A body cut after it started is closed with the
         format's closing note where it has one, and otherwise broken off (raises). An
-        error the worker reports arrives as its own type (kg.errors.BY_NAME)."""
-        worker, started = self._acquire(timeout), time.monotonic()
+        error the worker reports arrives as its own type (kg.errors.BY_NAME).
+
+        Queries share a process, so a query that crashes it takes the others with it. A
+        query whose process ended under it before any of its body came is run again, alone
+        in a fresh process: the innocent ones are answered, and the one that crashes its
+        process twice gets a QueryError saying so."""
+        worker = self._acquire(timeout)
+        head = False
+        try:
+            for message in self._exchange(worker, job, timeout, transfer_timeout):
+                if message[0] != "head":
+                    head = True  # any body: too late to run it again
+                yield message
+            return
+        except ProcessLost as lost:
+            if head:
+                raise
+            first = lost
+        yield from self._run_alone(job, timeout, transfer_timeout, first)
+
+    def _run_alone(
+        self, job: Job, timeout: float, transfer_timeout: float | None, lost: ProcessLost
+    ) -> Generator[tuple[object, ...], None, None]:
+        """Run ``job`` again in a process of its own, ended after it."""
+        if not self._alone.acquire(blocking=False):
+            raise WorkerCrashed(f"{lost}, with every query it was running: try again")
+        try:
+            slot = spawn(self._ctx, 1, self._warm())[0]
+            if not await_ready(slot, time.monotonic() + self.start_limit):
+                end(slot.host, [slot])
+                raise WorkerCrashed(f"{lost}, and no fresh one could start: try again")
+            try:
+                yield from self._exchange(slot, job, timeout, transfer_timeout, alone=True)
+            except ProcessLost as again:
+                raise QueryError(
+                    f"the query engine stopped while evaluating this query, twice: "
+                    f"{again}, even when it ran alone. It cannot be answered here; a "
+                    "simpler or smaller query may be"
+                ) from None
+        finally:
+            self._alone.release()
+
+    def _exchange(
+        self,
+        worker: Slot,
+        job: Job,
+        timeout: float,
+        transfer_timeout: float | None,
+        alone: bool = False,
+    ) -> Generator[tuple[object, ...], None, None]:
+        """Send ``job`` to ``worker`` and yield its answer's messages; give the slot back
+        after (``alone``: end its process)."""
+        started = time.monotonic()
         deadline = started + timeout
         transfer_deadline = started + max(timeout, transfer_timeout or timeout)
         healthy = False
@@ -394,7 +379,7 @@ class WorkerPool:
             while True:
                 if not self._wait(worker, started, transfer_deadline if body else deadline):
                     raise overrun(body, timeout, transfer_deadline - started)
-                raw = _receive(worker)
+                raw = receive(worker)
                 if raw[:1] in (b"C", b"L"):
                     body = True
                     complete = raw[:1] == b"L"
@@ -430,9 +415,12 @@ class WorkerPool:
                 raise
             yield ("chunk", closing)
         finally:
-            self._release(worker, healthy, timeout)
+            if alone:
+                end(worker.host, [worker])
+            else:
+                self._release(worker, healthy, timeout)
 
-    def _wait(self, worker: _Slot, started: float, deadline: float) -> bool:
+    def _wait(self, worker: Slot, started: float, deadline: float) -> bool:
         """Wait for the worker's next message; lower its priority once its query has used
         ``nice_after`` seconds of CPU (of time waited, where CPU time cannot be read)."""
         while True:
@@ -452,8 +440,8 @@ class WorkerPool:
             if worker.conn.poll(step):
                 return True
 
-    def _lower(self, worker: _Slot) -> None:
-        _set_priority(worker, 15)
+    def _lower(self, worker: Slot) -> None:
+        set_priority(worker, 15)
         worker.niced = True
         with self._cond:
             self._niced += 1
@@ -461,7 +449,7 @@ class WorkerPool:
 
     def close(self) -> None:
         """End every worker process; one running a query ends when the query is done."""
-        hosts: dict[int, tuple[_Process, list[_Slot]]] = {}
+        hosts: dict[int, tuple[WorkerProcess, list[Slot]]] = {}
         self._reaper_stop.set()
         with self._cond:
             self._closed = True
@@ -475,25 +463,4 @@ class WorkerPool:
                 for slot in slots:
                     slot.conn.close()
             else:
-                _end(host, slots)
-
-
-def _receive(worker: _Slot) -> bytes:
-    """The slot's next message; WorkerCrashed when its process is gone."""
-    try:
-        return worker.conn.recv_bytes()
-    except (EOFError, OSError):
-        raise WorkerCrashed(
-            "the query was stopped together with another one that ran past the time "
-            "limit; try again"
-            if worker.host.doomed
-            else "the query worker process ended unexpectedly (it crashed, or ran out of "
-            "memory) with every query it was running; a fresh one takes its place: try again"
-        ) from None
-
-
-def _end(host: _Process, slots: list[_Slot]) -> None:
-    """End a worker process and close the given slots' connections."""
-    host.kill()
-    for slot in slots:
-        slot.conn.close()
+                end(host, slots)
