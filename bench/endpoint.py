@@ -465,6 +465,27 @@ def _run_runaways(servers: _Servers, duration: float, results: dict[str, Any]) -
         )
 
 
+def _run_floor(servers: _Servers, duration: float, results: dict[str, Any]) -> None:
+    """The app's cheapest route, /robots.txt (no store, no template), under the same load:
+    what the web stack alone (uvicorn, FastAPI's middleware and routing) answers at most, so
+    no query through the routes can go faster."""
+    base = servers.url("kg").split("/sparql")[0]
+    floor = wrk(base + "/robots.txt", 8, duration, "text/plain")
+    results["route_floor"] = floor
+    reference: dict[str, float] = next(
+        (r.get("oxigraph", {}) for r in results["runs"] if r["query"] == "lookup"), {}
+    )
+    against = (
+        f", x{floor['rps'] / reference['rps']:.2f} the reference's lookup"
+        if "rps" in reference
+        else ""
+    )
+    print(
+        f"\nthe app's cheapest route (/robots.txt, no store) at concurrency 8: "
+        f"{floor['rps']:.0f} rps, p99 {floor['p99_ms']:.1f} ms{against}"
+    )
+
+
 def _report_targets(results: dict[str, Any]) -> None:
     print("\ntargets at concurrency 8, against the reference with the same guarantees:")
     for row in results["runs"]:
@@ -502,6 +523,7 @@ def main() -> None:
     servers = _Servers(settings, args, results)
     try:
         _run_workloads(servers, args, results)
+        _run_floor(servers, args.duration, results)
         if not args.skip_runaway:
             _run_runaways(servers, args.duration, results)
         _report_targets(results)

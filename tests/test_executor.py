@@ -11,16 +11,21 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
 
 import psutil
 import pytest
 from pyoxigraph import Literal, NamedNode, Quad
 
-from kg.errors import QueryError, QueryTimeout, WorkerCrashed
+from kg.errors import QueryError, QueryTimeout, StoreError, WorkerCrashed
+from kg.sparql.cheap import one_scan
 from kg.sparql.pool import WorkerPool
 from kg.sparql.slots import cpu_seconds
 from kg.sparql.worker import Job
 from kg.store import EmbeddedStore
+from kg.store.embedded import INLINE_ROWS
+from kg.store.interface import Limits
 
 #: 3,000 triples: two patterns give 9 million rows (about a second of CPU), three patterns
 #: a query that runs until it is stopped
@@ -307,3 +312,79 @@ def test_a_process_killed_under_queries_has_them_run_again(
     for thread, _ in runs:
         thread.join(90)
     assert all(isinstance(o[0], list) and o[0][-1][0] == "end" for _, o in runs), runs
+
+
+# --- one-scan queries, answered without a worker ------------------------------------------
+
+ONE_SCAN = [
+    "SELECT ?o WHERE { <https://example.org/1> <https://example.org/p> ?o }",
+    "PREFIX ex: <https://example.org/> SELECT DISTINCT * { ?s ex:p '7' . } LIMIT 5",
+    "ASK { <https://example.org/1> a ?t }",
+    'SELECT ?s { ?s <https://example.org/p> "1"^^<http://www.w3.org/2001/XMLSchema#string> }',
+]
+NOT_ONE_SCAN = [
+    "SELECT ?s { ?s ?p ?o }",  # a predicate to scan for is needed
+    "SELECT ?s { ?s <p:p> ?s }",  # the same variable twice filters a whole scan
+    "SELECT (COUNT(*) AS ?n) { ?s <p:p> ?o }",
+    "SELECT ?s { ?s <p:p> ?o } ORDER BY ?s",
+    "SELECT ?s { ?s <p:p> ?o } OFFSET 5",
+    "SELECT ?s FROM <g:g> { ?s <p:p> ?o }",
+    "SELECT ?s { ?s <p:p> ?o . ?o <p:p> ?z }",
+    "SELECT ?s { ?s <p:p> ?o FILTER(true) }",
+    "SELECT ?s { ?s <p:p>/<p:q> ?o }",
+    "SELECT ?s { SERVICE <x:y> { ?s <p:p> ?o } }",
+    "CONSTRUCT WHERE { <a:a> <p:p> ?o }",
+    "SELECT ?s { ?s <p:p> 'unterminated }",
+]
+
+
+@pytest.mark.parametrize("text", ONE_SCAN)
+def test_one_scan_queries_are_recognised(text: str) -> None:
+    assert one_scan(text)
+
+
+@pytest.mark.parametrize("text", NOT_ONE_SCAN)
+def test_other_queries_are_not_taken_for_one_scan(text: str) -> None:
+    assert not one_scan(text)
+
+
+def test_a_one_scan_query_is_answered_without_a_worker() -> None:
+    """An in-memory store has no query workers: a one-scan query is answered all the same,
+    any other is refused (so the first ran in the calling thread)."""
+    store = EmbeddedStore.open(None)
+    store.raw.add(
+        Quad(
+            NamedNode("https://example.org/1"),
+            NamedNode("https://example.org/p"),
+            Literal("one"),
+            NamedNode("https://example.org/g"),
+        )
+    )
+    run = store.stream(ONE_SCAN[0])
+    assert run.finished and run.rows == 1 and b'"one"' in run.body()
+    with pytest.raises(StoreError, match="no query workers"):
+        store.stream("SELECT ?o WHERE { ?s ?p ?o }")
+
+
+def test_one_scan_answers_are_the_workers_bytes_and_big_ones_go_to_them(store_dir: str) -> None:
+    """The answer written in the calling thread is byte for byte the worker's, in every
+    format; one of more than INLINE_ROWS rows is given up and answered whole by a worker."""
+    store = EmbeddedStore.open(Path(store_dir), read_only=True)
+    try:
+        text = ONE_SCAN[1]
+        for fmt in ("json", "xml", "csv", "tsv"):
+            here = store.stream(text, solutions_format=fmt).body()
+            there = b"".join(
+                m[1]  # type: ignore[misc]
+                for m in store._workers().stream(
+                    replace(job(store_dir, text), solutions_format=fmt), 10.0
+                )
+                if m[0] == "chunk"
+            )
+            assert here == there and here
+        every = "SELECT ?s { ?s <https://example.org/p> ?o }"
+        run = store.stream(every, limits=Limits(max_rows=TRIPLES + 1))
+        assert run.body().count(b'"s"') >= TRIPLES > INLINE_ROWS
+        assert store._pool is not None  # the workers answered it
+    finally:
+        store.close()

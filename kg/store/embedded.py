@@ -2,25 +2,36 @@
 
 ``stream`` runs each query in a worker process of the store's own pool (kg.sparql.pool),
 started when first needed and closed with the store: pyoxigraph cannot cancel a query, and
-only ending a process stops a runaway one. Callers see none of it."""
+only ending a process stops a runaway one. A query that is one lazy index scan
+(kg.sparql.cheap) cannot run away: it is answered here, in the calling thread, when its
+answer is small (``INLINE_ROWS``, ``INLINE_BYTES``), and by a worker when it is not.
+Callers see none of it."""
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store, Variable
 
-from kg.errors import QueryError, StoreError
+from kg.errors import KgError, QueryError, StoreError
 from kg.sparql.analysis import declares_dataset
+from kg.sparql.cheap import one_scan
 from kg.store.cache import StoreCache
 from kg.store.interface import DEFAULT_LIMITS, Limits, QueryResult, QueryRun, Term, count, prefetch
 
 if TYPE_CHECKING:
     from kg.sparql.pool import WorkerPool
+    from kg.sparql.worker import Job
+
+#: the most an answer written in the calling thread may hold; a bigger one is given up
+#: (after at most this many index steps) and goes to a worker
+INLINE_ROWS = 1000
+INLINE_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -50,6 +61,8 @@ class EmbeddedStore:
         self._pool: WorkerPool | None = None
         self._pool_lock = threading.Lock()
         self._closed = False
+        # the same texts come again and again (pages, other maps): each is read once
+        self._one_scan = functools.lru_cache(maxsize=1024)(one_scan)
 
     @classmethod
     def open(
@@ -159,10 +172,43 @@ class EmbeddedStore:
             window=limits.window,
             base_iri=base_iri,
         )
+        if self._one_scan(sparql):
+            run = self._answer_here(job)
+            if run is not None:
+                return run
         messages = self._workers().stream(
             job, limits.timeout, transfer_timeout=limits.transfer_timeout
         )
         return prefetch(messages)
+
+    def _answer_here(self, job: Job) -> QueryRun | None:
+        """A one-scan query's answer, written in this thread; None when it is bigger than
+        ``INLINE_ROWS`` or ``INLINE_BYTES`` (it goes to a worker). Errors as a worker's."""
+        from kg.sparql.worker import answer, failure
+        from kg.sparql.writers import Buffer
+
+        small = replace(
+            job, max_rows=min(job.max_rows, INLINE_ROWS), max_bytes=min(job.max_bytes, INLINE_BYTES)
+        )
+        buffer = Buffer()
+        try:
+            how = answer(self, small)
+            outcome = how.write(buffer, small.max_rows)
+        except KgError:
+            raise
+        except Exception as err:  # as a worker reports it
+            raise QueryError(failure(err, job.text)) from None
+        lowered = small.max_rows < job.max_rows or small.max_bytes < job.max_bytes
+        if outcome.truncated and lowered:
+            return None
+        return QueryRun(
+            kind=how.kind,
+            media_type=how.media_type,
+            prefetched=[bytes(buffer.data)],
+            finished=True,
+            rows=outcome.rows,
+            truncated=outcome.truncated,
+        )
 
     # --- writing and reading whole graphs ---------------------------------------------
 
