@@ -13,7 +13,6 @@ from fastapi.templating import Jinja2Templates
 from endpoint import errors
 from endpoint.http import cors, static
 from endpoint.http.holder import StoreHolder
-from endpoint.http.memory import MemoryTrimmer
 from endpoint.pages import about, apidocs, listings, search, sitemap
 from endpoint.pages import entity as entitypage
 from endpoint.pages import home as homepage
@@ -24,6 +23,7 @@ from endpoint.saved import kpi
 from endpoint.sparql import editor, void
 from endpoint.sparql import protocol as sparql
 from endpoint.sparql import run as queries
+from kg.memory import MemoryTrimmer
 from kg.namespaces import all_prefixes
 from kg.settings import Settings
 

@@ -25,6 +25,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from kg.errors import KgError
+from kg.memory import MemoryTrimmer
 from kg.saved.parameters import from_ntriples
 from kg.sparql.writers import Answer, Outcome, answer_for
 from kg.store.embedded import EmbeddedStore
@@ -175,6 +176,7 @@ def main(conns: list[Connection], warm: str | None = None) -> None:
     ``warm``: a store to open before the first job (opening a large store takes a while;
     a request should not wait for it)."""
     stores = _Stores(warm)
+    MemoryTrimmer().start()  # a daemon thread: it ends with the process
     slots = [
         threading.Thread(target=_serve, args=(conn, stores), name=f"kg-slot-{i}", daemon=True)
         for i, conn in enumerate(conns)

@@ -1,4 +1,4 @@
-"""The web process gives freed memory back to the system.
+"""A process gives freed memory back to the system: the web process, and each query worker.
 
 Answers pass through the web process as large byte strings (up to 4 MiB read before the
 headers, per answer). glibc's allocator keeps what they used in its arenas after they are
@@ -6,7 +6,9 @@ freed, one arena per thread that allocated: after a burst of slow clients the pr
 kept twice its baseline for good (the soak: 121 MB at the start, 263 MB at seven minutes
 and never less). ``malloc_trim(0)`` hands the free pages of every arena back. It is
 called from a thread every ``EVERY`` seconds while the server runs; it costs a few
-milliseconds and holds no lock of ours. Elsewhere than glibc it does nothing.
+milliseconds and holds no lock of ours. Elsewhere than glibc it does nothing. A query
+worker process is the same case (up to eight threads, each writing answers into buffers of
+its own): it runs one too.
 """
 
 from __future__ import annotations
