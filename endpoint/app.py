@@ -20,7 +20,7 @@ from endpoint.pages import maps as mapview
 from endpoint.pages import ontology as ontologypage
 from endpoint.saved import api as saved_api
 from endpoint.saved import kpi
-from endpoint.sparql import editor, void
+from endpoint.sparql import catalog, editor, void
 from endpoint.sparql import protocol as sparql
 from endpoint.sparql import run as queries
 from kg.memory import MemoryTrimmer
@@ -81,6 +81,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(apidocs.router)
     app.include_router(about.router)
     app.include_router(void.router)
+    app.include_router(catalog.router)
     app.include_router(saved_api.make_router(settings))
     app.include_router(search.router)
     app.include_router(mapview.router)

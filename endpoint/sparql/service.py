@@ -156,6 +156,8 @@ def description(settings: Settings, counted: Figures, endpoint_url: str) -> list
     )
     void = NamedNode(void_url(endpoint_url))
     add(service, RDFS_SEE_ALSO, void)
+    # the DCAT-AP catalogue, where this service is a dcat:DataService serving the datasets
+    add(service, RDFS_SEE_ALSO, NamedNode(urljoin(endpoint_url, "/catalog")))
     dataset = NamedNode(settings.base + "id/dataset/kg")
     add(dataset, RDFS_SEE_ALSO, void)
     add(service, SD + "defaultDataset", dataset)

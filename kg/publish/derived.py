@@ -1,7 +1,7 @@
 """Derived outputs made by every build from the validated store, before it is swapped in:
-network metrics written back as data, data dumps, the VoID description, the search index,
-the map's and the network's indexes. Never edited by hand; a failing step fails the build
-and the serving store stays as it was.
+network metrics written back as data, data dumps, the VoID description, the DCAT-AP
+catalogue, the search index, the map's and the network's indexes. Never edited by hand; a
+failing step fails the build and the serving store stays as it was.
 
 Each step gets the settings, the new store and the build directory (``var/stores/<id>/``)
 and writes its files there; what a step adds to the store goes into its own named graph
@@ -32,12 +32,13 @@ def data_steps() -> list[tuple[str, Step]]:
 def file_lanes() -> list[list[tuple[str, Step]]]:
     """Steps that write files beside the store, read by the server, in lanes that may run
     side by side (each lane in order)."""
+    from kg.publish import catalog, searchindex, void
     from kg.publish import mapindex as geo
     from kg.publish import networkview as graphview
-    from kg.publish import searchindex, void
 
     return [
-        [("dumps and VoID", void.derive)],
+        # the catalogue reads the dumps' sizes and checksums: after them, in their lane
+        [("dumps and VoID", void.derive), ("DCAT-AP catalogue", catalog.derive)],
         [
             ("search index", searchindex.build_index),
             ("map index", geo.derive),

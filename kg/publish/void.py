@@ -49,6 +49,7 @@ from kg.namespaces import (
     ORG,
     OWL,
     RDF,
+    RDFS_SEE_ALSO,
     REUSED_PREFIXES,
     SKOS,
     VOID,
@@ -57,6 +58,8 @@ from kg.namespaces import (
     all_prefixes,
 )
 from kg.publish.dumps import Dump, write_dumps
+from kg.publish.licences import WHOLE_RIGHTS, GraphLicence, every_licence, graph_licences
+from kg.publish.rdfwrite import by_subject
 from kg.settings import Settings
 from kg.store import GraphStore, Term
 
@@ -72,8 +75,7 @@ FILE_NAME = "void.ttl"
 DUMPS_DIR = "dumps"
 #: Where the web layer answers with the description, relative to the site root.
 DESCRIPTION_PATH = ".well-known/void"
-#: Licence of the data as published. The ontology carries the same one (ontology/cci.ttl);
-#: the choice between CC BY 4.0 and CC0 is still open (see the EU interoperability notes).
+#: Licence of what the project writes itself; each source keeps its own (kg.publish.licences).
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 EXAMPLES = 3
 
@@ -218,6 +220,8 @@ class Statistics:
     examples: list[str] = field(default_factory=list)
     #: (target key, link predicate) -> distinct triples
     links: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: graph -> the licences its sources state (kg.publish.licences)
+    licences: dict[str, GraphLicence] = field(default_factory=dict)
 
     @property
     def triples(self) -> int:
@@ -268,6 +272,8 @@ def statistics(store: GraphStore, base: str) -> Statistics:
         for row in found:
             if _int(row["triples"]):
                 stats.links[(target.key, row["p"].value)] = _int(row["triples"])
+    # the sources name licences by the EU table's IRIs: no table to map them with
+    stats.licences = graph_licences(store, sorted(stats.graphs), {})
     return stats
 
 
@@ -326,12 +332,14 @@ def describe(
         Literal("VoID description of the knowledge graph", language="en"),
     )
     t.add(description, FOAF + "primaryTopic", kg)
+    # the DCAT-AP catalogue (kg.publish.catalog) describes the same dataset for portals
+    t.add(description, RDFS_SEE_ALSO, root + "catalog")
     _describe_dataset(t, kg, stats, base, root, endpoint_url)
     for dump in dumps or []:
         _describe_dump(t, kg, root, dump)
     _describe_partitions(t, kg, stats, prefixes)
     _describe_links(t, kg, stats, prefixes)
-    return _by_subject(t.out)
+    return by_subject(t.out)
 
 
 def _describe_dataset(
@@ -342,7 +350,10 @@ def _describe_dataset(
         t.add(kg, DCT + "title", Literal(text, language=lang))
     for lang, text in DESCRIPTION.items():
         t.add(kg, DCT + "description", Literal(text, language=lang))
-    t.add(kg, DCT + "license", LICENSE)
+    # the whole is under every licence of its parts; each subset names its own
+    for licence in every_licence(stats.licences.values()):
+        t.add(kg, DCT + "license", licence)
+    t.add(kg, DCT + "rights", Literal(WHOLE_RIGHTS, language="en"))
     t.add(kg, FOAF + "homepage", root)
     t.add(kg, VOID + "sparqlEndpoint", endpoint_url)
     t.add(kg, VOID + "uriSpace", Literal(base + "id/"))
@@ -403,6 +414,8 @@ def _describe_partitions(
         t.add(kg, VOID + "subset", subset)
         t.add(subset, RDF + "type", VOID + "Dataset")
         t.add(subset, VOID + "triples", _integer(stats.graphs[graph]))
+        for p, stated in stats.licences[graph].statements() if graph in stats.licences else []:
+            t.add(subset, p, stated)
         for p, value in sorted(stats.graph_self.get(graph, []), key=lambda pv: (pv[0], str(pv[1]))):
             if isinstance(value, (NamedNode, Literal)):
                 t.add(subset, p, value)
@@ -439,15 +452,6 @@ def description_prefixes(base: str) -> dict[str, str]:
     """Prefixes for writing the description: the project's, SPDX, and ``kg:`` for the
     partitions and linksets (fragments of the dataset's IRI)."""
     return {**all_prefixes(base), **EXTRA_PREFIXES, "kg": dataset_iri(base) + "#"}
-
-
-def _by_subject(triples: list[Triple]) -> list[Triple]:
-    """Each subject's triples together (in order of first mention), so that Turtle states
-    each subject once."""
-    groups: dict[object, list[Triple]] = {}
-    for t in triples:
-        groups.setdefault(t.subject, []).append(t)
-    return [t for group in groups.values() for t in group]
 
 
 def write_void(
