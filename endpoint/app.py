@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 from endpoint import errors
 from endpoint.http import cors, static
 from endpoint.http.holder import StoreHolder
-from endpoint.pages import about, apidocs, listings, search, sitemap
+from endpoint.pages import about, apidocs, listings, orglists, search, sitemap
 from endpoint.pages import entity as entitypage
 from endpoint.pages import home as homepage
 from endpoint.pages import maps as mapview
@@ -90,6 +90,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(listings.router)
     app.include_router(homepage.router)
     app.include_router(sitemap.router)
+    app.include_router(orglists.router)
     # last: /id/{path:path}, under which every entity IRI dereferences, catches all below it
     app.include_router(entitypage.router)
     return app
