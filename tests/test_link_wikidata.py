@@ -162,11 +162,12 @@ PREFIX owl: <http://www.w3.org/2002/07/owl#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX dct: <http://purl.org/dc/terms/>
 PREFIX prov: <http://www.w3.org/ns/prov#>
-SELECT ?g ?s ?item ?source ?by ?from ?day ?why WHERE {
+SELECT ?g ?s ?item ?source ?by ?from ?day ?decided ?why WHERE {
   GRAPH ?g {
     ?s owl:sameAs ?item .
     ?st rdf:subject ?s ; rdf:predicate owl:sameAs ; rdf:object ?item ;
-        dct:source ?source ; dct:contributor ?by ; dct:date ?day ; dct:description ?why .
+        dct:source ?source ; dct:contributor ?by ; dct:date ?day ; dct:description ?why ;
+        dct:dateAccepted ?decided .
     OPTIONAL { ?st prov:wasDerivedFrom ?from }
   }
 } ORDER BY ?s"""
@@ -187,8 +188,10 @@ def test_reviewed_links_are_built_with_their_provenance_and_shown(
         elif pair == (ORG + "synthetic-maison-des-arts", "Q99999910004"):
             r["decision"], r["reviewer"], r["note"] = "reject", "A. Reviewer", "another city"
     write_rows(settings, rows)
-    summary = run.apply_links(settings)
+    summary = run.apply_links(settings, DAY)
     assert summary.accepted == 2
+    decided = {r["wikidata"]: r["decided"] for r in review_rows(settings) if r["decision"]}
+    assert set(decided.values()) == {"2026-12-07"} and len(decided) == 3
     build.run(settings)
     try:
         _check_built_links(settings, wikidata, len(rows))
@@ -206,7 +209,7 @@ def _check_built_links(settings: Settings, wikidata: str, proposed: int) -> None
     ]
     assert {f["g"] for f in found} == {BASE + "graph/links/wikidata"}
     assert all(f["source"] == wikidata and f["by"] == "A. Reviewer" for f in found)
-    assert all(f["day"] == "2026-12-07" for f in found)
+    assert all(f["day"] == f["decided"] == "2026-12-07" for f in found)
     assert found[0]["from"] == WD + "statement/Q99999900009-nis"
     assert "P1567" in found[0]["why"] and "P131" in found[1]["why"]
 

@@ -73,6 +73,8 @@ def turtle(rows: list[Row], base: str, review_label: str) -> str:
             parts.append(f"prov:wasDerivedFrom {NamedNode(r.statement)}")
         if r.retrieved:
             parts.append(f"dct:date {Literal(r.retrieved, datatype=NamedNode(XSD + 'date'))}")
+        if r.decided:
+            parts.append(f"dct:dateAccepted {Literal(r.decided, datatype=NamedNode(XSD + 'date'))}")
         if r.note:
             parts.append(f"rdfs:comment {_text(r.note)}")
         out.append("[] " + " ;\n    ".join(parts) + " .\n")

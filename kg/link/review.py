@@ -43,6 +43,8 @@ class Row:
     endpoint: str
     retrieved: str
     note: str = ""
+    #: when the decision was taken (ISO date), filled in by the apply step when empty
+    decided: str = ""
     #: the line of the file it was read from (not a column)
     line: int = 0
 
@@ -52,6 +54,8 @@ class Row:
 
 
 COLUMNS = [f.name for f in fields(Row) if f.name != "line"]
+#: columns a review file may lack (added after the first files were written)
+OPTIONAL = ("note", "decided")
 
 
 def from_proposal(p: Proposal, endpoint: str, day: date, accept: bool) -> Row:
@@ -70,6 +74,7 @@ def from_proposal(p: Proposal, endpoint: str, day: date, accept: bool) -> Row:
         statement=p.statement if p.statement != p.item else "",
         endpoint=endpoint,
         retrieved=day.isoformat(),
+        decided=day.isoformat() if accept else "",
     )
 
 
@@ -81,7 +86,7 @@ def read(path: Path, label: str) -> list[Row]:
     rows = []
     with open(path, encoding="utf-8-sig", newline="") as f:
         reader = csv.DictReader(f)
-        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+        missing = [c for c in COLUMNS if c not in (reader.fieldnames or []) and c not in OPTIONAL]
         if missing:
             raise ReviewFileError(label, 1, f"missing columns: {', '.join(missing)}")
         for values in reader:
@@ -105,6 +110,8 @@ def _check(row: Row, label: str) -> None:
         )
     if not row.entity.startswith(("http://", "https://")):
         fail(f"entity {row.entity!r} is not an IRI")
+    if row.decided and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", row.decided):
+        fail(f"decided {row.decided!r} is not a date (YYYY-MM-DD)")
     if row.decision == "accept" and not row.reviewer:
         fail("an accepted link names its reviewer (column reviewer)")
     if row.decision == "accept" and row.reviewer == AUTO and row.ambiguous != "no":
@@ -144,6 +151,17 @@ def write(path: Path, rows: list[Row]) -> None:
         for r in rows:
             writer.writerow({k: v for k, v in asdict(r).items() if k in COLUMNS})
     tmp.replace(path)
+
+
+def date_decisions(rows: list[Row], day: date) -> bool:
+    """Date the decisions taken since the last run; whether any row changed."""
+    changed = False
+    for r in rows:
+        if r.decision and not r.decided:
+            r.decided, changed = day.isoformat(), True
+        elif not r.decision and r.decided:  # a decision taken back
+            r.decided, changed = "", True
+    return changed
 
 
 def accepted(rows: list[Row], label: str) -> list[Row]:

@@ -55,7 +55,7 @@ def propose_links(
     ]
     rows, added = review.merge(rows, new)
     review.write(path, rows)
-    summary = apply_links(settings)
+    summary = apply_links(settings, day)
     summary.proposed, summary.added = len(proposals), added
     summary.auto_accepted = sum(r.reviewer == review.AUTO for r in new)
     summary.ambiguous = sum(p.ambiguous for p in proposals)
@@ -63,9 +63,13 @@ def propose_links(
     return summary
 
 
-def apply_links(settings: Settings) -> Summary:
-    """Write the links graph from the review file's accepted rows."""
-    rows = review.read(settings.root / REVIEW, REVIEW.as_posix())
+def apply_links(settings: Settings, day: date | None = None) -> Summary:
+    """Write the links graph from the review file's accepted rows (dating the decisions
+    taken since the last run in the review file)."""
+    path = settings.root / REVIEW
+    rows = review.read(path, REVIEW.as_posix())
     chosen = review.accepted(rows, REVIEW.as_posix())
+    if review.date_decisions(rows, day or date.today()):
+        review.write(path, rows)
     written = graph.write(settings.root / LINKS, chosen, settings.base, REVIEW.as_posix())
     return Summary(waiting=sum(not r.decision for r in rows), accepted=len(chosen), links=written)
