@@ -14,6 +14,7 @@ from kg.build import pipeline as build_mod
 from kg.changescli import app as changes_app
 from kg.clisettings import settings_or_exit
 from kg.errors import KgError, QueryError, SourceSyntaxError, ValidationFailed
+from kg.importcli import app as import_app
 from kg.linkcli import app as link_app
 from kg.namespaces import all_prefixes
 from kg.saved import queries as saved
@@ -25,6 +26,7 @@ from kg.store.stats import collect
 app = typer.Typer(help="The Brussels creative-ecosystem knowledge graph.", no_args_is_help=True)
 app.add_typer(changes_app, name="changes")
 app.add_typer(link_app, name="link")
+app.add_typer(import_app, name="import")
 
 
 def _progress(message: str) -> None:

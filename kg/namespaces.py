@@ -60,6 +60,10 @@ REUSED_PREFIXES: dict[str, str] = {
 }
 
 
+#: The register's public search page of an enterprise: this followed by its ten digits.
+KBO_PUBLIC_SEARCH = "https://kbopub.economie.fgov.be/kbopub/zoeknummerform.html?nummer="
+
+
 # Each namespace and term once: strings where a term goes into SPARQL text or a
 # comparison, NamedNode (the ``_NODE`` names) where pyoxigraph wants a term.
 RDF = REUSED_PREFIXES["rdf"]
@@ -74,6 +78,7 @@ LOCN = REUSED_PREFIXES["locn"]
 ADMS = REUSED_PREFIXES["adms"]
 SCHEMA = REUSED_PREFIXES["schema"]
 FOAF = REUSED_PREFIXES["foaf"]
+CV = REUSED_PREFIXES["cv"]
 PROV = REUSED_PREFIXES["prov"]
 DCAT = REUSED_PREFIXES["dcat"]
 QB = REUSED_PREFIXES["qb"]

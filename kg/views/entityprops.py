@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from kg.namespaces import (
     ADMS,
+    CV,
     DCT,
     FOAF,
     LEGAL,
@@ -61,6 +62,10 @@ def base_prop_sets(base: str) -> dict[str, set[str]]:
             c + "relSubject",
             c + "relObject",
             c + "subject",
+            # the register import's nodes: the address is shown under Location
+            CV + "registeredAddress",
+            CV + "contactPoint",
+            ORG + "hasSite",
         },
         # incoming statements that are not relations to show (reified, figures, kinds)
         "not_incoming": {c + "relSubject", c + "relObject", c + "subject", RDF_TYPE},

@@ -12,6 +12,7 @@ from shapely.geometry import MultiPolygon, Point, Polygon
 
 from kg.labels import chain
 from kg.namespaces import (
+    KBO_PUBLIC_SEARCH,
     LOCN,
     RDF_TYPE,
     SKOS,
@@ -29,7 +30,7 @@ from kg.views.model import (
 from kg.wkt import polygon_rings
 from kg.wkt import read as read_wkt
 
-KBO_SEARCH = "https://kbopub.economie.fgov.be/kbopub/zoeknummerform.html?nummer="
+KBO_SEARCH = KBO_PUBLIC_SEARCH
 
 
 def parse_wkt(wkt: str) -> Geometry:

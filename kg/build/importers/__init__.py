@@ -27,4 +27,10 @@ def run_importers(settings: Settings, out_dir: Path) -> list[Source]:
         graph = f"{settings.base}graph/import/{name}"
         path = write(settings.root, settings.base, graph, out_dir / f"{name}.nt")
         sources.append(Source(path, graph, f"{inputs} (importer {name})", "import"))
+    # the register import runs on its own (`kg import kbo`): its output is loaded as it is
+    from kg.build.importers import kbo
+
+    for path in kbo.output_files(settings):
+        label = path.relative_to(settings.root).as_posix()
+        sources.append(Source(path, kbo.graph_of(settings, path), label, "import"))
     return sources
