@@ -8,12 +8,12 @@ row in memory at a time), so memory does not grow with the extract."""
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO
 
 from kg.errors import SourceSyntaxError
 
@@ -110,22 +110,6 @@ class Malformed:
             self.first.append(str(err))
 
 
-def _lines(stream: BinaryIO, progress: Progress) -> Iterator[str]:
-    """Decoded lines, counting the bytes for the progress bar."""
-    pending = 0
-    first = True
-    for raw in stream:
-        pending += len(raw)
-        if pending >= 1 << 20:
-            progress.tick(pending)
-            pending = 0
-        line = raw.decode("utf-8")
-        if first:
-            line, first = line.removeprefix("\ufeff"), False
-        yield line
-    progress.tick(pending)
-
-
 class Extract:
     """One extract folder. ``rows(name)`` streams a file's rows as (line, values)."""
 
@@ -155,8 +139,11 @@ class Extract:
         """Rows of ``name``.csv after its header, with their line numbers. A header that is
         not the official one stops the import; a row of the wrong width is malformed."""
         expected = COLUMNS[name]
-        with open(self.path(name), "rb") as stream:
-            reader = csv.reader(_lines(stream, progress or Progress()))
+        width = len(expected)
+        tick = (progress or Progress()).tick
+        with open(self.path(name), "rb") as raw:
+            text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+            reader = csv.reader(text)
             try:
                 header = next(reader, None)
             except (csv.Error, UnicodeDecodeError) as err:
@@ -168,24 +155,30 @@ class Extract:
                     None,
                     f"the header is not the official one: expected {','.join(expected)}",
                 )
+            done = 0
             while True:
                 try:
                     values = next(reader)
                 except StopIteration:
-                    return
+                    break
                 except (csv.Error, UnicodeDecodeError) as err:
                     self.bad(name, reader.line_num, str(err))
                     continue
-                if len(values) != len(expected):
+                if len(values) != width:
                     if values:
                         self.bad(
                             name,
                             reader.line_num,
-                            f"{len(values)} values where the layout has {len(expected)} "
+                            f"{len(values)} values where the layout has {width} "
                             f"({','.join(expected)})",
                         )
                     continue
+                if reader.line_num & 0xFFFF == 0:  # the bytes read so far, now and then
+                    now = raw.tell()
+                    tick(now - done)
+                    done = now
                 yield reader.line_num, values
+            tick(raw.tell() - done)
 
     def meta(self) -> dict[str, str]:
         return {values[0]: values[1] for _, values in self.rows("meta")}

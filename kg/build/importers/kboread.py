@@ -124,8 +124,8 @@ class Reader:
             if version != NACE_BEL_2008:
                 versions[version] += 1
                 continue
-            cls = nace_class(code)
-            if cls in self.cci:
+            cls = code[:4]  # a NACE-BEL 2008 code's NACE Rev. 2 class (kboscope)
+            if cls in self.cci and code.isdigit():
                 digits = enterprise_digits(entity)
                 if digits is not None:
                     found.setdefault(digits, Enterprise(digits, set())).main.add(cls)
@@ -163,9 +163,11 @@ class Reader:
         return present
 
     def establishments(self, candidates: dict[str, Enterprise]) -> dict[str, str]:
+        """Establishment number as written -> its enterprise's digits."""
         units: dict[str, str] = {}
+        written = as_written(candidates)
         for line, (number, start, owner) in self._rows(*PASSES[2]):
-            e = candidates.get(enterprise_digits(owner) or "")
+            e = written.get(owner)
             if e is None:
                 continue
             digits = establishment_digits(number)
@@ -177,18 +179,19 @@ class Reader:
             except ValueError as err:
                 self.x.bad("establishment", line, f"StartDate: {err}")
                 continue
-            units[digits] = e.digits
+            units[number] = e.digits
         return units
 
     def addresses(self, candidates: dict[str, Enterprise], units: dict[str, str]) -> None:
+        written = as_written(candidates)
         for _, row in self._rows(*PASSES[3]):
-            entity, kind, _cnl, _cfr, postcode, mun_nl, mun_fr = row[:7]
-            street_nl, street_fr, number, box, _extra, struck = row[7:]
-            unit = establishment_digits(entity)
-            owner = units.get(unit) if unit else enterprise_digits(entity)
-            e = candidates.get(owner or "")
-            if e is None or kind not in (SEAT, ESTABLISHMENT) or struck:
-                continue
+            entity, kind = row[0], row[1]
+            owner = units.get(entity)
+            e = candidates.get(owner) if owner else written.get(entity)
+            if e is None or kind not in (SEAT, ESTABLISHMENT) or row[12]:
+                continue  # not a candidate's, or struck off (DateStrikingOff)
+            postcode, mun_nl, mun_fr, street_nl, street_fr, number, box = row[4:11]
+            unit = establishment_digits(entity) if owner else None
             where = self.places.locate(postcode, mun_fr, mun_nl)
             if not where.in_region:
                 continue
@@ -212,14 +215,16 @@ class Reader:
         self.tally.drop("no seat or establishment in the 19 municipalities", len(gone))
 
     def names(self, kept: dict[str, Enterprise]) -> None:
+        written = as_written(kept)
         for _, (entity, language, kind, text) in self._rows(*PASSES[4]):
-            e = kept.get(enterprise_digits(entity) or "")
+            e = written.get(entity)
             if e is not None and text.strip():
                 e.names.append((LANGUAGES.get(language, ""), kind, " ".join(text.split())))
 
     def contacts(self, kept: dict[str, Enterprise]) -> None:
+        written = as_written(kept)
         for _, (entity, where, kind, value) in self._rows(*PASSES[5]):
-            e = kept.get(enterprise_digits(entity) or "")
+            e = written.get(entity)
             if e is None or where != "ENT":
                 continue
             if kind == "WEB":
@@ -228,11 +233,13 @@ class Reader:
                 e.emails.append(value.strip())
 
     def all_activities(self, kept: dict[str, Enterprise]) -> None:
+        written = as_written(kept)
         for _, (entity, _group, version, code, _c) in self._rows(*PASSES[6]):
-            e = kept.get(enterprise_digits(entity) or "")
-            cls = nace_class(code)
-            if e is not None and version == NACE_BEL_2008 and cls:
-                e.classes.add(cls)
+            e = written.get(entity)
+            if e is not None and version == NACE_BEL_2008:
+                cls = nace_class(code)
+                if cls:
+                    e.classes.add(cls)
 
     def read(self, watch: set[str]) -> Found:
         """The kept enterprises; ``watch``: numbers whose presence in the register is
@@ -250,6 +257,12 @@ class Reader:
         self.all_activities(candidates)
         self.tally.kept = len(candidates)
         return Found(candidates, present, self.tally)
+
+
+def as_written(enterprises: dict[str, Enterprise]) -> dict[str, Enterprise]:
+    """The enterprises by their number as the files write it (``0999.000.129``): rows of
+    other entities are then passed over without parsing their numbers."""
+    return {f"{d[:4]}.{d[4:7]}.{d[7:]}": e for d, e in enterprises.items()}
 
 
 def publishable_names(e: Enterprise) -> list[tuple[str, str, str]]:

@@ -33,17 +33,14 @@ def nace_class(code: str) -> str | None:
 
 
 def read_cci_classes(root: Path) -> set[str]:
-    """The CCI classes (four digits) of the list, without those the list itself excludes
-    from every cultural scope (no domain, no Flanders DC or VUB sector: 91.04)."""
+    """The CCI classes (four digits): the rows of the list that have an ESSnet-Culture
+    domain. The rows without one are the list's own "not cultural" ones (62.01, 63.12,
+    70.21, 14.13: suggested by Flanders DC only, partly or not creative; 91.04: excluded),
+    kept out so that, say, every programming company is not counted as creative."""
     kept = set()
     with open(root / CCI_CODES, encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):
-            suggested = (
-                row["essnet_culture_domain"],
-                row["flanders_dc_subsector_suggested"],
-                row["vub_brussels_sector_suggested"],
-            )
-            if any(s.strip() not in ("", "-") for s in suggested):
+            if row["essnet_culture_domain"].strip() not in ("", "-"):
                 kept.add(row["nace_rev2"].replace(".", ""))
     return kept
 
