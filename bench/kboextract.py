@@ -1,7 +1,7 @@
 """A SYNTHETIC KBO/BCE Open Data extract in the official layout (Cookbook R018.00), for
 the register import's benchmark: every name says "Synthetic", every web address and
-e-mail is under example.org, and the enterprise numbers (valid check digits, in the
-1900.000.000 range) are made up and may by chance be real ones.
+e-mail is under example.org, and the enterprise numbers (valid check digits, from
+1000.000.0xx on) are made up and may by chance be real ones.
 
     python -m bench.kboextract N [--out DIR]    # default bench/data/kbo-N/ (git-ignored)
 
@@ -94,7 +94,7 @@ class Files:
 
 
 def one_enterprise(rng: random.Random, files: Files, i: int, units: int) -> int:
-    entity = number(19_000_000 + i)
+    entity = number(10_000_000 + i)
     legal = rng.random() < 0.55
     files.row("enterprise", [entity, "AC", "000", "2" if legal else "1", "610" if legal else "",
                              "", date_of(rng)])  # fmt: skip

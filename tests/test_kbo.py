@@ -18,7 +18,7 @@ from endpoint.app import create_app
 from kg.build import pipeline as build
 from kg.build.importers import kbo
 from kg.build.importers.kbofiles import MalformedRow, Progress, check_digits_ok
-from kg.build.importers.kboscope import Municipalities
+from kg.build.importers.kboscope import Municipalities, read_cci_classes
 from kg.cli import app as cli
 from kg.settings import Settings
 from kg.store import open_store
@@ -89,8 +89,11 @@ NUMBERS = (
 )
 
 
-def test_check_digits_and_municipalities(project_copy: Settings) -> None:
+def test_scope_rules(project_copy: Settings) -> None:
     assert check_digits_ok(ATELIER) and not check_digits_ok("0999000128")
+    cci = read_cci_classes(project_copy.root)
+    assert {"9003", "5911", "7410", "9102"} <= cci
+    assert not {"6201", "6312", "7021", "1413", "9104"} & cci  # the list's "not cultural"
     places = Municipalities(project_copy.root)
     # a postcode the City of Brussels shares: the name on the address decides
     assert places.locate("1050", "Bruxelles", "Brussel").nis == "21004"
