@@ -7,7 +7,7 @@ NODE_STAMP := node_modules/.installed
 # pytest processes for make test; each test file runs whole in one of them
 TEST_PROCESSES ?= 2
 
-.PHONY: setup build run test lint format bench bench-build bench-endpoint bench-search bench-web bench-kpi soak fuzz clean
+.PHONY: setup build run test lint format bench bench-build bench-endpoint bench-search bench-web bench-kpi bench-kbo soak fuzz clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -60,6 +60,9 @@ bench-web: setup          ## entity page, search, autocomplete, saved-query API 
 
 bench-kpi: setup          ## every KPI, the network metrics and a snapshot (S, M)
 	$(BIN)/python -m bench.kpi --sizes S M
+
+bench-kbo: setup          ## kg import kbo on a synthetic full-size register extract vs a csv pass
+	$(BIN)/python -m bench.kbo
 
 fuzz: setup               ## the OpenAPI fuzz run, long and random (tests/test_fuzz.py): 0 answers of 500
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} FUZZ_RANDOM=1 $(BIN)/pytest --timeout 3600 -s tests/test_fuzz.py

@@ -112,7 +112,7 @@ def test_fixture_counts_and_validation(project_copy: Settings) -> None:
     result = kbo.run(project_copy, extract_copy(project_copy.root.parent), quiet)
     assert result.tally.enterprises == 4
     assert result.tally.kept == 3
-    assert result.tally.dropped == {"main activity not a creative or cultural class": 1}
+    assert result.tally.dropped == {"no main activity in a creative or cultural class": 1}
     build.run(project_copy)  # validates the output with the project's shapes: raises if not
     found = select(project_copy, NUMBERS)
     assert [r["n"] for r in found] == [ATELIER, FABLAB, STUDIO]

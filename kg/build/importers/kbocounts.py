@@ -50,6 +50,7 @@ def count_lines(
     stamp = day.isoformat()
     dataset = w.iri("ds:kbo-enterprise-counts")
     yield w.line(dataset, "rdf:type", w.iri("qb:DataSet"))
+    yield w.line(dataset, "qb:structure", w.iri("cci:registerCountStructure"))
     titles = {
         "fr": "Entreprises culturelles et créatives par secteur et par commune (BCE)",
         "nl": "Culturele en creatieve ondernemingen per sector en gemeente (KBO)",

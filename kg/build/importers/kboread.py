@@ -83,7 +83,7 @@ PASSES = (
     ("address", "addresses"),
     ("denomination", "names"),
     ("contact", "websites and e-mails"),
-    ("activity", "every activity of the kept enterprises"),
+    ("activity", "all activities of those kept"),
 )
 
 Ticker = Callable[[str, str], Progress]
@@ -146,7 +146,7 @@ class Reader:
                 present.add(digits)
             e = candidates.get(digits)
             if e is None:
-                self.tally.drop("main activity not a creative or cultural class")
+                self.tally.drop("no main activity in a creative or cultural class")
                 continue
             if status != "AC":
                 self.tally.drop("not active in the register")
