@@ -56,6 +56,11 @@ ENTERPRISES = "enterprises.nt"
 STATE = "state.tsv"
 NACE_LABELS = Path("data/imports/nace/nace_rev2_en.csv")
 LANDING_PAGE = "https://kbopub.economie.fgov.be/kbo-open-data"
+LICENCE_NAME = {
+    "fr": "Licence des données ouvertes de la BCE (SPF Economie)",
+    "nl": "Licentie van de open data van de KBO (FOD Economie)",
+    "en": "Licence of the KBO/BCE open data (FPS Economy)",
+}
 GONE = {
     "fr": "Ne figure plus dans le registre des entreprises (extrait des données ouvertes).",
     "nl": "Staat niet meer in het ondernemingsregister (uittreksel van de open data).",
@@ -153,6 +158,14 @@ def _provenance(w: Lines, graph: str, day: date, meta: dict[str, str]) -> Iterat
         yield w.line(ds, "dct:publisher", w.text(name, lang))
     rights = "Re-used under the licence of the KBO/BCE open data (FPS Economy)."
     yield w.line(ds, "dct:rights", w.text(rights, "en"))
+    # the register's own licence, which the EU licence table does not list: named here so
+    # that the catalogue does not put the register's data under the project's licence
+    licence = w.iri("ds:kbo-open-data-licence")
+    yield w.line(ds, "dct:license", licence)
+    yield w.line(licence, "rdf:type", w.iri("dct:LicenseDocument"))
+    for lang, text in LICENCE_NAME.items():
+        yield w.line(licence, "rdfs:label", w.text(text, lang))
+    yield w.line(licence, "rdfs:seeAlso", NamedNode(LANDING_PAGE))
     for key in ("ExtractType", "ExtractNumber", "Version"):
         if meta.get(key):
             yield w.line(ds, "dct:identifier", Literal(f"{key} {meta[key]}"))
