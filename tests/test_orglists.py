@@ -25,6 +25,7 @@ from kg.namespaces import all_prefixes
 from kg.settings import Settings
 from kg.store import open_store
 from tests.asgi import app_client
+from tests.browser import Chromium, Watch
 from tests.conftest import copy_sources
 
 FIXTURE = Path(__file__).parent / "fixtures" / "orglists" / "organisations.ttl"
@@ -230,3 +231,31 @@ def test_a_bad_filter_is_a_404_with_the_error_body(client: httpx.Client, url: st
     r = client.get(url)
     assert r.status_code == 404
     assert r.json()["error"]["type"] == "NotFound"
+
+
+def test_a_browser_downloads_the_kind_pages_list(
+    built: Settings, live_url: str, chromium: Chromium
+) -> None:
+    """A visitor clicks "CSV" then "Excel" on a kind's page in Chromium: each is saved as
+    a file (not shown as a page) and holds that kind's organisations."""
+    expected = store_iris(built, "?o a cci:Network .")
+    with chromium as browser:
+        page = browser.new_page(accept_downloads=True)
+        watch = Watch()
+        watch.attach(page)
+        page.goto(f"{live_url}/kind/Network?lang=en", wait_until="load")
+        saved = {}
+        for name in ("CSV (spreadsheet)", "Excel"):
+            with page.expect_download() as info:
+                page.get_by_role("link", name=name, exact=True).click()
+            download = info.value
+            saved[name] = (download.suggested_filename, Path(download.path()).read_bytes())
+        watch.check()
+    csv_name, csv_bytes = saved["CSV (spreadsheet)"]
+    assert csv_name == "organisations-Network-en.csv"
+    rows = list(csv.reader(io.StringIO(csv_bytes.decode("utf-8-sig"), newline="")))
+    assert rows[0] == HEADERS["en"] and page_iris(rows) == expected
+    xlsx_name, xlsx_bytes = saved["Excel"]
+    assert xlsx_name == "organisations-Network-en.xlsx"
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_bytes)).worksheets[0]
+    assert {row[-1] for row in sheet.iter_rows(min_row=2, values_only=True)} == expected
