@@ -31,16 +31,34 @@ def wikidata(
             help="accept unique NIS-code and enterprise-number matches without review",
         ),
     ] = False,
+    only: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--only", help="municipality, organisation or person (repeatable): only these"
+        ),
+    ] = None,
 ) -> None:
     """Propose Wikidata items for municipalities, organisations and people, into
     data/links/wikidata-review.csv; its accepted rows become data/links/wikidata.ttl."""
     settings = settings_or_exit()
+    kinds = only or []
+    unknown = [k for k in kinds if k not in ("municipality", "organisation", "person")]
+    if unknown:
+        typer.echo(
+            f"error: --only takes municipality, organisation or person, not {unknown[0]!r}",
+            err=True,
+        )
+        raise typer.Exit(2)
     try:
         if apply:
             summary = run.apply_links(settings)
         else:
             summary = run.propose_links(
-                settings, open_store(settings), endpoint, accept_identifiers=accept_identifiers
+                settings,
+                open_store(settings),
+                endpoint,
+                accept_identifiers=accept_identifiers,
+                only=kinds,
             )
             matches = ", ".join(f"{k} {v}" for k, v in sorted(summary.by_match.items()))
             typer.echo(

@@ -297,6 +297,13 @@ def test_the_command(settings: Settings, wikidata: str) -> None:
     result = CliRunner().invoke(cli, ["link", "wikidata", "--apply"], env=env)
     assert result.exit_code == 1
     assert "data/links/wikidata-review.csv:2: decision 'later'" in result.output
+    result = CliRunner().invoke(cli, ["link", "wikidata", "--only", "places"], env=env)
+    assert result.exit_code == 2 and "--only takes municipality" in result.output
+
+
+def test_only_some_kinds(settings: Settings, wikidata: str) -> None:
+    run.propose_links(settings, open_store(settings), wikidata, day=DAY, only=["municipality"])
+    assert {r["kind"] for r in review_rows(settings)} == {"municipality"}
 
 
 def test_values_are_bound_as_terms_not_pasted(wikidata: str) -> None:

@@ -4,6 +4,7 @@ the review file) and apply (the review file's accepted rows to the links graph).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -38,9 +39,11 @@ def propose_links(
     *,
     accept_identifiers: bool = False,
     day: date | None = None,
+    only: Sequence[str] = (),
 ) -> Summary:
-    """Ask the endpoint about every entity not linked yet, add the proposals to the review
-    file (decisions already taken are kept), then apply it."""
+    """Ask the endpoint about every entity not linked yet (``only``: of these kinds,
+    municipality / organisation / person), add the proposals to the review file (decisions
+    already taken are kept), then apply it."""
     url = endpoint or settings.wikidata_endpoint
     day = day or date.today()
     path = settings.root / REVIEW
@@ -48,6 +51,8 @@ def propose_links(
     known = linked_items(store, settings.base)
     known.update({r.entity: r.wikidata for r in review.accepted(rows, REVIEW.as_posix())})
     entities = read_entities(store, settings.base)
+    if only:
+        entities = [e for e in entities if e.kind in only]
     with SparqlEndpoint(url, contact=settings.contact_email) as wd:
         proposals = propose(wd, entities, known)
     new = [
