@@ -24,7 +24,7 @@ from kg.build import pipeline as build
 from kg.namespaces import all_prefixes
 from kg.settings import Settings
 from kg.store import open_store
-from tests.asgi import app_client
+from tests.asgi import BASE_URL, app_client
 from tests.browser import Chromium, Watch
 from tests.conftest import copy_sources
 
@@ -166,6 +166,7 @@ def test_each_page_offers_its_list_as_csv_and_excel(
     names = [r[0].casefold() for r in sheet[1:]]
     assert names == sorted(names)
     assert about[2][1] == str(len(expected))
+    assert about[1][1] == BASE_URL + page
 
 
 def test_a_row_holds_every_column_in_the_page_language(client: httpx.Client) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -45,6 +45,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 class OrgList:
     title: str
     slug: str  # the file name's end
+    page: str  # the path of the page the list is of
     header: list[str]
     rows: list[list[str]]
 
@@ -63,12 +64,13 @@ def _filtered(request: Request, t: Table, lang: str) -> OrgList:
         params.get("sector"),
         params.get("municipality"),
     )
-    title, slug = translate("orglist.title.all", lang), "all"
+    title, slug, path = translate("orglist.title.all", lang), "all", "/"
     if kind:
         kind = kind if ":" in kind else cci(base) + kind
         if kind not in t.kinds:
             raise NotFound(f"kind={params.get('kind')!r} is no kind of organisation (see /kinds)")
         title, slug = _titled("kind", t, kind, lang), local_name(kind)
+        path = "/kind/" + quote(local_name(kind))
     for name, iri, known in (
         ("sector", sector, t.concepts),
         ("municipality", municipality, t.municipalities),
@@ -78,8 +80,10 @@ def _filtered(request: Request, t: Table, lang: str) -> OrgList:
         if iri not in known:
             raise NotFound(f"{name}={iri!r} is not a {name} of the graph")
         title, slug = _titled(name, t, iri, lang), local_name(iri)
+        path = "/" + iri[len(base) :] if iri.startswith(base) else iri
     chosen = select(t, kind=kind or None, sector=sector or None, municipality=municipality or None)
-    return OrgList(title, slug, _header(lang), rows(t, chosen, lang))
+    page = f"{path}?{urlencode({'lang': lang})}"
+    return OrgList(title, slug, page, _header(lang), rows(t, chosen, lang))
 
 
 def _titled(what: str, t: Table, iri: str, lang: str) -> str:
@@ -105,7 +109,9 @@ def _searched(request: Request, t: Table, lang: str) -> OrgList:
         page, pages = page + 1, result.pages
     chosen = select(t, iris=found)
     title = translate("orglist.title.search", lang)
-    return OrgList(title, "search", _header(lang), rows(t, chosen, lang, by_name=False))
+    query = [(k, v) for k, v in params.multi_items() if k in ("q", "lang", *FACETS)]
+    path = "/search?" + urlencode(query)
+    return OrgList(title, "search", path, _header(lang), rows(t, chosen, lang, by_name=False))
 
 
 def _safe(cell: str) -> str:
@@ -171,7 +177,7 @@ def _answer(request: Request, found: OrgList, fmt: str, lang: str) -> Response:
     }
     if fmt == "csv":
         return Response(_csv(found), media_type=CSV_TYPE, headers=headers)
-    page_url = str(request.url).replace(f"organisations.{fmt}", "")
+    page_url = str(request.base_url).rstrip("/") + found.page
     body = _xlsx(found, lang, page_url, _made(request))
     return Response(body, media_type=XLSX_TYPE, headers=headers)
 
