@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 from endpoint import errors
 from endpoint.http import cors, static
 from endpoint.http.holder import StoreHolder
-from endpoint.pages import about, apidocs, listings, orglists, search, sitemap
+from endpoint.pages import about, apidocs, listings, orglists, peers, search, sitemap
 from endpoint.pages import entity as entitypage
 from endpoint.pages import home as homepage
 from endpoint.pages import maps as mapview
@@ -23,6 +23,7 @@ from endpoint.saved import kpi
 from endpoint.sparql import catalog, editor, void
 from endpoint.sparql import protocol as sparql
 from endpoint.sparql import run as queries
+from kg.federation.client import PeerClient
 from kg.memory import MemoryTrimmer
 from kg.namespaces import all_prefixes
 from kg.settings import Settings
@@ -64,6 +65,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.templates = Jinja2Templates(directory=TEMPLATES)  # autoescapes .html
     app.state.service_cache = {}
     app.state.service_lock = threading.Lock()
+    app.state.peers = PeerClient(settings)  # the peers' recent answers and states
     queries.init(app)
     errors.install(app)
     # reads are open to browser clients everywhere (YASGUI elsewhere, other maps);
@@ -91,6 +93,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(homepage.router)
     app.include_router(sitemap.router)
     app.include_router(orglists.router)
+    app.include_router(peers.router)
     # last: /id/{path:path}, under which every entity IRI dereferences, catches all below it
     app.include_router(entitypage.router)
     return app

@@ -14,6 +14,7 @@ from kg.build import pipeline as build_mod
 from kg.changescli import app as changes_app
 from kg.clisettings import settings_or_exit
 from kg.errors import KgError, QueryError, SourceSyntaxError, ValidationFailed
+from kg.federation.cli import app as peers_app
 from kg.importcli import app as import_app
 from kg.linkcli import app as link_app
 from kg.namespaces import all_prefixes
@@ -27,6 +28,7 @@ app = typer.Typer(help="The Brussels creative-ecosystem knowledge graph.", no_ar
 app.add_typer(changes_app, name="changes")
 app.add_typer(link_app, name="link")
 app.add_typer(import_app, name="import")
+app.add_typer(peers_app, name="peers")
 
 
 def _progress(message: str) -> None:

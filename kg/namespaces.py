@@ -30,6 +30,8 @@ OWN_PREFIXES: dict[str, str] = {
     "ds": "id/dataset/",
     "mun": "id/municipality/",
     "place": "id/place/",
+    "peer": "id/peer/",
+    "profile": "id/profile/",
 }
 
 #: Vocabularies the project reuses. A predicate or class outside these namespaces and

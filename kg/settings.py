@@ -78,6 +78,17 @@ class Settings:
     admin_token: str | None = None
     #: endpoints SPARQL SERVICE may call, comma-separated; none by default [KG_SERVICE_ALLOW]
     service_allow: tuple[str, ...] = ()
+    #: which peers of the registry (data/peers.ttl) may be asked: "all" (those with an
+    #: endpoint), "none", or peer IRIs or slugs, comma-separated [KG_PEERS]
+    peers: tuple[str, ...] = ("all",)
+    #: seconds each peer has to answer before it is reported as slow [KG_PEER_TIMEOUT]
+    peer_timeout: float = 3.0
+    #: seconds a peer's answer is reused, and kept to be served (marked stale) while the
+    #: peer is down [KG_PEER_CACHE, KG_PEER_STALE]
+    peer_cache: float = 60.0
+    peer_stale: float = 3600.0
+    #: bytes a peer's answer may have; a longer one is refused as garbage [KG_PEER_MAX_BYTES]
+    peer_max_bytes: int = 4 * 1024 * 1024
     #: map tiles; markers and boundaries show even when tiles cannot load [KG_TILE_URL]
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     #: the address /contact gives; none: the page says no address has been given yet
@@ -200,6 +211,11 @@ _ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "KG_KPI_WORKERS": ("kpi_workers", int),
     "KG_ADMIN_TOKEN": ("admin_token", str),
     "KG_SERVICE_ALLOW": ("service_allow", _list),
+    "KG_PEERS": ("peers", _list),
+    "KG_PEER_TIMEOUT": ("peer_timeout", float),
+    "KG_PEER_CACHE": ("peer_cache", float),
+    "KG_PEER_STALE": ("peer_stale", float),
+    "KG_PEER_MAX_BYTES": ("peer_max_bytes", int),
     "KG_TILE_URL": ("tile_url", str),
     "KG_CONTACT_EMAIL": ("contact_email", str),
     "KG_WIKIDATA_ENDPOINT": ("wikidata_endpoint", str),

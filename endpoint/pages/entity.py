@@ -34,6 +34,8 @@ from endpoint.pages.pagerequest import (
 from endpoint.pages.rdftwins import alternate_list, alternates, rdf_response
 from endpoint.pages.schemaorg import json_ld_script, schema_org
 from kg.errors import NotFound
+from kg.federation.matching import also_on
+from kg.labels import pick
 from kg.namespaces import FOAF, ORG, SKOS
 from kg.settings import Settings
 from kg.store import GraphStore
@@ -97,8 +99,11 @@ def dereference(path: str, request: Request) -> Response:
         concept = concept_view(store, iri, base, lang=lang, entity=view)
     page = Page(request, lang, view.sources, view.own_graphs)
     url = absolute(request, page_path)
+    others = also_on(store, base, iri)  # accepted matches on other maps
     if media == JSON:
         body = entity_json(view, page, url, concept)
+        body["also_on"] = [{"iri": a.iri, "map": a.peer, "map_title": pick(a.titles, lang)}
+                           for a in others]  # fmt: skip
         return JSONResponse(body, headers=headers)
     data: dict[str, Any] = {
         "view": view,
@@ -111,6 +116,7 @@ def dereference(path: str, request: Request) -> Response:
         "map": _map_data(view, settings),
         "rel_url": lambda group, n: rel_url(page_path, group, n, lang, base),
         "kind_types": _kind_types(view, page),
+        "also_on": [(a.iri, pick(a.titles, lang) or a.peer) for a in others],
     }
     if concept is None:
         data["neighbourhood"] = neighbourhood_section(store, base, lang, iri, view.relations)

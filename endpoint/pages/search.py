@@ -7,6 +7,7 @@ passed to SQLite as parameters; unknown facets are ignored, unknown values match
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -16,12 +17,17 @@ from fastapi.responses import JSONResponse, Response
 
 from endpoint.http.conneg import wanted
 from endpoint.http.i18n import context, page_language, vary
+from endpoint.pages.peers import ask_peers
 from kg.errors import NotAcceptable
+from kg.federation.client import Outcome
+from kg.federation.merge import MergedHit, merge, name_tier
+from kg.labels import pick
 from kg.publish.autocomplete import autocomplete
 from kg.publish.search import FACETS, SearchResult, search
 from kg.publish.searchindex import index_path_for
 from kg.publish.searchtext import MAX_QUERY_CHARS
 from kg.settings import Settings
+from kg.views.vocabcache import vocabulary
 
 router = APIRouter()
 
@@ -66,6 +72,42 @@ def _not_acceptable() -> NotAcceptable:
     return NotAcceptable(message, headers={"Vary": VARY})
 
 
+def _with_peers(request: Request) -> bool:
+    """``peers=1`` (the form's "also search other regional maps")."""
+    return (request.query_params.get("peers") or "").lower() in ("1", "on", "true", "yes")
+
+
+def _federated(
+    request: Request, result: SearchResult
+) -> tuple[list[MergedHit], list[Outcome]] | None:
+    """This page's hits merged with the peers' when ``peers=1`` and words were given;
+    the peers are asked on the first page only (their answers are not paged)."""
+    if not _with_peers(request) or not result.query or result.page != 1:
+        return None
+    outcomes = ask_peers(request, result.query)
+    return merge(result.hits, outcomes, result.query, result.lang), outcomes
+
+
+def _kind_labels(request: Request, lang: str) -> Callable[[str], str]:
+    """Kinds of the peers' results (classes of this map's ontology) in words."""
+    settings: Settings = request.app.state.settings
+    vocab = vocabulary(request.app.state.holder.get(), settings.base)
+
+    def label(iri: str) -> str:
+        return pick(vocab.labels.get(iri, {}), lang) or ""
+
+    return label
+
+
+def _peers_json(federated: tuple[list[MergedHit], list[Outcome]], lang: str) -> dict[str, Any]:
+    merged, outcomes = federated
+    return {
+        "results": [hit.to_json(lang) for hit in merged],
+        "asked": [o.to_json() for o in outcomes],
+        "missing": [o.peer.iri for o in outcomes if o.missing],
+    }
+
+
 def _url(q: str, lang: str, selected: dict[str, list[str]], **extra: object) -> str:
     params: list[tuple[str, object]] = [("q", q)] if q else []
     params += [(name, value) for name, values in selected.items() for value in values]
@@ -102,7 +144,11 @@ def search_page(request: Request) -> Response:
         per_page=per_page,
         cache=request.app.state.holder.cache(),
     )
-    extra = {"per_page": result.per_page if result.per_page != PER_PAGE else None}
+    extra = {
+        "per_page": result.per_page if result.per_page != PER_PAGE else None,
+        "peers": "1" if _with_peers(request) else None,
+    }
+    federated = _federated(request, result)
     json_url = _url(result.query, lang, result.selected, format="json", page=result.page, **extra)
     links = {
         "self": _url(result.query, lang, result.selected, page=result.page, **extra),
@@ -117,6 +163,8 @@ def search_page(request: Request) -> Response:
     suggestion_url = _url(result.suggestion, lang, result.selected) if result.suggestion else None
     if media == JSON:
         body = _json(result, settings.base, links, suggestion_url)
+        if federated is not None:
+            body["peers"] = _peers_json(federated, lang)
         return JSONResponse(body, headers={"Vary": VARY})
     return request.app.state.templates.TemplateResponse(
         request,
@@ -132,6 +180,10 @@ def search_page(request: Request) -> Response:
             clear_url=_url(result.query, lang, {}),
             suggestion_url=suggestion_url,
             facet_names=FACETS,
+            with_peers=_with_peers(request),
+            federated=federated,
+            # the store is opened only when peers' kinds need words (the index suffices else)
+            kind_label=_kind_labels(request, lang) if federated else None,
         ),
         headers={"Link": f'<{json_url}>; rel="alternate"; type="{JSON}"', "Vary": VARY},
     )
@@ -179,19 +231,45 @@ def autocomplete_api(request: Request) -> JSONResponse:
         limit=_number(params.get("limit"), 10),
         cache=request.app.state.holder.cache(),
     )
-    return JSONResponse(
-        [
-            {
-                "iri": s.iri,
-                "label": s.label,
-                "label_lang": s.label_lang,
-                "kind": s.kind_label,
-                "kind_iri": s.kind,
-                "matched": s.matched,
-                "corrected": s.corrected,
-                "href": href(s.iri, settings.base, lang),
-            }
-            for s in found
-        ],
-        headers={"Cache-Control": "public, max-age=60", "Vary": vary()},
-    )
+    items: list[dict[str, Any]] = [
+        {
+            "iri": s.iri,
+            "label": s.label,
+            "label_lang": s.label_lang,
+            "kind": s.kind_label,
+            "kind_iri": s.kind,
+            "matched": s.matched,
+            "corrected": s.corrected,
+            "href": href(s.iri, settings.base, lang),
+        }
+        for s in found
+    ]
+    headers = {"Cache-Control": "public, max-age=60", "Vary": vary()}
+    q = (params.get("q") or "").strip()[:MAX_QUERY_CHARS]
+    if _with_peers(request) and q:
+        items, missing = _peer_suggestions(
+            request, items, q, lang, _number(params.get("limit"), 10)
+        )
+        # the list keeps its shape; which maps did not answer goes in a header
+        headers = {
+            "Cache-Control": "no-store",
+            "Vary": vary(),
+            "X-Peers-Missing": " ".join(missing),
+        }
+    return JSONResponse(items, headers=headers)
+
+
+def _peer_suggestions(
+    request: Request, items: list[dict[str, Any]], q: str, lang: str, limit: int
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """This map's suggestions, then the peers' whose name starts with a word of ``q``
+    (best match first), each saying which map it is from, up to ``limit`` in all."""
+    outcomes = ask_peers(request, q)
+    known = {item["iri"] for item in items}
+    extra = []
+    for hit in merge([], outcomes, q, lang, limit=limit * 4):
+        if hit.iri not in known and hit.peer is not None and name_tier(hit.label, q) < 3:
+            extra.append(hit.to_json(lang) | {"href": hit.iri})
+    missing = [o.peer.iri for o in outcomes if o.missing]
+    shown = min(len(extra), max(limit // 2, limit - len(items)))  # room for both
+    return items[: limit - shown] + extra[:shown], missing

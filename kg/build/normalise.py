@@ -26,6 +26,8 @@ IRI_TEXT = {
     SH + "select",
     SH + "ask",
     REUSED_PREFIXES["vann"] + "preferredNamespaceUri",
+    # the mapping rules of peer profiles (data/alignments/profiles.ttl) name our terms
+    DEFAULT_BASE + "ontology#mappingRule",
 }
 
 
@@ -37,17 +39,32 @@ def _rebase(term: object, old: str, new: str) -> object:
     return term
 
 
-def _rebase_triple(triple: Triple, old: str, new: str) -> Triple:
+#: in the files about other maps (the registry, matches under review), objects that name
+#: another map's namespace or entity: a map on the default base stays on it
+FOREIGN_OBJECTS = {REUSED_PREFIXES["void"] + "vocabulary", REUSED_PREFIXES["rdf"] + "object"}
+
+
+def _about_other_maps(source: Source) -> bool:
+    return source.label == "data/peers.ttl" or source.label.startswith("data/federation/")
+
+
+def _rebase_triple(triple: Triple, old: str, new: str, foreign: bool = False) -> Triple:
     s, p, o = (_rebase(t, old, new) for t in triple)
+    if foreign and triple.predicate.value in FOREIGN_OBJECTS:
+        o = triple.object
     if isinstance(o, Literal) and triple.predicate.value in IRI_TEXT:
         o = Literal(o.value.replace(old, new), datatype=o.datatype)
     return Triple(s, p, o)  # type: ignore[arg-type]
 
 
 def _triples(source: Source, base: str) -> Iterator[Triple]:
+    foreign = _about_other_maps(source)
     for q in parse(path=source.path, format=source.format, base_iri=source.graph):
         triple = q.triple if isinstance(q, Quad) else q
-        yield triple if base == DEFAULT_BASE else _rebase_triple(triple, DEFAULT_BASE, base)
+        if base == DEFAULT_BASE:
+            yield triple
+        else:
+            yield _rebase_triple(triple, DEFAULT_BASE, base, foreign)
 
 
 def needs_normalising(source: Source, base: str) -> bool:

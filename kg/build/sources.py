@@ -66,6 +66,8 @@ def discover(settings: Settings) -> list[Source]:
         ("ontology", root / "ontology", ("*.ttl", "schemes/*.ttl")),
         ("shapes", root / "shapes", ("*.ttl",)),
         ("curated", root / "data" / "curated", ("**/*.ttl", "**/*.nt")),
+        # the network of maps: peers, their profiles and alignments, matches under review
+        ("curated", root / "data", ("peers.ttl", "alignments/*.ttl", "federation/*.ttl")),
         # KPI snapshots (`kg snapshot`), append-only: the history survives rebuilds
         ("snapshot", root / "data" / "snapshots", ("*.ttl",)),
         # reviewed links to other datasets (`kg link`), each file its own graph

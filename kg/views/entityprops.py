@@ -13,6 +13,7 @@ from kg.namespaces import (
     LOCN,
     ORG,
     OWL,
+    RDF,
     RDF_TYPE,
     RDFS,
     SCHEMA,
@@ -68,7 +69,14 @@ def base_prop_sets(base: str) -> dict[str, set[str]]:
             ORG + "hasSite",
         },
         # incoming statements that are not relations to show (reified, figures, kinds)
-        "not_incoming": {c + "relSubject", c + "relObject", c + "subject", RDF_TYPE},
+        "not_incoming": {
+            c + "relSubject",
+            c + "relObject",
+            c + "subject",
+            RDF_TYPE,
+            # matches across maps under review: shown as "also on" once accepted
+            RDF + "subject",
+        },
         # what a person's page may show besides names and relations (public roles)
         "person_public": {SCHEMA + "jobTitle", ORG + "role", c + "role"},
     }
