@@ -165,10 +165,12 @@ o:atelier a org:Organization , foaf:Agent , cci:CreativeHub ;
 
 
 def test_curated_organisation_is_linked_not_overwritten(project_copy: Settings) -> None:
+    folder = extract_copy(project_copy.root.parent)
+    kbo.run(project_copy, folder, quiet)  # before the curated file gives the number
     curated = project_copy.root / "data/curated/test-kbo.ttl"
     curated.write_text(CURATED, encoding="utf-8")
     before = curated.read_bytes()
-    result = kbo.run(project_copy, extract_copy(project_copy.root.parent), quiet)
+    result = kbo.run(project_copy, folder, quiet)
     assert result.linked == 1
     build.run(project_copy)
     assert curated.read_bytes() == before
@@ -190,6 +192,10 @@ def test_curated_organisation_is_linked_not_overwritten(project_copy: Settings) 
         project_copy, f"SELECT ?h WHERE {{ <{hub}> <http://xmlns.com/foaf/0.1/homepage> ?h }}"
     )
     assert [r["h"] for r in homepages] == ["https://curated.example.org"]
+    # the IRI the first import minted is not dropped: it points to the curated one
+    minted = f"https://data.creative.brussels/id/organisation/kbo-{ATELIER}"
+    said = select(project_copy, f"SELECT ?p ?o WHERE {{ <{minted}> ?p ?o }}")
+    assert said == [{"p": "http://purl.org/dc/terms/isReplacedBy", "o": hub}]
 
 
 def test_reimport_updates_without_duplicates_and_retires(project_copy: Settings) -> None:

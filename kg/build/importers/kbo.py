@@ -193,14 +193,21 @@ def _labels(
         yield w.line(node, "skos:notation", Literal(code))
 
 
+REPLACED = " <http://purl.org/dc/terms/isReplacedBy> "
+
+
 def _carry_over(previous: Path, orgs: dict[str, str], base: str) -> Iterator[str]:
-    """The previous file's lines about the enterprises retired now (by subject)."""
-    if not previous.is_file() or not orgs:
+    """The previous file's lines about the enterprises retired now (by subject), and the
+    IRIs earlier imports gave up for a curated organisation's (``dct:isReplacedBy``)."""
+    if not previous.is_file():
         return
     subjects = {f"<{iri}>" for iri in orgs.values()}
-    prefixes = tuple(f"<{node_prefix(base, d)}" for d in orgs)
+    prefixes = tuple(f"<{node_prefix(base, d)}" for d in orgs) or ("\0",)
     with open(previous, encoding="utf-8") as f:
         for line in f:
+            if REPLACED in line:
+                yield line
+                continue
             subject = line.split(" ", 1)[0]
             if subject in subjects or subject.startswith(prefixes):
                 if "ontology#retiredFromRegister>" in line or "core#changeNote>" in line:
@@ -217,6 +224,7 @@ def _write_enterprises(
     ctx: Context,
     retire: dict[str, tuple[str, date, dict[str, str]]],
     previous_file: Path,
+    replaced: dict[str, str],
 ) -> None:
     w = Lines(settings.base)
     graph = f"{settings.base}graph/import/kbo"
@@ -231,6 +239,9 @@ def _write_enterprises(
             if ("JuridicalForm", e.form) in ctx.codes:
                 forms[e.form] = ctx.codes[("JuridicalForm", e.form)]
         out.writelines(_carry_over(previous_file, {d: r[0] for d, r in retire.items()}, w.base))
+        for old, new in sorted(replaced.items()):
+            # an IRI is never dropped: the one an earlier import minted points to the curated
+            out.write(w.line(NamedNode(old), "dct:isReplacedBy", NamedNode(new)))
         for _digits, (iri, since, reason) in sorted(retire.items()):
             out.writelines(retired_lines(settings.base, iri, since, reason))
         out.writelines(_labels(w, settings.root, classes, sorted(forms.items())))
@@ -274,8 +285,12 @@ def run(settings: Settings, folder: Path, ticker: Ticker, strict: bool = True) -
     )
     state: dict[str, tuple[str, date | None]] = {}
     retire: dict[str, tuple[str, date, dict[str, str]]] = {}
+    replaced: dict[str, str] = {}
     for digits in found.kept:
         state[digits] = (curated.get(digits) or org_iri(settings.base, digits), None)
+        before = previous.orgs.get(digits, (state[digits][0], None))[0]
+        if before != state[digits][0] and digits in curated:
+            replaced[before] = state[digits][0]
     for digits, (iri, since) in previous.orgs.items():
         if digits in found.kept:
             continue
@@ -288,7 +303,15 @@ def run(settings: Settings, folder: Path, ticker: Ticker, strict: bool = True) -
     tmps = [p.with_name(p.name + ".part") for p in targets]
     try:
         _write_enterprises(
-            tmps[0], settings, extract, day, found.kept, ctx, retire, out_dir / ENTERPRISES
+            tmps[0],
+            settings,
+            extract,
+            day,
+            found.kept,
+            ctx,
+            retire,
+            out_dir / ENTERPRISES,
+            replaced,
         )
         _write_counts(tmps[1], settings, extract, day, found.kept.values())
         _write_state(tmps[2], day, state)
