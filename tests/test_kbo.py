@@ -20,6 +20,7 @@ from kg.build.importers import kbo
 from kg.build.importers.kbofiles import MalformedRow, Progress, check_digits_ok
 from kg.build.importers.kboscope import Municipalities, read_cci_classes
 from kg.cli import app as cli
+from kg.saved import queries as saved
 from kg.settings import Settings
 from kg.store import open_store
 from tests.asgi import app_client
@@ -131,6 +132,35 @@ def test_fixture_counts_and_validation(project_copy: Settings) -> None:
     assert by[("all-cci", "21004")]["value"] == "0"  # the coworking (not kept) is there
     assert by[("audiovisual", "21015")]["value"] == "1"  # the film studio, 59.11, Schaerbeek
     assert by[("design", "21009")]["value"] == "1"  # the fablab, 74.10, Ixelles
+
+
+def test_saved_queries_read_the_latest_counts(project_copy: Settings) -> None:
+    kbo.run(project_copy, extract_copy(project_copy.root.parent, "january"), quiet)
+    february = extract_copy(project_copy.root.parent, "february")
+    set_date(february, "01-02-2025")
+    drop_enterprise(february, dotted(STUDIO))
+    kbo.run(project_copy, february, quiet)
+    build.run(project_copy)
+    store = open_store(project_copy)
+    by_sector = saved.run(
+        project_copy,
+        store,
+        saved.get(project_copy, "registered-enterprises-by-sector"),
+        {"lang": "en"},
+    )
+    assert isinstance(by_sector, QuerySolutions)
+    rows = {
+        r["sector"].value.rsplit("/", 1)[1]: (r["numberOfCompanies"].value, r["period"].value)
+        for r in by_sector
+    }
+    assert rows["all-cci"] == ("2", "2025-02-01")  # the latest extract only
+    assert rows["audiovisual"] == ("0", "2025-02-01")  # the studio stopped
+    by_place = saved.run(
+        project_copy, store, saved.get(project_copy, "registered-enterprises-by-municipality"), {}
+    )
+    assert isinstance(by_place, QuerySolutions)
+    counts = {r["municipality"].value[-5:]: int(r["numberOfCompanies"].value) for r in by_place}
+    assert len(counts) == 19 and counts["21012"] == 1 and counts["21015"] == 0
 
 
 def test_page_shows_number_and_register_link(project_copy: Settings) -> None:
