@@ -368,3 +368,8 @@ def test_not_an_extract(project_copy: Settings, tmp_path: Path) -> None:
     (folder / "address.csv").write_text('"EntityNumber","Zipcode"\n', encoding="utf-8")
     out = runner.invoke(cli, ["import", "kbo", str(folder)], env=env)
     assert "address.csv:1: the header is not the official one" in out.output
+    update = extract_copy(tmp_path, "update")
+    table = rows(update, "meta")
+    write_rows(update, "meta", [[k, "update" if k == "ExtractType" else v] for k, v in table])
+    out = runner.invoke(cli, ["import", "kbo", str(update)], env=env)
+    assert out.exit_code == 1 and "import a full extract" in out.output

@@ -261,6 +261,10 @@ def run(settings: Settings, folder: Path, ticker: Ticker, strict: bool = True) -
     malformed = Malformed(strict)
     extract = Extract(folder, malformed)
     day = extract.snapshot_date()
+    kind = extract.meta().get("ExtractType", "full")
+    if kind != "full":
+        # an update holds only the changes: every enterprise it lacks would be retired
+        raise ImportRefused(f"the extract is of type {kind!r}: import a full extract")
     out_dir = output_dir(settings)
     previous = read_previous(out_dir)
     if previous.last and day < previous.last:
