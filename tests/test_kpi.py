@@ -1188,7 +1188,13 @@ def test_dashboard_on_the_project_build(built: Settings) -> None:
     recorded = {q.kpi for q in kpi.recorded_queries(built)}
     for k in data["kpis"]:
         assert k["error"] is None, (k["kpi"], k["error"])
-        if k["kpi"] in recorded:
+        if k["coverage"] is not None and not k["coverage"]["recorded"]:
+            # a field nobody has: not recorded, no zeros, no trend of them
+            assert k["trend"]["series"] == [], k["kpi"]
+            values = [v for r in k["rows"] for v in r["values"].values()]
+            assert values and all(v["not_recorded"] for v in values), k["kpi"]
+            assert all(v["text"] == "not recorded" for v in values)
+        elif k["kpi"] in recorded:
             assert k["trend"]["labels"][-1] == today
         else:  # published figures have their own periods: no trend up to today
             assert k["trend"]["series"] == [], k["kpi"]

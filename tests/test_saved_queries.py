@@ -216,6 +216,12 @@ BROKEN = [
     (HEADER, 9, "no SPARQL text"),
     (HEADER + "# param: x | iri | values=query:broken\nSELECT ?x WHERE {}\n", 9, "itself"),
     (HEADER + "# columns: s Subject\nSELECT ?s WHERE { ?s ?p ?o }\n", 9, "variable=Heading"),
+    (HEADER + "# coverage: sector\nSELECT ?s WHERE { ?s ?p ?o }\n", 9, "give `kpi` too"),
+    (
+        HEADER + "# kpi: t\n# coverage: colour\nSELECT ?s WHERE { ?s ?p ?o }\n",
+        10,
+        "'colour' is not one of kind, sector",
+    ),
     (HEADER + "# columns@fr: s=\nSELECT ?s WHERE { ?s ?p ?o }\n", 9, "variable=Heading"),
     (HEADER + "# columns: nothing=No\nSELECT ?s WHERE { ?s ?p ?o }\n", 1, "?nothing"),
 ]

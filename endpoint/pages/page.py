@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 
 from endpoint.http.i18n import strings, translate
 from endpoint.pages.pagerequest import settings_of, store_of
+from endpoint.saved.kpiformat import number as figure
 from kg.labels import LANGUAGES, pick_with_language
 from kg.namespaces import DCT, FOAF, ORG, OWL_CLASS, SCHEMA, XSD
 from kg.views.concepts import ConceptView
@@ -186,6 +187,9 @@ class Page:
         written = value.strip()
         if number == int(number) and "e" not in written.lower():
             text = f"{int(number):,}"
+        elif _PLAIN_DECIMAL.fullmatch(written) and len(written.partition(".")[2]) > 4:
+            # a computed measure (0.017186673717609735): three significant digits
+            return figure(number, lang)
         elif _PLAIN_DECIMAL.fullmatch(written):
             whole, _, fraction = written.partition(".")
             text = f"{int(whole):,}" + (f".{fraction}" if fraction.strip("0") else "")

@@ -12,6 +12,7 @@ from fastapi import Request
 
 from kg.saved import kpi, kpihistory, kpisnapshot
 from kg.saved.kpi import KpiResult
+from kg.saved.kpicoverage import Coverage, coverage
 from kg.saved.kpihistory import Observation
 from kg.settings import Settings
 from kg.store import GraphStore
@@ -29,6 +30,8 @@ class Board:
     build: str
     seconds: float
     computed: str
+    #: query name -> how much of the data its KPI rests on (``# coverage:``)
+    coverage: dict[str, Coverage]
 
 
 def board(request: Request) -> Board:
@@ -41,12 +44,18 @@ def board(request: Request) -> Board:
         start = time.perf_counter()
         results = kpi.compute(settings, store)
         found = kpihistory.observations(settings, store)
+        covered = {
+            r.query.name: coverage(store, settings.base, r.query.coverage)
+            for r in results
+            if r.query.coverage
+        }
         return Board(
             results,
             found,
             kpisnapshot.current_build(settings, store),
             time.perf_counter() - start,
             datetime.now(UTC).replace(microsecond=0).isoformat(),
+            covered,
         )
 
     return store.cache.get_or_compute("kpi board", compute, max_age=REMOTE_TTL)

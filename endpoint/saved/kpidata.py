@@ -19,6 +19,7 @@ from endpoint.saved.kpiformat import COUNT, href, is_share, local_name, number, 
 from kg.namespaces import NUTS_BE100, ORG_ORGANIZATION
 from kg.saved import kpi, kpihistory
 from kg.saved.kpi import KpiResult, KpiRow
+from kg.saved.kpicoverage import Coverage
 from kg.settings import Settings
 
 #: series a trend chart shows at most (the rows with the largest current values)
@@ -173,18 +174,57 @@ def kpi_data(
         _row(result, row, _values(result, row, past_of, previous_dates, labels), labels, settings)
         for row in result.rows
     ]
+    covered = made.coverage.get(result.query.name)
+    if covered is not None and not covered.recorded:
+        _not_recorded(rows, lang)
     data = _header(result, rows, labels)
+    data["coverage"] = coverage_data(covered, lang)
     if data["layout"] == "figures":
         data["figures"] = _figures(rows, labels)
     # a KPI snapshots do not record (published figures, with their own periods) has no trend
     data["trend"] = (
         trend(result, rows, made, today, lang, labels.of, settings.base)
-        if result.query.snapshot
+        if result.query.snapshot and (covered is None or covered.recorded)
         else {"labels": [], "series": [], "table": [], "snapshots": 0, "scale": "linear"}
     )
     if data["layout"] == "matrix":
-        data["matrix"] = matrix(rows, result)
+        data["matrix"] = matrix(rows, result, covered)
     return data
+
+
+def _not_recorded(rows: list[dict[str, Any]], lang: str) -> None:
+    """The values of a KPI over a field no organisation has: not recorded, not 0."""
+    for row in rows:
+        row["organisations"] = None
+        for value in row["values"].values():
+            value.update(
+                not_recorded=True,
+                text=translate("kpi.not_recorded", lang),
+                change=None,
+                change_text=None,
+            )
+
+
+def coverage_data(covered: Coverage | None, lang: str) -> dict[str, Any] | None:
+    """What a KPI rests on, as figures and as a sentence in ``lang``."""
+    if covered is None:
+        return None
+    field = translate(f"kpi.field.{covered.field}", lang)
+    key = "kpi.coverage" if covered.recorded else "kpi.coverage_none"
+    text = (
+        translate(key, lang)
+        .replace("{covered}", number(covered.covered, lang))
+        .replace("{total}", number(covered.total, lang))
+        .replace("{share}", number(covered.share, lang, percent=True))
+        .replace("{field}", field)
+    )
+    return {
+        "field": covered.field,
+        "covered": covered.covered,
+        "total": covered.total,
+        "recorded": covered.recorded,
+        "text": text,
+    }
 
 
 def trend(
@@ -263,8 +303,12 @@ def trend(
     }
 
 
-def matrix(rows: list[dict[str, Any]], result: KpiResult) -> dict[str, Any]:
-    """A cross table of the first measure: first dimension down, second across."""
+def matrix(
+    rows: list[dict[str, Any]], result: KpiResult, covered: Coverage | None = None
+) -> dict[str, Any]:
+    """A cross table of the first measure: first dimension down, second across. With the
+    coverage per row subject (the organisations of a sector whose services are recorded),
+    a 0 is a gap only in a row whose subject has some; elsewhere it is not recorded."""
     down: dict[str, dict[str, str]] = {}
     across: dict[str, dict[str, str]] = {}
     cells: dict[str, dict[str, Any]] = {}
@@ -274,18 +318,25 @@ def matrix(rows: list[dict[str, Any]], result: KpiResult) -> dict[str, Any]:
         down.setdefault(a["iri"], a)
         across.setdefault(b["iri"], b)
         cell = row["values"].get(first) if first else None
+        known = covered is None or covered.by_subject.get(a["iri"], 0) > 0
+        zero = cell is not None and cell["value"] == 0
         cells[a["iri"] + " " + b["iri"]] = {
             "value": cell,
             "organisations": row["organisations"],
-            "gap": cell is not None and cell["value"] == 0,
+            "gap": zero and known,
+            "not_recorded": zero and not known,
         }
     gaps = sum(1 for c in cells.values() if c["gap"])
+    recorded_rows = [iri for iri in down if covered is None or covered.by_subject.get(iri, 0) > 0]
     return {
         "rows": list(down.values()),
         "columns": list(across.values()),
         "cells": cells,
         "gaps": gaps,
         "size": len(cells),
+        "not_recorded": sum(1 for c in cells.values() if c["not_recorded"]),
+        "recorded_rows": len(recorded_rows),
+        "unrecorded_rows": len(down) - len(recorded_rows),
     }
 
 

@@ -4,6 +4,7 @@ the SPARQL text and a link to the editor. The query is run by ``endpoint.saved.a
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -11,15 +12,17 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import Response
-from pyoxigraph import NamedNode
+from pyoxigraph import Literal, NamedNode
 from starlette.concurrency import run_in_threadpool
 
-from endpoint.http.i18n import context, page_language
+from endpoint.http.i18n import context, page_language, translate
 from endpoint.pages.maps import tile_attribution, tile_url
 from endpoint.pages.page import Page
 from endpoint.saved.catalogue import tag_id, tag_name
 from endpoint.saved.charts import Row, chart_data
 from endpoint.saved.forms import cell, form_fields, query_string
+from endpoint.saved.kpiformat import is_share, number
+from kg.namespaces import XSD
 from kg.saved.queries import SavedQuery
 from kg.settings import Settings
 from kg.store import GraphStore
@@ -89,6 +92,7 @@ async def render(request: Request, query: SavedQuery, shown: Shown) -> Response:
     cells = await run_in_threadpool(
         labelled_cells, request, store, settings.base, rows, variables, prefixes, lang
     )
+    variables, cells = without_repeated_labels(variables, cells)
     values = {
         "query": query,
         "title": query.title(lang),
@@ -148,15 +152,87 @@ def labelled_cells(
         line: list[dict[str, str] | None] = []
         for v in variables:
             term, shown = row[v], cell(row[v], prefixes)
+            if isinstance(term, Literal):
+                shown = literal_cell(term, v, lang) or shown
             if isinstance(term, NamedNode) and shown is not None:
                 found = collect.refs[term.value].label(lang)
                 href = page.href(term.value) if shown["href"] else ""
                 if found is not None:
                     shown = {"text": found[0], "lang": found[1], "title": shown["text"]}
+                elif href and term.value.startswith(base):
+                    # an entry of this site without a name: a link, not its code
+                    shown = {"text": translate("queries.entry", lang), "lang": "", "title": ""}
                 shown["href"] = href
             line.append(shown)
         out.append(line)
     return out
+
+
+#: XML Schema datatypes shown as numbers in the reader's language
+NUMERIC = {
+    XSD + name
+    for name in [
+        "integer",
+        "decimal",
+        "double",
+        "float",
+        "long",
+        "int",
+        "short",
+        "byte",
+        "nonNegativeInteger",
+        "positiveInteger",
+        "nonPositiveInteger",
+        "negativeInteger",
+        "unsignedLong",
+        "unsignedInt",
+    ]
+}
+
+
+def literal_cell(term: Literal, variable: str, lang: str) -> dict[str, str] | None:
+    """A number as people read it in ``lang`` (132 799, a share as a percentage), a
+    boolean as yes or no; None for other literals (shown as they are)."""
+    datatype = term.datatype.value
+    if datatype in NUMERIC:
+        try:
+            value = float(term.value)
+        except ValueError:
+            return None
+        if math.isfinite(value):
+            shown = number(value, lang, percent=is_share(variable))
+            return {"text": shown, "href": "", "lang": "", "title": term.value}
+    if datatype == XSD + "boolean":
+        key = "queries.yes" if term.value in ("true", "1") else "queries.no"
+        return {"text": translate(key, lang), "href": "", "lang": ""}
+    return None
+
+
+def without_repeated_labels(
+    variables: Sequence[str], cells: list[list[dict[str, str] | None]]
+) -> tuple[list[str], list[list[dict[str, str] | None]]]:
+    """The table without a text column that only repeats, row by row, the label an IRI
+    column already shows (``?label`` beside ``?organisation``)."""
+
+    def text(row: list[dict[str, str] | None], i: int) -> str | None:
+        found = row[i]
+        return None if found is None else found["text"]
+
+    def labelled(row: list[dict[str, str] | None], i: int) -> bool:
+        found = row[i]
+        return found is not None and bool(found.get("title")) and bool(found.get("href"))
+
+    shown_iri = [i for i in range(len(variables)) if any(labelled(row, i) for row in cells)]
+
+    def repeats(j: int) -> bool:
+        if j in shown_iri or not cells:
+            return False
+        return any(
+            all(row[j] is None or text(row, i) == text(row, j) for row in cells) for i in shown_iri
+        )
+
+    kept = [j for j in range(len(variables)) if not repeats(j)]
+    return [variables[j] for j in kept], [[row[j] for j in kept] for row in cells]
 
 
 def page_chart(

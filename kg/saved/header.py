@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from kg.errors import QueryFileError
+from kg.saved.kpicoverage import FIELDS
 from kg.saved.parameters import Param, ParamSpecError, parse_params
 
 NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -27,7 +28,7 @@ TEXTS = {
 REQUIRED = (*TEXTS, "tags", "chart")
 #: the results table's column headings per language: ``# columns@fr: kind=Type, n=Nombre``
 COLUMNS = {"columns": "en", "columns@fr": "fr", "columns@nl": "nl"}
-KEYS = (*REQUIRED, "kpi", "snapshot", "param", *COLUMNS)
+KEYS = (*REQUIRED, "kpi", "snapshot", "coverage", "param", *COLUMNS)
 _VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: values of the ``snapshot`` key (whether ``kg snapshot`` records a KPI's values)
 SNAPSHOT_VALUES = {"yes": True, "no": False}
@@ -52,6 +53,8 @@ class Header:
     end: int
     #: variable -> {language: column heading}
     columns: dict[str, dict[str, str]]
+    #: the field whose coverage a KPI states (kg.saved.kpicoverage.FIELDS), or None
+    coverage: str | None = None
 
 
 def read_header(text: str) -> list[tuple[int, str, str]]:
@@ -131,6 +134,18 @@ def _kpi(values: Mapping[str, tuple[int, str]], fail: Fail) -> tuple[str | None,
     return kpi, kpi_line, SNAPSHOT_VALUES[value]
 
 
+def _coverage(values: Mapping[str, tuple[int, str]], kpi: str | None, fail: Fail) -> str | None:
+    """The field a KPI's coverage is counted on (``# coverage: sector``)."""
+    if "coverage" not in values:
+        return None
+    line, value = values["coverage"]
+    if kpi is None:
+        raise fail(line, "`coverage` applies to a KPI: give `kpi` too, or drop it")
+    if value not in FIELDS:
+        raise fail(line, f"coverage {value!r} is not one of {', '.join(FIELDS)}")
+    return value
+
+
 def _params(
     specs: list[tuple[int, str]], name: str, prefixes: Mapping[str, str], fail: Fail
 ) -> tuple[list[Param], dict[str, int]]:
@@ -199,4 +214,5 @@ def parse_header(lines: list[str], name: str, file: str, prefixes: Mapping[str, 
         param_lines=param_lines,
         end=end,
         columns=_columns(values, fail),
+        coverage=_coverage(values, kpi, fail),
     )

@@ -28,6 +28,8 @@ class SavedQuery:
     snapshot: bool = True
     #: variable -> {language: heading} (``# columns@fr: …``)
     columns: dict[str, dict[str, str]] = field(default_factory=dict, compare=False)
+    #: the field whose coverage the KPI states (``# coverage: sector``), or None
+    coverage: str | None = None
 
     def column(self, variable: str, lang: str | None) -> str:
         """A results column's heading in ``lang`` (along the fallback chain), else the

@@ -113,6 +113,7 @@ def parse(text: str, name: str, file: str | None = None, base: str | None = None
         kpi_line=header.kpi_line,
         snapshot=header.snapshot,
         columns=header.columns,
+        coverage=header.coverage,
     )
     check_sparql(query, prefixes)
     return query

@@ -91,7 +91,23 @@ def observation_rows(rows: list[Any], collect: Collector) -> list[Observation]:
     return [found[key] for key in sorted(found)]
 
 
+#: computed network centralities (local names of their measures): a value of 0 says only
+#: that no shortest path passes through the entity, which is no figure to show about it
+CENTRALITIES = ("betweenness",)
+
+
+def is_zero_centrality(item: Observation, base: str) -> bool:
+    measure = item.measure.iri if item.measure is not None else ""
+    if measure not in {base + "ontology#" + name for name in CENTRALITIES}:
+        return False
+    try:
+        return float(item.value or "0") == 0
+    except ValueError:
+        return False
+
+
 def entity_observations(
     store: GraphStore, node: NamedNode, base: str, collect: Collector
 ) -> list[Observation]:
-    return observation_rows(select_rows(store, OBSERVATIONS, {"e": node}, base), collect)
+    found = observation_rows(select_rows(store, OBSERVATIONS, {"e": node}, base), collect)
+    return [item for item in found if not is_zero_centrality(item, base)]
