@@ -166,6 +166,19 @@ class Page:
         parts = [self.document(d) for d in source.documents]
         return translate("pages.entity.according_to", self.lang) + " " + "; ".join(parts)
 
+    def according_to_html(self, source: Source) -> Markup:
+        """``according_to`` for a page's text: each title marked with its language."""
+        if not source.documents:
+            return Markup(escape(self.according_to(source)))
+        parts = []
+        for doc in source.documents:
+            title, lang = self.text(doc.titles)
+            shown = escape(title or local_name(doc.iri))
+            date = f" ({escape(doc.date)})" if doc.date else ""
+            parts.append(f'<span lang="{escape(lang)}">« {shown} »</span>{date}')
+        lead = escape(translate("pages.entity.according_to", self.lang))
+        return Markup(f"{lead} " + "; ".join(parts))
+
     def document(self, doc: Document) -> str:
         title = self.text(doc.titles)[0] or local_name(doc.iri)
         return f"« {title} »" + (f" ({doc.date})" if doc.date else "")

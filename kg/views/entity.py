@@ -223,6 +223,8 @@ def _read_incoming(p: _Page) -> dict[str, dict[str, tuple[Any, list[str]]]]:
     if any(prop not in p.sets["not_incoming"] for prop in p.counts):
         for row in select_rows(p.store, INCOMING, {"e": p.node}, p.base):
             s = row["s"]
+            if row["p"].value in p.sets["not_incoming"]:
+                continue  # e.g. a reified statement's rdf:subject: its source, not a relation
             if isinstance(s, NamedNode | BlankNode):
                 members = incoming.setdefault(row["p"].value, {})
                 term, graphs = members.get(node_key(s), (s, []))

@@ -27,7 +27,9 @@ from kg.views.model import (
 def prop_sets(base: str) -> dict[str, set[str]]:
     sets = base_prop_sets(base)
     sets["shown_elsewhere"] = set().union(
-        *(sets[k] for k in ("names", "description", "sector", "service", "audience", "owned"))
+        *(sets[k] for k in ("names", "description", "sector", "service", "audience", "owned")),
+        # the project's file of a dataset: in the RDF and the downloads, not for visitors
+        {cci(base) + "sourceFile"},
     )
     return sets
 
@@ -76,6 +78,8 @@ def base_prop_sets(base: str) -> dict[str, set[str]]:
             RDF_TYPE,
             # matches across maps under review: shown as "also on" once accepted
             RDF + "subject",
+            # reified statements (the sector-NACE table's rows): their sources, not relations
+            RDF + "object",
         },
         # what a person's page may show besides names and relations (public roles)
         "person_public": {SCHEMA + "jobTitle", ORG + "role", c + "role"},
