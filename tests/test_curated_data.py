@@ -5,11 +5,13 @@ whatever the number of datasets that list it, and the comic-strip walls are mura
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections import Counter
 from functools import cache
 from pathlib import Path
 
+import pytest
 from pyoxigraph import Literal, NamedNode, QuerySolutions, RdfFormat, Store
 
 from kg.build.importers import culture
@@ -249,3 +251,30 @@ def test_a_point_matching_two_places_joins_them() -> None:
              dct:source ?ds } GROUP BY ?p""",
     )
     assert [r["n"] for r in rows] == ["3"]
+
+
+#: the seed documents, when this machine has them (as tests/test_catalog.py finds the
+#: reference material)
+SEEDS = Path(os.environ.get("KG_SHARED_SEEDS", "/work/shared/seeds"))
+
+
+def test_a_french_or_dutch_name_is_written_in_the_document_its_graph_cites() -> None:
+    """Official names are not typed from memory (docs/data-model.md, the names' review
+    table): every French or Dutch name or acronym of an organisation, in a seed's graph, is
+    written in the seed document that graph cites (apostrophes as the document types them)."""
+    if not SEEDS.is_dir():
+        pytest.skip(f"the seed documents are not at {SEEDS}")
+    rows = select(
+        curated(),
+        """SELECT ?o ?name ?file WHERE {
+             GRAPH ?g { ?o a org:Organization ; skos:prefLabel|skos:altLabel ?name
+                        FILTER(LANG(?name) IN ("fr", "nl")) }
+             ?g dct:source ?doc . ?doc cci:sourceFile ?file }""",
+    )
+    assert len(rows) >= 10  # ADT-ATO, SAU-MSI, USL-B, IRIB, RAB BKO and the others
+    missing = []
+    for row in rows:
+        text = (SEEDS / row["file"]).read_text(encoding="utf-8").replace("\u2019", "'")
+        if row["name"].replace("\u2019", "'") not in text:
+            missing.append((row["o"], row["name"], row["file"]))
+    assert not missing, missing
