@@ -210,3 +210,11 @@ def test_the_home_pages_relations_agree_with_the_network(client: httpx.Client) -
     assert figures["relations"] > figures["organisation_relations"]
     text = visible_text(client.get("/", params={"lang": "en"}).text)
     assert f"{network['total_edges']} of them between organisations (the network)" in text
+
+
+def test_a_documents_publisher_is_shown_by_its_name(client: httpx.Client) -> None:
+    """Seed 003's publisher is an entry of the graph (o:policy-learning-platform): the
+    sources name it, not its IRI's last segment."""
+    for lang in ("fr", "nl", "en"):
+        text = visible_text(client.get("/", params={"lang": lang}).text)
+        assert "Policy Learning Platform" in text and "policy-learning-platform" not in text

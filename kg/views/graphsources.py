@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from pyoxigraph import Literal, NamedNode
 
+from kg.labels import pick
 from kg.namespaces import DCT, PROV, RDF_TYPE, RDFS, SKOS
 from kg.store import GraphStore
 from kg.views.model import (
@@ -24,7 +25,7 @@ from kg.views.model import (
 #: The source of each graph: what it cites (dct:source), that document's title, date and
 #: publisher; ``{graphs}`` as in kg.nodelabels.NODES.
 SOURCES = """
-CONSTRUCT {{ ?g dct:source ?d . ?d ?p ?o }}
+CONSTRUCT {{ ?g dct:source ?d . ?d ?p ?o . ?o skos:prefLabel ?name }}
 WHERE {{
   VALUES ?g {{ {graphs} }}
   ?g dct:source ?d .
@@ -32,6 +33,8 @@ WHERE {{
     ?d ?p ?o .
     FILTER(?p IN (dct:title, rdfs:label, skos:prefLabel, dct:issued, dct:date, dct:created,
                   dct:modified, prov:endedAtTime, dct:publisher, rdf:type))
+    # a publisher that is an entry: its name, not its code
+    OPTIONAL {{ FILTER(?p = dct:publisher) ?o skos:prefLabel|foaf:name ?name }}
   }}
 }}
 """
@@ -44,6 +47,7 @@ def graph_sources(store: GraphStore, graphs: Sequence[str], base: str) -> dict[s
     cites: dict[str, list[str]] = {}
     titles: dict[str, Labels] = {}
     dates: dict[str, tuple[int, str]] = {}
+    publishers: dict[str, list[Document]] = {}
     title_rank = (DCT + "title", SKOS + "prefLabel", RDFS + "label")
     date_rank = (
         DCT + "issued",
@@ -69,8 +73,14 @@ def graph_sources(store: GraphStore, graphs: Sequence[str], base: str) -> dict[s
                     dates[s] = (rank, o.value)
             elif p == DCT + "publisher":
                 doc.publisher = o.value if isinstance(o, Literal) else local_name(node_key(o))
+                if not isinstance(o, Literal):
+                    publishers.setdefault(node_key(o), []).append(doc)
             elif p == RDF_TYPE and isinstance(o, NamedNode) and o.value not in doc.types:
                 doc.types.append(o.value)
+    for iri, named in publishers.items():
+        if iri in titles:  # its name (read as a title above), first along the fallback chain
+            for doc in named:
+                doc.publisher = pick(titles[iri].by_lang, None) or doc.publisher
     for iri, doc in docs.items():
         doc.titles = titles[iri].by_lang if iri in titles else {}
         doc.date = dates[iri][1][:10] if iri in dates else None
