@@ -814,10 +814,14 @@ def test_the_catalogue_page_groups_by_tag_in_three_languages(
         page = client.get("/queries", params={"lang": lang})
         assert page.status_code == 200 and f'<html lang="{lang}">' in page.text
         text = page.text.replace("&#39;", "'")
+        items = re.findall(r'<li><a href="/queries/([\w-]+)\?lang=', text)
+        # each query once, under its first tag, in headings all in the page's language
+        assert sorted(items) == sorted(q.name for q in queries)
         for query in queries:
             assert query.titles[lang] in text
+            assert f'id="{saved_catalogue.tag_id(query.tags[0])}"' in text
             for tag in query.tags:
-                assert f'id="{saved_catalogue.tag_id(tag)}"' in text
+                assert saved_catalogue.tag_name(tag, lang) != tag, (tag, lang)
     dutch = client.get("/queries", headers={"Accept-Language": "nl-BE,nl;q=0.9,en;q=0.5"})
     assert '<html lang="nl">' in dutch.text and "Opgeslagen query" in dutch.text
 

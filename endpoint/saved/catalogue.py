@@ -42,10 +42,10 @@ def tag_name(tag: str, lang: str) -> str:
 def catalogue_page(request: Request) -> HTMLResponse:
     lang = page_language(request)
     found, _ = saved.load_valid(request.app.state.settings)
+    # each query listed once, under its first tag; its other tags are named beside it
     groups: dict[str, list[SavedQuery]] = {}
     for query in found:
-        for tag in query.tags:
-            groups.setdefault(tag, []).append(query)
+        groups.setdefault(query.tags[0], []).append(query)
     tags = sorted(groups, key=lambda t: tag_name(t, lang).lower())
     values = {
         "groups": [
@@ -59,6 +59,10 @@ def catalogue_page(request: Request) -> HTMLResponse:
                         "description": q.description(lang),
                         "chart": q.chart,
                         "params": [p.name for p in q.params],
+                        "also": [
+                            {"id": tag_id(t), "name": tag_name(t, lang), "group": t in groups}
+                            for t in q.tags[1:]
+                        ],
                     }
                     for q in sorted(groups[tag], key=lambda q: q.title(lang).lower())
                 ],
