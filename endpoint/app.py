@@ -11,6 +11,8 @@ from fastapi import FastAPI
 from fastapi.templating import Jinja2Templates
 
 from endpoint import errors
+from endpoint.accounts import claims as claimpages
+from endpoint.accounts import moderation, signin
 from endpoint.http import cors, static
 from endpoint.http.holder import StoreHolder
 from endpoint.pages import about, apidocs, listings, orglists, peers, search, sitemap
@@ -94,6 +96,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(sitemap.router)
     app.include_router(orglists.router)
     app.include_router(peers.router)
+    app.include_router(signin.router)
+    app.include_router(claimpages.router)
+    app.include_router(moderation.router)
     # last: /id/{path:path}, under which every entity IRI dereferences, catches all below it
     app.include_router(entitypage.router)
     return app

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from kg import accountscli
 from kg.build import pipeline as build_mod
 from kg.changescli import app as changes_app
 from kg.clisettings import settings_or_exit
@@ -29,6 +30,9 @@ app.add_typer(changes_app, name="changes")
 app.add_typer(link_app, name="link")
 app.add_typer(import_app, name="import")
 app.add_typer(peers_app, name="peers")
+app.add_typer(accountscli.users, name="users")
+app.command()(accountscli.backup)
+app.command()(accountscli.restore)
 
 
 def _progress(message: str) -> None:

@@ -100,6 +100,13 @@ class Conflict(KgError):
     status = 409
 
 
+class TooManyRequests(KgError):
+    """Too many attempts from one client or for one address in a while (429)."""
+
+    status = 429
+    headers: ClassVar[Mapping[str, str]] = {"Retry-After": "600"}
+
+
 class BuildBusy(KgError):
     """Another build (or web edit) holds the build lock (409)."""
 

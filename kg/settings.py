@@ -97,6 +97,21 @@ class Settings:
     #: the Wikidata SPARQL endpoint `kg link wikidata` asks; only that command calls it
     #: [KG_WIKIDATA_ENDPOINT]
     wikidata_endpoint: str = "https://query.wikidata.org/sparql"
+    #: accounts, sessions, claims and the moderation queue (an SQLite database): outside
+    #: var/, which builds and `make clean` replace; default: state/ beside var/ [KG_STATE]
+    state_dir: Path | None = None
+    #: the mail server sign-in links and moderators' answers go through; none: the link
+    #: is written to the server's log (development) [KG_SMTP_HOST, KG_SMTP_PORT,
+    #: KG_SMTP_USER, KG_SMTP_PASSWORD, KG_SMTP_FROM]
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_from: str = "noreply@localhost"
+    #: minutes a sign-in link stays valid; days a session lasts [KG_SIGNIN_MINUTES,
+    #: KG_SESSION_DAYS]
+    signin_minutes: int = 30
+    session_days: int = 30
     #: paths made from the targets ``var/store`` had (``serving_store``), this object's own
     _links: dict[tuple[Path, str], Path] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -117,6 +132,10 @@ class Settings:
     @property
     def var(self) -> Path:
         return self.var_dir if self.var_dir is not None else self.root / "var"
+
+    @property
+    def state(self) -> Path:
+        return self.state_dir if self.state_dir is not None else self.var.parent / "state"
 
     @functools.cached_property
     def store_path(self) -> Path:
@@ -219,4 +238,12 @@ _ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "KG_TILE_URL": ("tile_url", str),
     "KG_CONTACT_EMAIL": ("contact_email", str),
     "KG_WIKIDATA_ENDPOINT": ("wikidata_endpoint", str),
+    "KG_STATE": ("state_dir", _path),
+    "KG_SMTP_HOST": ("smtp_host", str),
+    "KG_SMTP_PORT": ("smtp_port", int),
+    "KG_SMTP_USER": ("smtp_user", str),
+    "KG_SMTP_PASSWORD": ("smtp_password", str),
+    "KG_SMTP_FROM": ("smtp_from", str),
+    "KG_SIGNIN_MINUTES": ("signin_minutes", int),
+    "KG_SESSION_DAYS": ("session_days", int),
 }
