@@ -194,3 +194,16 @@ def test_an_entity_page_shows_no_centrality_of_zero(client: httpx.Client) -> Non
     table = re.search(r'<table class="figures">.*?</table>', busy, re.S)
     assert table and "intermédiarité" in table.group(0)
     assert not re.search(r"\d[.,]\d{5,}", table.group(0))  # 0,017, not 0,017186673717609735
+
+
+def test_the_dashboard_links_each_query_in_words_not_by_its_file_name(
+    client: httpx.Client,
+) -> None:
+    for lang, words in (
+        ("fr", "La requête enregistrée"),
+        ("nl", "De opgeslagen query"),
+        ("en", "The saved query"),
+    ):
+        page = client.get("/kpi", params={"lang": lang}).text
+        assert f">{words} " in page
+        assert not re.search(r">[^<]*: kpi-[a-z-]+</a>", page)
