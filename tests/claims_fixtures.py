@@ -7,15 +7,21 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from aiosmtpd.controller import Controller
 
-from tests.conftest import free_port
+from endpoint.app import create_app
+from kg.build import pipeline as build
+from kg.settings import Settings
+from tests.asgi import app_client
+from tests.conftest import copy_sources, free_port
 
 #: synthetic: an organisation that exists only in the tests, on a reserved domain
 SYNTHETIC = """# Synthetic test data (tests/claims_fixtures.py): no such organisation exists.
@@ -100,3 +106,30 @@ def sign_in(client: httpx.Client, box: Mailbox, email: str) -> None:
     confirm = client.get(f"/signin/link?token={token}")
     done = client.post("/signin/link", data={"token": token, "csrf": csrf_of(confirm)})
     assert done.status_code == 200 and email in done.text, done.text
+
+
+@dataclass
+class Site:
+    settings: Settings
+    box: Mailbox
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    top = tmp_path_factory.mktemp("claims")
+    root = copy_sources(top / "project")
+    add_synthetic(root)
+    with smtp_server() as (box, port):
+        settings = Settings(
+            root=root, var_dir=top / "var", smtp_host="127.0.0.1", smtp_port=port,
+            smtp_from="map@example.org",
+        )  # fmt: skip
+        build.run(settings)
+        yield Site(settings, box)
+
+
+@pytest.fixture
+def client(site: Site) -> Iterator[httpx.Client]:
+    with app_client(create_app(site.settings)) as c:
+        c.headers["Accept-Language"] = "en"  # the words the tests look for
+        yield c

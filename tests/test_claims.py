@@ -6,8 +6,6 @@ store, a real SMTP server (aiosmtpd) on loopback, the state in a real SQLite fil
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -17,47 +15,12 @@ from pyoxigraph import NamedNode, QuerySolutions
 
 from endpoint.app import create_app
 from kg.accounts import db, people, signin
-from kg.build import pipeline as build
 from kg.settings import Settings
 from kg.store import open_store
 from tests.asgi import app_client
-from tests.claims_fixtures import (
-    HUB,
-    STUDIO,
-    Mailbox,
-    add_synthetic,
-    csrf_of,
-    sign_in,
-    smtp_server,
-)
-from tests.conftest import copy_sources
+from tests.claims_fixtures import HUB, STUDIO, Site, client, csrf_of, sign_in, site
 
-
-@dataclass
-class Site:
-    settings: Settings
-    box: Mailbox
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    top = tmp_path_factory.mktemp("claims")
-    root = copy_sources(top / "project")
-    add_synthetic(root)
-    with smtp_server() as (box, port):
-        settings = Settings(
-            root=root, var_dir=top / "var", smtp_host="127.0.0.1", smtp_port=port,
-            smtp_from="map@example.org",
-        )  # fmt: skip
-        build.run(settings)
-        yield Site(settings, box)
-
-
-@pytest.fixture
-def client(site: Site) -> Iterator[httpx.Client]:
-    with app_client(create_app(site.settings)) as c:
-        c.headers["Accept-Language"] = "en"  # the words the tests look for
-        yield c
+__all__ = ["client", "site"]  # the fixtures, used by name
 
 
 def _moderator(site: Site, email: str) -> None:

@@ -1,0 +1,119 @@
+"""``/edit?entity=…``: an owner (or a moderator) edits an organisation in a form made
+from the shapes (kg.accounts.shapeforms). The page's ETag is the entity's version; a save
+carries it (``If-Match``, or the form's ``version``), and a save over a newer version is a
+412 that shows what the entry says now beside what was sent. The edit is validated
+against the shapes by the build that applies it (the change log's write path): a
+refused edit is shown again with the report on its fields, and nothing is stored."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+
+from endpoint.accounts import session
+from endpoint.accounts.pages import labels, render
+from endpoint.http.i18n import page_language
+from endpoint.pages.pagerequest import store_of
+from kg.accounts import claims, shapeforms
+from kg.accounts.people import Account
+from kg.build import pipeline as build
+from kg.errors import BadRequest, BuildBusy, Conflict, Forbidden, ValidationFailed
+from kg.namespaces import ORG
+
+router = APIRouter()
+TARGET = ORG + "Organization"
+
+
+def _editor(request: Request, conn: sqlite3.Connection, entity: str) -> Account:
+    account = session.require_account(request, conn)
+    if not (account.moderator or claims.is_owner(conn, account.id, entity)):
+        raise Forbidden("only a verified owner of this organisation or a moderator can edit it")
+    return account
+
+
+def _page(
+    request: Request,
+    conn: sqlite3.Connection,
+    entity: str,
+    status: int = 200,
+    values: dict[str, list[shapeforms.Term]] | None = None,
+    **data: object,
+) -> Response:
+    store = store_of(request)
+    form = shapeforms.form_for(store, TARGET, page_language(request))
+    held = shapeforms.current(form, shapeforms.statements(store, entity))
+    version = shapeforms.version(store, entity)
+    response = render(
+        request,
+        conn,
+        "edit.html",
+        status,
+        entity=entity,
+        form=form,
+        groups=form.grouped(page_language(request)),
+        values=values or held,
+        now=held,
+        version=version,
+        name=labels(request, [entity])[entity],
+        **data,
+    )
+    response.headers["ETag"] = f'"{version}"'
+    return response
+
+
+@router.get("/edit", response_model=None, include_in_schema=False)
+def edit_form(request: Request, entity: str = "") -> Response:
+    with session.database(request) as conn:
+        claims.web_domains(store_of(request), entity)  # 404 for what is no organisation
+        _editor(request, conn, entity)
+        return _page(request, conn, entity)
+
+
+def _sent_version(request: Request, form: FormData) -> str:
+    match = request.headers.get("if-match", "").strip().strip('"')
+    return match or session.text(form, "version", 64)
+
+
+def _run(request: Request, update: str, author: str) -> None:
+    try:
+        build.run(session.settings(request), new_change=(update, author, None))
+    except BuildBusy:
+        raise Conflict("another change is being applied: try again in a moment") from None
+
+
+@router.post("/edit", response_model=None, include_in_schema=False)
+async def edit_post(request: Request) -> Response:
+    with session.database(request) as conn:
+        sent = await session.checked_form(request, conn)
+        entity = session.text(sent, "entity", 500)
+        store = store_of(request)
+        claims.web_domains(store, entity)
+        account = _editor(request, conn, entity)
+        form = shapeforms.form_for(store, TARGET, page_language(request))
+        after = shapeforms.submitted(
+            form,
+            lambda k: session.text(sent, k),
+            lambda k: [v for v in sent.getlist(k) if isinstance(v, str)],
+        )
+        if _sent_version(request, sent) != shapeforms.version(store, entity):
+            # someone saved first: nothing is written; the page shows their version
+            return _page(request, conn, entity, 412, values=after, stale=True)
+        before = shapeforms.current(form, shapeforms.statements(store, entity))
+        removed, added = shapeforms.changes(form, before, after)
+        if not removed and not added:
+            raise BadRequest("nothing was changed")
+        update = shapeforms.update_text(entity, removed, added)
+        try:
+            await run_in_threadpool(_run, request, update, f"account {account.id} (edit)")
+        except ValidationFailed as err:
+            by_path: dict[str, list[str]] = {}
+            for issue in err.report.issues:
+                if issue.is_error and issue.entity.strip("<>") == entity:
+                    prop = (issue.property or "").strip("<>")
+                    by_path.setdefault(prop, []).append(issue.message)
+            return _page(request, conn, entity, 422, values=after, issues=by_path)
+        return _page(request, conn, entity, saved=True)
