@@ -278,3 +278,21 @@ def test_a_french_or_dutch_name_is_written_in_the_document_its_graph_cites() -> 
         if row["name"].replace("\u2019", "'") not in text:
             missing.append((row["o"], row["name"], row["file"]))
     assert not missing, missing
+
+
+def test_the_area_of_the_figures_has_french_and_dutch_names_from_a_cited_note() -> None:
+    rows = select(
+        curated(),
+        """SELECT ?name ?file WHERE {
+             GRAPH ?g { <http://data.europa.eu/nuts/code/BE100> skos:prefLabel ?name
+                        FILTER(LANG(?name) IN ("fr", "nl")) }
+             ?g dct:source ?doc . ?doc cci:sourceFile ?file }""",
+    )
+    assert sorted(r["name"] for r in rows) == [
+        "Arr. de Bruxelles-Capitale",
+        "Arr. van Brussel-Hoofdstad",
+    ]
+    note = Path("/work/shared") / rows[0]["file"]
+    if note.is_file():
+        text = note.read_text(encoding="utf-8")
+        assert all(r["name"] in text for r in rows)
