@@ -81,7 +81,7 @@ def queries_parsed_once() -> Iterator[None]:
             text = parsed[key]
         return original(self, text, initBindings, initNs, base, DEBUG)
 
-    processor.SPARQLProcessor.query = query  # type: ignore[method-assign]
+    processor.SPARQLProcessor.query = query  # type: ignore[method-assign,assignment]
     try:
         yield
     finally:
