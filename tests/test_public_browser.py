@@ -112,8 +112,16 @@ TEXTS = """(lang) => {
 }"""
 
 
+#: pages whose scripts fetch what they show after the load (the map's points, the network,
+#: the editor, a saved query's boundaries): these wait for the network to be quiet (half a
+#: second with nothing in flight); the others are whole at their load event
+FETCHING = ("/map", "/network", "/query", "/queries/")
+
+
 def visit(page: Any, url: str, lang: str) -> tuple[str, str] | None:
-    response = page.goto(url, wait_until="networkidle")
+    path = urlsplit(url).path
+    fetching = path in FETCHING or path.startswith(FETCHING[-1])
+    response = page.goto(url, wait_until="networkidle" if fetching else "load")
     if response is not None and response.status == 404 and "/id/" in url:
         return None
     assert response is not None and response.status == 200, url
