@@ -53,6 +53,10 @@ def fast(shapes_nt: bytes, union: Path) -> list[Key]:
     return [issue_key(i) for i in validate_file(shapes_nt, union)]
 
 
+#: parsed queries by (text, base, namespaces), kept across runs in one process
+_PARSED: dict[tuple[str, str | None, str], Any] = {}
+
+
 @contextmanager
 def queries_parsed_once() -> Iterator[None]:
     """rdflib parses a SPARQL text each time it is asked, and pyshacl asks one SHACL-SPARQL
@@ -64,7 +68,7 @@ def queries_parsed_once() -> Iterator[None]:
     from rdflib.plugins.sparql import processor
 
     original = processor.SPARQLProcessor.query
-    parsed: dict[tuple[str, str | None, str], Any] = {}
+    parsed = _PARSED
 
     def query(
         self: Any,

@@ -27,6 +27,7 @@ import pytest
 import rdflib
 from pyoxigraph import QuerySolutions, RdfFormat, Store, parse, serialize
 
+from bench.validators import queries_parsed_once
 from kg.build.report import Issue
 from kg.build.sources import discover
 from kg.build.validation import shapes_ntriples, validate_file
@@ -280,7 +281,8 @@ def term(node: rdflib.term.Node | str) -> str:
 def reference_validate(nt: Path) -> set[tuple[str, str]]:
     data = rdflib.Graph().parse(nt, format="nt")
     shapes = shapes_graph()
-    _, results, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none", advanced=True)
+    with queries_parsed_once():
+        _, results, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none", advanced=True)
     found = set()
     # top-level results only: those nested under sh:detail (sh:node) are not reported
     report = results.value(predicate=rdflib.RDF.type, object=rdflib.URIRef(SH + "ValidationReport"))
