@@ -125,7 +125,8 @@ def visit(page: Any, url: str, lang: str) -> tuple[str, str] | None:
     if response is not None and response.status == 404 and "/id/" in url:
         return None
     assert response is not None and response.status == 200, url
-    page.wait_for_timeout(150)  # the scripts' last drawing (network labels, charts)
+    if fetching or path == "/kpi":
+        page.wait_for_timeout(150)  # the scripts' last drawing (network labels, charts)
     every, own = page.evaluate(TEXTS, lang)
     return " ".join(every.split()), " ".join(own.split())
 
