@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
-# pytest processes for make test; each test file runs whole in one of them
-TEST_PROCESSES ?= 2
+# pytest processes for make test (each test file runs whole in one of them): three on two
+# cores, since many tests wait on servers, browsers and time limits rather than compute
+TEST_PROCESSES ?= 3
 
 .PHONY: setup build run test lint format bench bench-build bench-endpoint bench-search bench-web bench-kpi bench-kbo soak fuzz clean
 
