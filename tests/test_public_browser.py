@@ -112,20 +112,19 @@ TEXTS = """(lang) => {
 }"""
 
 
-#: pages whose scripts fetch what they show after the load (the map's points, the network,
-#: the editor, a saved query's boundaries): these wait for the network to be quiet (half a
-#: second with nothing in flight); the others are whole at their load event
-FETCHING = ("/map", "/network", "/query", "/queries/")
+#: pages whose scripts draw what they fetched after the load (the map's points, the
+#: network, the editor, a saved query's boundaries, the dashboard's charts)
+DRAWING = ("/map", "/network", "/query", "/kpi", "/queries/")
 
 
-def visit(page: Any, url: str, lang: str) -> tuple[str, str] | None:
+def visit(page: Any, watch: Watch, url: str, lang: str) -> tuple[str, str] | None:
     path = urlsplit(url).path
-    fetching = path in FETCHING or path.startswith(FETCHING[-1])
-    response = page.goto(url, wait_until="networkidle" if fetching else "load")
+    response = page.goto(url, wait_until="load")
+    watch.settle(page)  # the scripts' fetches
     if response is not None and response.status == 404 and "/id/" in url:
         return None
     assert response is not None and response.status == 200, url
-    if fetching or path == "/kpi":
+    if path in DRAWING or path.startswith(DRAWING[-1]):
         page.wait_for_timeout(150)  # the scripts' last drawing (network labels, charts)
     every, own = page.evaluate(TEXTS, lang)
     return " ".join(every.split()), " ".join(own.split())
@@ -144,7 +143,7 @@ def test_every_public_page_reads_in_its_language_in_chromium(
         watch.attach(page)
         for path in PAGES + MORE_PAGES:
             join = "&" if "?" in path else "?"
-            texts = visit(page, f"{live_url}{path}{join}lang={lang}", lang)
+            texts = visit(page, watch, f"{live_url}{path}{join}lang={lang}", lang)
             if texts is None:
                 continue
             assert page.evaluate("document.documentElement.lang") == lang, path

@@ -194,6 +194,7 @@ def test_every_public_page_in_chromium_stays_on_this_machine(
         for path, lang in visits:
             join = "&" if "?" in path else "?"
             response = page.goto(f"{live_url}{path}{join}lang={lang}", wait_until="load")
+            watch.settle(page)  # the page's own fetches (an entry's neighbourhood, the map)
             if path.startswith("/id/") and response is not None and response.status == 404:
                 continue
             assert response is not None and response.status == 200, path
