@@ -35,7 +35,9 @@ test: setup               ## lint, format check, type check, then the whole test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/pytest -n $(TEST_PROCESSES) --dist loadfile
+	@# bytecode is cached (__pycache__/, git-ignored) even where the environment says not to:
+	@# every pytest process and every server a test starts would compile the project again
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n $(TEST_PROCESSES) --dist loadfile
 
 lint: setup
 	$(BIN)/ruff check .
