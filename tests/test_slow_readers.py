@@ -106,11 +106,11 @@ def test_clients_that_read_nothing_hold_no_slot(served: Served) -> None:
         time.sleep(3)  # every answer started, and spooled
         answers = [cheap(served.url) for _ in range(10)]
         assert [status for status, _ in answers] == [200] * 10
-        # a held slot would queue every one of them until the stalled answers are cut
-        # (TRANSFER_LIMIT from their start, 3 s from now); one may wait for a fresh
-        # worker process on a busy machine
+        # held slots would queue every one of them until the stalled answers are cut
+        # (TRANSFER_LIMIT after they started), then behind the second half of them; the
+        # first may wait behind the stalled queries still being answered into the spool
         seconds = sorted(s for _, s in answers)
-        assert seconds[-2] < 1.0 and seconds[-1] < TRANSFER_LIMIT - 3.5, answers
+        assert seconds[-2] < 1.0 and seconds[-1] < TRANSFER_LIMIT, answers
     finally:
         for sock in sockets:
             sock.close()
