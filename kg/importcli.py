@@ -66,6 +66,11 @@ def summary(result: kbo.Result, seconds: float) -> list[str]:
     if result.malformed.count:
         lines.append(f"malformed rows skipped: {result.malformed.count:,}")
         lines += [f"  {line}" for line in result.malformed.first]
+    g = result.geocoding
+    if g is not None:
+        lines.append(f"addresses geocoded with {g.source.name} ({g.rows:,} rows, copy of {g.day}):")
+        for what in ("geocoded", "not matched", "ambiguous", "natural person (not geocoded)"):
+            lines.append(f"  {g.outcomes.get(what, 0):>10,}  {what}")
     lines += [f"wrote {p}" for p in result.files]
     lines.append("run `kg build` to load them")
     return lines
@@ -81,6 +86,14 @@ def kbo_(
             help="skip malformed rows (listed in the summary) instead of stopping",
         ),
     ] = False,
+    addresses: Annotated[
+        str | None,
+        typer.Option(
+            "--addresses",
+            help="BOSA's BeST Address CSV (openaddress-bebru.csv) to geocode the addresses "
+            "with; default: the setting KG_ADDRESSES, else not geocoded",
+        ),
+    ] = None,
 ) -> None:
     """Import the KBO/BCE Open Data extract in FOLDER: the creative and cultural enterprises
     with a seat or establishment in the 19 municipalities; `kg build` then loads them."""
@@ -90,7 +103,8 @@ def kbo_(
     bars = Bars(sizes)
     started = time.monotonic()
     try:
-        result = kbo.run(settings, path, bars, strict=not skip_malformed)
+        where = Path(addresses) if addresses else settings.addresses_file
+        result = kbo.run(settings, path, bars, strict=not skip_malformed, addresses=where)
     except KgError as err:
         bars.close()
         typer.echo(f"error: {err}", err=True)

@@ -97,6 +97,9 @@ class Settings:
     #: the Wikidata SPARQL endpoint `kg link wikidata` asks; only that command calls it
     #: [KG_WIKIDATA_ENDPOINT]
     wikidata_endpoint: str = "https://query.wikidata.org/sparql"
+    #: BOSA's BeST Address CSV (openaddress-bebru.csv) that `kg import kbo` geocodes the
+    #: register's addresses with; none: not geocoded [KG_ADDRESSES]
+    addresses_file: Path | None = None
     #: accounts, sessions, claims and the moderation queue (an SQLite database): outside
     #: var/, which builds and `make clean` replace; default: state/ beside var/ [KG_STATE]
     state_dir: Path | None = None
@@ -238,6 +241,7 @@ _ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "KG_TILE_URL": ("tile_url", str),
     "KG_CONTACT_EMAIL": ("contact_email", str),
     "KG_WIKIDATA_ENDPOINT": ("wikidata_endpoint", str),
+    "KG_ADDRESSES": ("addresses_file", _path),
     "KG_STATE": ("state_dir", _path),
     "KG_SMTP_HOST": ("smtp_host", str),
     "KG_SMTP_PORT": ("smtp_port", int),

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, parse
 
-from kg.build.importers import kbocounts
+from kg.build.importers import kbocounts, kbogeocode
 from kg.build.importers.kbofiles import Extract, Malformed, parse_date
 from kg.build.importers.kbordf import (
     AGENCY,
@@ -93,6 +93,7 @@ class Result:
     linked: int
     malformed: Malformed
     files: list[Path]
+    geocoding: kbogeocode.Geocoding | None = None
 
 
 def output_dir(settings: Settings) -> Path:
@@ -175,6 +176,44 @@ def _provenance(w: Lines, graph: str, day: date, meta: dict[str, str]) -> Iterat
         yield w.line(ds, "prov:generatedAtTime", w.typed(when, "dateTime"))
 
 
+BOSA = {
+    "fr": "SPF Stratégie et Appui (BOSA)",
+    "nl": "FOD Beleid en Ondersteuning (BOSA)",
+    "en": "FPS Policy and Support (BOSA)",
+}
+
+
+def address_dataset(base: str, geocoding: kbogeocode.Geocoding) -> str:
+    return f"{base}id/dataset/best-address-{geocoding.day.isoformat()}"
+
+
+def _address_provenance(w: Lines, graph: str, geocoding: kbogeocode.Geocoding) -> Iterator[str]:
+    """The address file as a source: its name, the day of the copy, BOSA's landing page.
+    Its licence is the one the landing page states (not restated here: not verified)."""
+    ds = NamedNode(address_dataset(w.base, geocoding))
+    name, day = geocoding.source.name, geocoding.day.isoformat()
+    yield w.line(NamedNode(graph), "dct:source", ds)
+    yield w.line(ds, "rdf:type", w.iri("cci:SourceDataset"))
+    titles = {
+        "fr": f"BeST Address : adresses et leurs coordonnées ({name}, copie du {day})",
+        "nl": f"BeST Address: adressen en hun coördinaten ({name}, kopie van {day})",
+        "en": f"BeST Address: addresses and their coordinates ({name}, copy of {day})",
+    }
+    for lang, title in titles.items():
+        yield w.line(ds, "dct:title", w.text(title, lang))
+    yield w.line(ds, "dct:identifier", Literal(name))
+    # the CSV states no date: the day of the copy (the file's modification time) stands
+    yield w.line(ds, "dct:issued", w.typed(day, "date"))
+    yield w.line(ds, "dcat:landingPage", NamedNode(kbogeocode.LANDING_PAGE))
+    for lang, text in BOSA.items():
+        yield w.line(ds, "dct:publisher", w.text(text, lang))
+    rights = (
+        "Re-used under the licence stated on the landing page "
+        f"({kbogeocode.LANDING_PAGE}); used for the points of the register's addresses."
+    )
+    yield w.line(ds, "dct:rights", w.text(rights, "en"))
+
+
 def _labels(
     w: Lines, root: Path, classes: set[str], forms: Iterable[tuple[str, dict[str, str]]]
 ) -> Iterator[str]:
@@ -225,6 +264,7 @@ def _write_enterprises(
     retire: dict[str, tuple[str, date, dict[str, str]]],
     previous_file: Path,
     replaced: dict[str, str],
+    geocoding: kbogeocode.Geocoding | None,
 ) -> None:
     w = Lines(settings.base)
     graph = f"{settings.base}graph/import/kbo"
@@ -232,6 +272,8 @@ def _write_enterprises(
     forms: dict[str, dict[str, str]] = {}
     with open(tmp, "w", encoding="utf-8") as out:
         out.writelines(_provenance(w, graph, day, extract.meta()))
+        if geocoding is not None:
+            out.writelines(_address_provenance(w, graph, geocoding))
         for digits in sorted(found):
             e = found[digits]
             out.writelines(enterprise_lines(ctx, e))
@@ -255,9 +297,18 @@ def _write_state(tmp: Path, day: date, state: dict[str, tuple[str, date | None]]
             writer.writerow([digits, iri, since.isoformat() if since else ""])
 
 
-def run(settings: Settings, folder: Path, ticker: Ticker, strict: bool = True) -> Result:
+def run(
+    settings: Settings,
+    folder: Path,
+    ticker: Ticker,
+    strict: bool = True,
+    addresses: Path | None = None,
+) -> Result:
     """Import the extract in ``folder``. ``strict``: a malformed row stops the import
-    (nothing is written); otherwise it is skipped and listed in the result."""
+    (nothing is written); otherwise it is skipped and listed in the result. ``addresses``:
+    BOSA's BeST Address CSV, to give the addresses their points (kbogeocode)."""
+    if addresses is not None and not addresses.is_file():
+        raise ImportRefused(f"{addresses}: no such address file (BeST Address CSV)")
     malformed = Malformed(strict)
     extract = Extract(folder, malformed)
     day = extract.snapshot_date()
@@ -281,11 +332,16 @@ def run(settings: Settings, folder: Path, ticker: Ticker, strict: bool = True) -
         del found.kept[digits]
     found.tally.drop("no name in French, Dutch or English", len(unlabelled))
     found.tally.kept = len(found.kept)
+    geocoding = None
+    if addresses is not None:
+        ticker(addresses.stem, "points of the addresses")
+        geocoding = kbogeocode.geocode(found.kept, addresses, malformed)
     curated = curated_numbers(settings.root)
     ctx = Context(
         settings.base,
         extract.codes({"JuridicalForm"}),
         curated,
+        address_dataset(settings.base, geocoding) if geocoding else None,
     )
     state: dict[str, tuple[str, date | None]] = {}
     retire: dict[str, tuple[str, date, dict[str, str]]] = {}
@@ -316,6 +372,7 @@ def run(settings: Settings, folder: Path, ticker: Ticker, strict: bool = True) -
             retire,
             out_dir / ENTERPRISES,
             replaced,
+            geocoding,
         )
         _write_counts(tmps[1], settings, extract, day, found.kept.values())
         _write_state(tmps[2], day, state)
@@ -325,7 +382,7 @@ def run(settings: Settings, folder: Path, ticker: Ticker, strict: bool = True) -
         for tmp in tmps:
             tmp.unlink(missing_ok=True)
     linked = sum(1 for d in found.kept if d in curated)
-    return Result(day, found.tally, len(retire), linked, malformed, targets[:2])
+    return Result(day, found.tally, len(retire), linked, malformed, targets[:2], geocoding)
 
 
 def _write_counts(

@@ -15,6 +15,7 @@ from datetime import date
 
 from pyoxigraph import Literal, NamedNode
 
+from kg.build.importers.geometry import point_wkt
 from kg.build.importers.kboread import (
     ABBREVIATION,
     COMMERCIAL,
@@ -25,7 +26,7 @@ from kg.build.importers.kboread import (
     publishable_names,
 )
 from kg.build.importers.kboscope import NACE
-from kg.namespaces import KBO_PUBLIC_SEARCH, XSD, all_prefixes
+from kg.namespaces import GEO_WKT_LITERAL_NODE, KBO_PUBLIC_SEARCH, XSD, all_prefixes
 
 LABEL_LANGUAGES = ("fr", "nl", "en")  # the languages skos:prefLabel may take here
 AGENCY = {
@@ -77,6 +78,8 @@ class Context:
     base: str
     codes: dict[tuple[str, str], dict[str, str]]  # code.csv
     curated: dict[str, str]  # enterprise number -> curated organisation IRI
+    #: the address file's dataset IRI, which geometries cite (None: not geocoded)
+    geometry_source: str | None = None
 
 
 def _names(w: Lines, org: NamedNode, e: Enterprise, linked: bool) -> Iterator[str]:
@@ -133,9 +136,24 @@ def _address(w: Lines, node: NamedNode, a: Address, private: bool) -> Iterator[s
         yield w.line(node, "locn:fullAddress", w.text(full, lang))
 
 
-def _places(w: Lines, org: NamedNode, e: Enterprise) -> Iterator[str]:
+def _geometry(w: Lines, node: NamedNode, a: Address, source: str | None) -> Iterator[str]:
+    """The address's point, as the rest of the graph writes points, citing the file."""
+    if a.point is None:
+        return
+    geometry = NamedNode(node.value + "/geometry")
+    yield w.line(node, "locn:geometry", geometry)
+    yield w.line(geometry, "rdf:type", w.iri("locn:Geometry"))
+    yield w.line(geometry, "rdf:type", w.iri("geo:Geometry"))
+    wkt = Literal(point_wkt(*a.point), datatype=GEO_WKT_LITERAL_NODE)
+    yield w.line(geometry, "geo:asWKT", wkt)
+    if source:
+        yield w.line(geometry, "dct:source", NamedNode(source))
+
+
+def _places(w: Lines, org: NamedNode, e: Enterprise, source: str | None) -> Iterator[str]:
     prefix = node_prefix(w.base, e.digits)
     private = not e.legal_person
+    located: list[tuple[bool, NamedNode]] = []  # (not the seat, address) with a point
     for n, a in enumerate(e.addresses, start=1):
         if a.kind == SEAT:
             node = NamedNode(f"{prefix}/address/seat-{n}")
@@ -152,6 +170,12 @@ def _places(w: Lines, org: NamedNode, e: Enterprise) -> Iterator[str]:
                 yield w.line(site, "schema:startDate", w.typed(started.isoformat(), "date"))
         yield w.line(org, "locn:address", node)
         yield from _address(w, node, a, private)
+        if not private and a.point is not None:
+            yield from _geometry(w, node, a, source)
+            located.append((a.kind != SEAT, node))
+    if located:  # the organisation's point on the map: its seat's, else a site's
+        _, node = min(located, key=lambda pair: pair[0])
+        yield w.line(org, "locn:geometry", NamedNode(node.value + "/geometry"))
     for nis in sorted({a.nis for a in e.addresses if a.nis}):
         yield w.line(org, "cci:municipality", w.iri(f"mun:{nis}"))
 
@@ -207,7 +231,7 @@ def enterprise_lines(ctx: Context, e: Enterprise) -> Iterator[str]:
     yield from _names(w, org, e, linked)
     yield from _identifier(w, org, e.digits)
     yield from _form(w, org, e, ctx)
-    yield from _places(w, org, e)
+    yield from _places(w, org, e, ctx.geometry_source)
     for cls in sorted(e.main):
         yield w.line(org, "cci:mainActivity", NamedNode(NACE + cls))
     for cls in sorted(e.classes | e.main):

@@ -41,6 +41,7 @@ class Address:
     number: str
     box: str
     nis: str | None  # municipality, when known
+    point: tuple[float, float] | None = None  # (lon, lat) from the address file, if matched
 
 
 @dataclass(slots=True)
