@@ -71,9 +71,12 @@ def build_map_index(store: GraphStore, base: str) -> MapIndex:
     class) and join them here: faster than the same join in the store (figures in
     bench/README.md)."""
     geometry_of: dict[str, str] = {}
+    # an address's point is its owner's (which states it too): the address is no place
+    addresses = instances_of(store, LOCN + "Address")
     for row in values_of(store, LOCN + "geometry"):
-        if isinstance(row["s"], NamedNode) and not isinstance(row["o"], Literal):
-            geometry_of.setdefault(row["o"].value, row["s"].value)
+        s, o = row["s"], row["o"]
+        if isinstance(s, NamedNode) and not isinstance(o, Literal) and s.value not in addresses:
+            geometry_of.setdefault(o.value, s.value)
     places: dict[str, Place] = {}
     for row in values_of(store, GEO + "asWKT"):
         subject, wkt = geometry_of.get(row["s"].value), row["o"]
