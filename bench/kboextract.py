@@ -147,6 +147,54 @@ def write(size: int, folder: Path, seed: int = 17) -> Path:
     return folder
 
 
+#: the BeST Address columns, in the order of BOSA's openaddress-be*.csv
+BEST_HEADER = [
+    "EPSG:31370_x",
+    "EPSG:31370_y",
+    "EPSG:4326_lat",
+    "EPSG:4326_lon",
+    "address_id",
+    "box_number",
+    "house_number",
+    "municipality_id",
+    "municipality_name_de",
+    "municipality_name_fr",
+    "municipality_name_nl",
+    "postcode",
+    "postname_fr",
+    "postname_nl",
+    "street_id",
+    "streetname_de",
+    "streetname_fr",
+    "streetname_nl",
+    "region_code",
+    "status",
+]
+
+
+def write_addresses(path: Path, numbers: int = 117, seed: int = 17) -> Path:
+    """A SYNTHETIC address file in BeST Address's openaddress layout with the streets of the
+    synthetic extract's Brussels addresses: each street of each postcode, house numbers 1 to
+    ``numbers`` (117: about 700,000 rows, the size of the real Brussels file), so that a
+    little over half of the extract's numbers (1 to 200) are found."""
+    rng = random.Random(seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        out = csv.writer(f, lineterminator="\n")
+        out.writerow(BEST_HEADER)
+        n = 0
+        for postcode, fr, nl in BRUSSELS:
+            for street in range(997):
+                for house in range(1, numbers + 1):
+                    n += 1
+                    lat, lon = 50.80 + rng.random() * 0.1, 4.30 + rng.random() * 0.15
+                    out.writerow(["0", "0", f"{lat:.5f}", f"{lon:.5f}", n, "", house, "",
+                                  "", fr, nl, postcode, "", "", street, "",
+                                  f"Rue synthétique {street}", f"Synthetische straat {street}",
+                                  "BE-BRU", "current"])  # fmt: skip
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("size", type=int, help="number of enterprises (full size: 2000000)")
