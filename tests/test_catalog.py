@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 import rdflib
+import rdflib.compare
 from pyoxigraph import QuerySolutions, RdfFormat, Triple, parse
 from pyshacl import validate
 
@@ -28,6 +29,7 @@ from kg.publish.licences import PROJECT_LICENCE
 from kg.settings import Settings
 from kg.store import open_store
 from tests.asgi import app_client
+from tests.jsonld import inlined, parsed, served_context
 
 ROOT = Path(__file__).resolve().parent.parent
 SHAPES = ROOT / "data" / "reference" / "dcat-ap-3.0.1"
@@ -96,7 +98,7 @@ def test_catalogue_is_served_in_every_format_by_accept_and_suffix(
         for answer in (negotiated, suffixed):
             assert answer.status_code == 200, answer.text
             assert answer.headers["content-type"].startswith(media)
-            assert {q.triple for q in parse(answer.content, fmt)} == expected, media
+            assert {q.triple for q in parsed(answer.content, fmt, client)} == expected, media
         assert "/catalog.jsonld" in negotiated.headers["link"]
     assert client.get("/catalog", headers={"Accept": "image/png"}).status_code == 406
     missing = client.get("/catalog.xlsx")
@@ -406,3 +408,56 @@ def test_mqa_counts_what_is_missing(built: Settings, catalogue: list[Triple]) ->
     for i in unreachable.indicators:
         if i.name.endswith("answers"):
             assert i.earned == 0 and lost[i.name] > 0
+
+
+def test_the_jsonld_context_is_published_for_others_to_use(client: httpx.Client) -> None:
+    response = client.get("/context.jsonld")
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert "max-age" in response.headers["cache-control"]
+    context = served_context(client)["@context"]
+    assert context["id"] == "@id" and context["type"] == "@type"
+    assert context["skos"] == str(SKOS)
+    assert context["dcat"] == str(DCAT)
+    assert client.head("/context.jsonld").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "accept"),
+    [
+        ("/id/organisation/hub-brussels.jsonld", None),
+        ("/id/concept/sector/all-cci.jsonld", None),
+        ("/catalog.jsonld", None),
+        ("/void.jsonld", None),
+        ("/sparql", "application/ld+json"),  # the service description
+        ("/ontology", "application/ld+json"),
+    ],
+)
+def test_every_jsonld_document_compacts_to_readable_keys_and_means_its_turtle(
+    client: httpx.Client, path: str, accept: str | None
+) -> None:
+    """Compacted with the published context, read back by another JSON-LD processor
+    (rdflib's), the document says exactly what the Turtle twin says."""
+    headers = {"Accept": accept} if accept else {}
+    answer = client.get(path, headers=headers)
+    assert answer.status_code == 200, answer.text
+    document = answer.json()
+    assert document["@context"] == str(client.base_url).rstrip("/") + "/context.jsonld"
+    nodes = document["@graph"]
+    assert nodes and all(isinstance(n, dict) for n in nodes)
+    keys = {k for n in nodes for k in n}
+    assert "id" in keys and "@id" not in keys and "@type" not in keys
+    # no key spelled out in full where a prefix of the context covers it
+    prefixes = served_context(client)["@context"]
+    covered = [ns for ns in prefixes.values() if ns.startswith("http")]
+    assert not [k for k in keys if any(k.startswith(ns) for ns in covered)], keys
+    turtle_headers = {"Accept": "text/turtle"}
+    turtle_path = path[: -len(".jsonld")] + ".ttl" if path.endswith(".jsonld") else path
+    turtle = client.get(turtle_path, headers=turtle_headers)
+    assert turtle.status_code == 200 and turtle.headers["content-type"].startswith("text/turtle")
+    read = rdflib.Graph().parse(
+        data=inlined(answer.content, served_context(client)), format="json-ld"
+    )
+    expected = rdflib.Graph().parse(data=turtle.content, format="turtle")
+    assert len(read) == len(expected) > 0
+    assert rdflib.compare.isomorphic(read, expected)

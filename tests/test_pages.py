@@ -19,6 +19,7 @@ from pyoxigraph import RdfFormat, parse
 
 from endpoint.app import create_app
 from kg.build import pipeline as build
+from kg.jsonld import context_document
 from kg.settings import Settings
 from kg.store import GraphStore
 from kg.views.describe import describe
@@ -32,6 +33,7 @@ from tests.browser import (
     Chromium,
 )
 from tests.conftest import ROOT
+from tests.jsonld import inlined
 
 BASE = Settings().base
 HUB = BASE + "id/organisation/hub-brussels"
@@ -71,6 +73,10 @@ def path_of(iri: str) -> str:
 
 
 def triples(body: bytes, fmt: RdfFormat) -> set[str]:
+    """The statements of an answer; a JSON-LD one with the project's context inlined (the
+    context as served is checked in tests/test_catalog.py)."""
+    if fmt == RdfFormat.JSON_LD:
+        body = inlined(body, context_document(BASE))
     return {str(q.triple) for q in parse(body, fmt)}
 
 

@@ -32,6 +32,7 @@ from kg.publish.void import FILE_NAME, TARGETS, publish, statistics, void_descri
 from kg.settings import Settings
 from kg.store import EmbeddedStore, GraphStore, open_store
 from tests.asgi import app_client
+from tests.jsonld import parsed as parsed_answer
 
 RDF_TYPE = REUSED_PREFIXES["rdf"] + "type"
 VOID = REUSED_PREFIXES["void"]
@@ -423,7 +424,7 @@ def test_void_is_turtle_by_default_and_negotiated(client: httpx.Client, publishe
         response = client.get("/.well-known/void", headers={"Accept": media})
         assert response.status_code == 200, media
         assert response.headers["content-type"].split(";")[0] == media
-        assert {q.triple for q in parse(response.content, fmt)} == expected, media
+        assert {q.triple for q in parsed_answer(response.content, fmt, client)} == expected, media
     preferred = client.get(
         "/void", headers={"Accept": "application/rdf+xml;q=0.5, application/n-triples"}
     )

@@ -81,7 +81,7 @@ def dereference(path: str, request: Request) -> Response:
             triples = describe(store, iri, base)
             if not triples:
                 raise NotFound(f"nothing is known about <{iri}>")
-            return rdf_response(triples, media, base, headers)
+            return rdf_response(triples, media, base, headers, request)
         listing = path.startswith(("concept/", "scheme/", "municipality/"))
         view = entity_view(
             store,

@@ -54,7 +54,8 @@ def _ontology(request: Request, media: str | None) -> Response:
     store = store_of(request)
     headers = {"Vary": VARY, "Link": links}
     if media in RDF_FORMATS:
-        return rdf_response(ontology_triples(store, settings.base), media, settings.base, headers)
+        triples = ontology_triples(store, settings.base)
+        return rdf_response(triples, media, settings.base, headers, request)
     lang = page_language(request)
     view = ontology_view(store, settings.base)
     page = Page(request, lang)

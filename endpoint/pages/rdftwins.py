@@ -7,14 +7,28 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
-from pyoxigraph import serialize
+from pyoxigraph import RdfFormat, serialize
 
 from endpoint.pages.pagerequest import HTML, JSON, RDF_FORMATS, absolute
+from kg.jsonld import CONTEXT_PATH, jsonld_bytes
 from kg.namespaces import all_prefixes
 
 
-def rdf_response(triples: list[Any], media: str, base: str, headers: dict[str, str]) -> Response:
+def rdf_response(
+    triples: list[Any],
+    media: str,
+    base: str,
+    headers: dict[str, str],
+    request: Request | None = None,
+) -> Response:
+    """The twin in ``media``; JSON-LD compacted with the project's context (kg.jsonld),
+    which the request's own site serves (the base's when no request is given)."""
     fmt = RDF_FORMATS[media][0]
+    if fmt == RdfFormat.JSON_LD:
+        root = str(request.base_url).rstrip("/") if request is not None else base.rstrip("/")
+        return Response(
+            jsonld_bytes(triples, base, root + CONTEXT_PATH), media_type=media, headers=headers
+        )
     body = serialize(triples, format=fmt, prefixes=all_prefixes(base)) or b""
     return Response(body, media_type=media, headers=headers)
 

@@ -1,7 +1,9 @@
-"""The DCAT-AP catalogue over HTTP, for EU open-data portals to harvest.
+"""The DCAT-AP catalogue over HTTP, for EU open-data portals to harvest, and the JSON-LD
+context every JSON-LD document of the site refers to.
 
 - ``GET /catalog``: negotiated (Turtle by default, N-Triples, JSON-LD, RDF/XML);
-- ``GET /catalog.ttl`` (``.nt``, ``.jsonld``, ``.rdf``): one format by its suffix.
+- ``GET /catalog.ttl`` (``.nt``, ``.jsonld``, ``.rdf``): one format by its suffix;
+- ``GET /context.jsonld``: the ``@context`` (kg.jsonld).
 
 Read from the file the build wrote beside the serving store
 (``var/stores/<id>/dumps/catalog.ttl``, kg.publish.catalog), as VoID is: no request
@@ -11,13 +13,14 @@ queries the graph, and after a build the next request sees the new catalogue.
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
-from pyoxigraph import RdfFormat, parse, serialize
+from fastapi.responses import JSONResponse, Response
+from pyoxigraph import RdfFormat
 
 from endpoint.http.conneg import choose
 from endpoint.http.routing import get_and_head
-from endpoint.sparql.void import BY_EXTENSION, VOID_FORMATS, dumps_dir
+from endpoint.sparql.void import BY_EXTENSION, VOID_FORMATS, converted, dumps_dir
 from kg.errors import NotAcceptable, NotFound, StoreError
+from kg.jsonld import CONTEXT_PATH, context_document
 from kg.publish.catalog import FILE_NAME, catalog_prefixes
 from kg.settings import Settings
 
@@ -42,9 +45,7 @@ def _catalog_response(request: Request, media: str) -> Response:
         raise StoreError(f"cannot read the catalogue: {err}") from err
     fmt = VOID_FORMATS[media][0]
     if fmt != RdfFormat.TURTLE:
-        triples = (q.triple for q in parse(text, RdfFormat.TURTLE))
-        prefixes = catalog_prefixes(settings.base)
-        text = serialize(triples, format=fmt, prefixes=prefixes) or b""
+        text = converted(text, fmt, settings.base, catalog_prefixes(settings.base), request)
     headers = {"Link": _alternates(request), "Vary": "Accept"}
     return Response(text, media_type=media, headers=headers)
 
@@ -67,3 +68,15 @@ def catalog_as(ext: str, request: Request) -> Response:
             f"no catalogue format with extension {ext!r}: use one of " + ", ".join(BY_EXTENSION)
         )
     return _catalog_response(request, media)
+
+
+@get_and_head(router, CONTEXT_PATH)
+def jsonld_context(request: Request) -> JSONResponse:
+    """The project's prefixes, and ``id`` / ``type`` for ``@id`` / ``@type``; the same for
+    every build, so clients may keep it a day."""
+    settings: Settings = request.app.state.settings
+    return JSONResponse(
+        context_document(settings.base),
+        media_type="application/ld+json",
+        headers={"Cache-Control": "public, max-age=86400", "Access-Control-Allow-Origin": "*"},
+    )

@@ -16,6 +16,7 @@ from endpoint.sparql import run as queries
 from endpoint.sparql import service, writes
 from endpoint.sparql.void import dumps_dir
 from kg.errors import BadRequest, NotAcceptable, NotFound
+from kg.jsonld import CONTEXT_PATH
 from kg.publish.void import FILE_NAME as VOID_FILE
 from kg.settings import Settings
 from kg.sparql.writers import BY_MEDIA, FORMATS
@@ -110,7 +111,9 @@ async def service_description(request: Request, format_param: str | None) -> Res
     described = await run_in_threadpool(_description, request)
     if media == queries.HTML:
         return service_page(request, described)
-    body = service.render(described.triples, media)
+    settings: Settings = request.app.state.settings
+    context_url = str(request.base_url).rstrip("/") + CONTEXT_PATH
+    body = service.render(described.triples, media, settings.base, context_url)
     return Response(body, media_type=media, headers={"Vary": "Accept"})
 
 

@@ -25,6 +25,7 @@ from pyoxigraph import (
     serialize,
 )
 
+from kg.jsonld import jsonld_bytes
 from kg.namespaces import DCT, RDFS_SEE_ALSO, VOID
 from kg.namespaces import RDF_TYPE_NODE as RDF_TYPE
 from kg.publish.void import DESCRIPTION_PATH, dataset_iri
@@ -180,7 +181,13 @@ def description(settings: Settings, counted: Figures, endpoint_url: str) -> list
     return out
 
 
-def render(triples: list[Triple], media_type: str) -> bytes:
+def render(
+    triples: list[Triple], media_type: str, base: str | None = None, context_url: str | None = None
+) -> bytes:
+    """The description in ``media_type``; JSON-LD compacted with the project's context
+    when ``base`` and ``context_url`` are given (kg.jsonld)."""
+    if media_type == "application/ld+json" and base and context_url:
+        return jsonld_bytes(triples, base, context_url)
     prefixes = {
         "sd": SD,
         "void": VOID,

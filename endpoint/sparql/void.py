@@ -24,6 +24,7 @@ from endpoint.http.i18n import context
 from endpoint.http.routing import get_and_head
 from endpoint.pages.page import Page
 from kg.errors import NotAcceptable, NotFound, StoreError
+from kg.jsonld import CONTEXT_PATH, jsonld_bytes
 from kg.publish.dumps import Dump, read_dumps
 from kg.publish.void import DUMPS_DIR, FILE_NAME, LICENSE, description_prefixes
 from kg.settings import Settings
@@ -45,6 +46,17 @@ def dumps_dir(settings: Settings) -> Path:
     return settings.serving_store().parent / DUMPS_DIR
 
 
+def converted(
+    turtle: bytes, fmt: RdfFormat, base: str, prefixes: dict[str, str], request: Request
+) -> bytes:
+    """A description the build wrote as Turtle, in ``fmt``; JSON-LD compacted with the
+    project's context (kg.jsonld)."""
+    triples = [q.triple for q in parse(turtle, RdfFormat.TURTLE)]
+    if fmt == RdfFormat.JSON_LD:
+        return jsonld_bytes(triples, base, str(request.base_url).rstrip("/") + CONTEXT_PATH)
+    return serialize(triples, format=fmt, prefixes=prefixes) or b""
+
+
 def _alternates(request: Request) -> str:
     return ", ".join(
         f'<{request.url_for("void_as", ext=ext)}>; rel="alternate"; type="{media}"'
@@ -63,8 +75,7 @@ def _void_response(request: Request, media: str) -> Response:
         raise StoreError(f"cannot read the VoID description: {err}") from err
     fmt = VOID_FORMATS[media][0]
     if fmt != RdfFormat.TURTLE:
-        triples = (q.triple for q in parse(text, RdfFormat.TURTLE))
-        text = serialize(triples, format=fmt, prefixes=description_prefixes(settings.base)) or b""
+        text = converted(text, fmt, settings.base, description_prefixes(settings.base), request)
     headers = {"Link": _alternates(request), "Vary": "Accept"}
     return Response(text, media_type=media, headers=headers)
 
