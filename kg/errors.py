@@ -107,6 +107,13 @@ class TooManyRequests(KgError):
     headers: ClassVar[Mapping[str, str]] = {"Retry-After": "600"}
 
 
+class TooManyQueries(TooManyRequests):
+    """One client already holds as many query slots as one client may (429): the others
+    keep theirs. It may ask again as soon as one of its queries is answered."""
+
+    headers: ClassVar[Mapping[str, str]] = {"Retry-After": "1"}
+
+
 class BuildBusy(KgError):
     """Another build (or web edit) holds the build lock (409)."""
 

@@ -71,6 +71,10 @@ class Settings:
     #: queries each worker process evaluates at once, one per thread, sharing its store
     #: and caches [KG_QUERY_THREADS]
     query_threads: int = 8
+    #: query slots one client (by address) may hold at once; beyond, a new query is a 429
+    #: with Retry-After, so that one client cannot starve the others; 0: no limit
+    #: [KG_CLIENT_QUERIES]
+    client_queries: int = 8
     #: processes computing the KPIs (dashboard, snapshot) on an embedded store; 0: one per
     #: core, 1: in the calling process [KG_KPI_WORKERS]
     kpi_workers: int = 0
@@ -230,6 +234,7 @@ _ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "KG_SPOOL_BYTES": ("spool_bytes", int),
     "KG_QUERY_WORKERS": ("query_workers", int),
     "KG_QUERY_THREADS": ("query_threads", int),
+    "KG_CLIENT_QUERIES": ("client_queries", int),
     "KG_KPI_WORKERS": ("kpi_workers", int),
     "KG_ADMIN_TOKEN": ("admin_token", str),
     "KG_SERVICE_ALLOW": ("service_allow", _list),

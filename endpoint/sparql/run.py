@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from endpoint.http.conneg import choose
+from endpoint.http.fairness import ClientQueries, client_of
 from endpoint.sparql.answer import QueryResponse
 from kg.errors import BadRequest, NotAcceptable
 from kg.settings import Settings
@@ -43,6 +44,7 @@ def init(app: FastAPI) -> None:
     # clients send few different Accept headers: each is negotiated once per app
     app.state.negotiate = functools.lru_cache(maxsize=256)(negotiate)
     app.state.spool_budget = SpoolBudget(app.state.settings.spool_bytes)
+    app.state.client_queries = ClientQueries(app.state.settings.client_queries)
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,13 @@ async def run_query(
             base_iri=base_iri,
         )
 
-    return await run_in_threadpool(start)
+    give = state.client_queries.take(client_of(request))
+    try:
+        run = await run_in_threadpool(start)
+    except BaseException:
+        give()
+        raise
+    return state.client_queries.until_answered(run, give)
 
 
 def limit_headers(run: QueryRun, limits: Limits) -> dict[str, str]:
