@@ -166,13 +166,18 @@ class Watch:
             return
         self.problems.append(f"console error: {message.text} at {message.location}")
 
-    def settle(self, page: Any, timeout: float = 15.0) -> None:
-        """Wait until every request the page asked for has finished or failed (the
-        scripts' fetches after the load event), so that moving on to the next page does
-        not abort one; quicker than Playwright's "networkidle", which waits half a second
-        more each time."""
+    def settle(self, page: Any, timeout: float = 15.0, quiet: float = 0.15) -> None:
+        """Wait until every request the page asked for has finished or failed and none
+        was asked for ``quiet`` seconds (a script may fetch a moment after the load
+        event), so that moving on to the next page does not abort one; quicker than
+        Playwright's "networkidle", which waits for half a second of quiet."""
         deadline = time.monotonic() + timeout
-        while self.pending and time.monotonic() < deadline:
+        quiet_since = time.monotonic()
+        while time.monotonic() < deadline:
+            if self.pending:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= quiet:
+                return
             page.wait_for_timeout(20)
         assert not self.pending, f"requests still open after {timeout} s: {self.pending}"
 
