@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from tests.browser import Chromium
 
 ROOT = Path(__file__).resolve().parent.parent
+#: the project's seed documents and reference material, beside the checkout (../shared) or
+#: where KG_SHARED says; tests that compare with them skip, saying so, where they are not
+SHARED = Path(os.environ.get("KG_SHARED", ROOT.parent / "shared"))
 BIN = Path(sys.executable).parent
 
 
@@ -176,31 +179,10 @@ def chromium(chromium_browser: object) -> Iterator[Chromium]:
         yield mine
 
 
-#: the files that take longest (`pytest --durations`), run first: pytest-xdist hands out
-#: whole files in collection order, and one of these begun last kept one process busy
-#: for a minute while the others had finished
-LONGEST_FIRST = (
-    "test_sparql_protocol.py",
-    "test_public_browser.py",
-    "test_kpi.py",
-    "test_cli.py",
-    "test_slow_readers.py",
-    "test_build.py",
-    "test_federation.py",
-    "test_validation_reference.py",
-    "test_fairness.py",
-    "test_executor.py",
-)
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The longest files first (``LONGEST_FIRST``), the others in their order; and
-    pyshacl's reference run starts now, in a process of its own, when its test is among
-    those to run (tests/reference.py)."""
+    """pyshacl's minute-long reference run starts now, in a process of its own, when its
+    test is among those to run (tests/reference.py)."""
     from tests import reference
-
-    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable
 
     # under pytest-xdist every worker collects every test: none starts it early, and the
     # worker the test lands on runs pyshacl itself while the other worker runs other tests

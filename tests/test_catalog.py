@@ -6,7 +6,6 @@ docs give, and the licences VoID states graph by graph."""
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +28,7 @@ from kg.publish.licences import PROJECT_LICENCE
 from kg.settings import Settings
 from kg.store import open_store
 from tests.asgi import app_client
+from tests.conftest import SHARED
 from tests.jsonld import inlined, parsed, served_context
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +37,7 @@ DOC = ROOT / "docs" / "catalog.md"
 SPDX = "http://spdx.org/rdf/terms#"
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
 #: the shared reference material, when this machine has it (tests that compare with it)
-REFERENCE = Path(os.environ.get("KG_SHARED_REFERENCE", "/work/shared/reference"))
+REFERENCE = SHARED / "reference"
 
 #: the official validator's "Full" profile of 3.0.1, less imports.ttl (remote ontologies,
 #: which the catalogue replaces by stating the types it uses)

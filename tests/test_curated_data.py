@@ -5,7 +5,6 @@ whatever the number of datasets that list it, and the comic-strip walls are mura
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections import Counter
 from functools import cache
@@ -17,7 +16,7 @@ from pyoxigraph import Literal, NamedNode, QuerySolutions, RdfFormat, Store
 from kg.build.importers import culture
 from kg.namespaces import all_prefixes
 from kg.settings import DEFAULT_BASE
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SHARED
 
 CURATED = ROOT / "data" / "curated"
 PREFIXES = all_prefixes(DEFAULT_BASE)
@@ -255,7 +254,7 @@ def test_a_point_matching_two_places_joins_them() -> None:
 
 #: the seed documents, when this machine has them (as tests/test_catalog.py finds the
 #: reference material)
-SEEDS = Path(os.environ.get("KG_SHARED_SEEDS", "/work/shared/seeds"))
+SEEDS = SHARED / "seeds"
 
 
 def test_a_french_or_dutch_name_is_written_in_the_document_its_graph_cites() -> None:
@@ -292,7 +291,7 @@ def test_the_area_of_the_figures_has_french_and_dutch_names_from_a_cited_note() 
         "Arr. de Bruxelles-Capitale",
         "Arr. van Brussel-Hoofdstad",
     ]
-    note = Path("/work/shared") / rows[0]["file"]
+    note = SHARED / rows[0]["file"]
     if note.is_file():
         text = note.read_text(encoding="utf-8")
         assert all(r["name"] in text for r in rows)

@@ -29,10 +29,6 @@ class ClientQueries:
         self._held: dict[str, int] = {}
         self._lock = threading.Lock()
 
-    def held(self, client: str) -> int:
-        with self._lock:
-            return self._held.get(client, 0)
-
     def take(self, client: str) -> Callable[[], None]:
         """One slot for ``client``, or TooManyQueries; the function gives it back (once,
         however often it is called)."""
