@@ -8,6 +8,7 @@ row in memory at a time), so memory does not grow with the extract."""
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from collections.abc import Callable, Iterator
@@ -86,6 +87,22 @@ def parse_date(text: str) -> date:
     return date(year, month, day)
 
 
+def csv_rows(
+    reader: Iterator[list[str]], line: Callable[[], int], bad: Callable[[int, str], None]
+) -> Iterator[list[str]]:
+    """The rows ``reader`` still has; one that cannot be read (a broken quote, bytes that
+    are not UTF-8) goes to ``bad`` with its line (``line()``) and the reading goes on."""
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except (csv.Error, UnicodeDecodeError) as err:
+            bad(line(), str(err))
+            continue
+        yield values
+
+
 @dataclass
 class Progress:
     """Bytes read so far of one file, for a progress bar; ``tick`` is called with the
@@ -156,14 +173,8 @@ class Extract:
                     f"the header is not the official one: expected {','.join(expected)}",
                 )
             done = 0
-            while True:
-                try:
-                    values = next(reader)
-                except StopIteration:
-                    break
-                except (csv.Error, UnicodeDecodeError) as err:
-                    self.bad(name, reader.line_num, str(err))
-                    continue
+            bad = functools.partial(self.bad, name)
+            for values in csv_rows(reader, lambda: reader.line_num, bad):
                 if len(values) != width:
                     if values:
                         self.bad(

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from kg.build.importers.kbofiles import Malformed, MalformedRow
+from kg.build.importers.kbofiles import Malformed, MalformedRow, csv_rows
 from kg.build.importers.kboread import Enterprise
 
 #: The columns read, by role -> name in the header (the openaddress-be*.csv layout written by
@@ -143,20 +143,17 @@ def read_index(path: Path, wanted: set[Key], malformed: Malformed) -> AddressInd
         except (csv.Error, UnicodeDecodeError) as err:
             raise MalformedRow(str(path), 1, None, str(err)) from None
         width = max(at.values()) + 1
-        while True:
-            try:
-                values = next(reader)
-            except StopIteration:
-                break
-            except (csv.Error, UnicodeDecodeError) as err:
-                malformed.add(MalformedRow(str(path), reader.line_num, None, str(err)))
-                continue
+
+        def bad(line: int, message: str) -> None:
+            malformed.add(MalformedRow(str(path), line, None, message))
+
+        for values in csv_rows(reader, lambda: reader.line_num, bad):
             if not values:
                 continue
             index.rows += 1
             if len(values) < width:
                 message = f"{len(values)} values where the header names at least {width}"
-                malformed.add(MalformedRow(str(path), reader.line_num, None, message))
+                bad(reader.line_num, message)
                 continue
             if values[at["status"]].strip().casefold() not in CURRENT:
                 index.skipped["not current"] += 1
@@ -171,7 +168,7 @@ def read_index(path: Path, wanted: set[Key], malformed: Malformed) -> AddressInd
             try:
                 point = _point(values, at)
             except ValueError as err:
-                malformed.add(MalformedRow(str(path), reader.line_num, None, str(err)))
+                bad(reader.line_num, str(err))
                 continue
             for key in keys:
                 index.add(key, point)
