@@ -37,7 +37,7 @@ class ClientQueries:
             if self.limit and count >= self.limit:
                 raise TooManyQueries(
                     f"this client already has {count} queries being answered, as many as "
-                    f"one client may (KG_CLIENT_QUERIES); ask again when one is answered"
+                    "one client may have at once; ask again when one of them is answered"
                 )
             self._held[client] = count + 1
         given = False
