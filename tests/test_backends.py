@@ -315,14 +315,21 @@ def test_worker_errors_arrive_as_their_own_type(tmp_path: Path) -> None:
         runner.start()
         time.sleep(0.5)  # the query is running in the only worker process
         os.kill(pid, signal.SIGKILL)
-        # it runs again in a process of its own (not one of the pool's idle ones): end it too
+        # it runs again in a process of its own (not one of the pool's idle ones): end it
+        # too, once it has opened the store and taken the query (killed while it starts, it
+        # is a fresh process that could not start, a different answer)
         deadline = time.monotonic() + 30
+        opened: dict[int, float] = {}
         while runner.is_alive() and time.monotonic() < deadline:
             for child in psutil.Process().children(recursive=True):
-                if child.pid not in before and child.pid not in store._workers().pids:
-                    with contextlib.suppress(psutil.NoSuchProcess):
+                if child.pid in before or child.pid in store._workers().pids:
+                    continue
+                with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                    if any(f.path.startswith(str(path)) for f in child.open_files()):
+                        opened.setdefault(child.pid, time.monotonic())
+                    if time.monotonic() - opened.get(child.pid, time.monotonic()) > 0.5:
                         child.kill()
-            runner.join(0.3)
+            runner.join(0.1)
         assert len(outcome) == 1 and isinstance(outcome[0], QueryError), outcome
         # the true reason, not "ran past the time limit" (no limit was near)
         message = str(outcome[0])

@@ -100,10 +100,14 @@ def spawn(ctx: ForkServerContext, threads: int, store: str | None) -> list[Slot]
 
 
 def await_ready(slot: Slot, deadline: float) -> bool:
-    """Wait for the slot's ready message until ``deadline`` (``time.monotonic``)."""
-    if not slot.conn.poll(max(0.0, deadline - time.monotonic())):
+    """Wait for the slot's ready message until ``deadline`` (``time.monotonic``); False
+    too when its process ended before it was ready."""
+    try:
+        if not slot.conn.poll(max(0.0, deadline - time.monotonic())):
+            return False
+        message = slot.conn.recv()
+    except (EOFError, OSError):
         return False
-    message = slot.conn.recv()
     if not (isinstance(message, tuple) and message[:1] == ("ready",)):
         return False
     slot.cpu, slot.tid = float(message[1]), int(message[2])
