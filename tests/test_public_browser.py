@@ -3,7 +3,9 @@
 strings included) holds no developer text or raw codes (the patterns of
 tests/test_public_text.py), no sentence of the site's strings in another language than the
 page's, and every link to an entry is labelled in the page's language, or in another one
-only when the entry has no label in it (the fallback chain of kg/labels.py)."""
+only when the entry has no label in it (the fallback chain of kg/labels.py). The same
+visits check that no request leaves the machine (the map's tiles are failed on purpose),
+and that no page has a console or page error or a failed request (tests/browser.py Watch)."""
 
 from __future__ import annotations
 

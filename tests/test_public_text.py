@@ -17,7 +17,6 @@ from endpoint.app import create_app
 from endpoint.http.i18n import long_date
 from kg.settings import Settings
 from tests.asgi import app_client
-from tests.browser import Chromium, Watch
 
 #: what a visitor must never read, with why
 DEVELOPER_TEXT = {
@@ -178,28 +177,6 @@ def test_privacy_and_contact_say_what_this_deployment_does(built: Settings) -> N
     with app_client(create_app(built)) as http:
         assert "pas encore donné d'adresse" in visible_text(http.get("/contact?lang=fr").text)
         assert "tile.openstreetmap.org" in visible_text(http.get("/privacy?lang=en").text)
-
-
-def test_every_public_page_in_chromium_stays_on_this_machine(
-    live_url: str, chromium: Chromium
-) -> None:
-    """Each page as a visitor's browser loads it: no request leaves the machine (the map's
-    tiles are failed on purpose, as in the map tests), no console or page error, no
-    failed request; French for every page, Dutch and English for the home page."""
-    visits = [(path, "fr") for path in PAGES] + [("/", "nl"), ("/", "en")]
-    with chromium as browser:
-        page = browser.new_page()
-        watch = Watch()
-        watch.attach(page)
-        for path, lang in visits:
-            join = "&" if "?" in path else "?"
-            response = page.goto(f"{live_url}{path}{join}lang={lang}", wait_until="load")
-            watch.settle(page)  # the page's own fetches (an entry's neighbourhood, the map)
-            if path.startswith("/id/") and response is not None and response.status == 404:
-                continue
-            assert response is not None and response.status == 200, path
-            assert page.evaluate("document.documentElement.lang") == lang, path
-        watch.check()
 
 
 def test_the_home_pages_relations_agree_with_the_network(client: httpx.Client) -> None:
