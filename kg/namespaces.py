@@ -52,6 +52,7 @@ REUSED_PREFIXES: dict[str, str] = {
     "schema": "http://schema.org/",
     "foaf": "http://xmlns.com/foaf/0.1/",
     "prov": "http://www.w3.org/ns/prov#",
+    "cs": "http://purl.org/vocab/changeset/schema#",
     "dcat": "http://www.w3.org/ns/dcat#",
     "qb": "http://purl.org/linked-data/cube#",
     "geo": "http://www.opengis.net/ont/geosparql#",

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, Quad
 
+from kg.build import changesets
 from kg.errors import ChangeFailed, QueryError
 from kg.namespaces import (
     DCT_SOURCE_NODE,
@@ -42,6 +43,10 @@ NAME = re.compile(r"^(\d{6})-[0-9TZ]+\.ru$")
 #: the header lines a change file opens with
 _HEADER = re.compile(r"^# change (\d+), ([0-9TZ]+), by (.*)$")
 _KEY = re.compile(r"^# key: (.*)$")
+#: why the change was made (its author's words), and the change a revert undoes
+_WHY = re.compile(r"^# why: (.*)$")
+_REVERTS = re.compile(r"^# reverts: (\d+)$")
+_HEADERS = (_HEADER, _KEY, _WHY, _REVERTS)
 #: what a client's idempotency key may be
 KEY = re.compile(r"[A-Za-z0-9._:~+/=-]{1,128}")
 PENDING = ".pending"
@@ -75,22 +80,38 @@ class Change:
     def text(self) -> str:
         return self.path.read_text(encoding="utf-8")
 
+    def _headers(self) -> list[str]:
+        found = []
+        for line in self.text().splitlines():
+            if not any(h.match(line) for h in _HEADERS):
+                break
+            found.append(line)
+        return found
+
     def header(self) -> tuple[str, str | None]:
         """(author, client key or None), from the file's header lines."""
         author, key = "", None
-        for line in self.text().splitlines()[:2]:
+        for line in self._headers():
             if m := _HEADER.match(line):
                 author = m.group(3)
             elif m := _KEY.match(line):
                 key = m.group(1)
         return author, key
 
+    def why(self) -> tuple[str, int | None]:
+        """(why the change was made or "", the number of the change it reverts or None)."""
+        why, reverts = "", None
+        for line in self._headers():
+            if m := _WHY.match(line):
+                why = m.group(1)
+            elif m := _REVERTS.match(line):
+                reverts = int(m.group(1))
+        return why, reverts
+
     def update(self) -> str:
         """The update as recorded, without the header lines."""
         lines = self.text().splitlines(keepends=True)
-        while lines and (_HEADER.match(lines[0].rstrip("\n")) or _KEY.match(lines[0].rstrip("\n"))):
-            lines.pop(0)
-        return "".join(lines)
+        return "".join(lines[len(self._headers()) :])
 
 
 def changes_dir(settings: Settings) -> Path:
@@ -116,6 +137,10 @@ def quarantined(settings: Settings) -> list[Change]:
     return _listed(settings, changes_dir(settings) / QUARANTINE)
 
 
+def _all(settings: Settings) -> list[Change]:
+    return list_changes(settings) + _listed(settings, changes_dir(settings) / PENDING)
+
+
 def find(settings: Settings, number: int) -> Change:
     """The committed change numbered ``number``; KeyError when there is none."""
     for change in list_changes(settings):
@@ -132,8 +157,16 @@ def by_key(settings: Settings, key: str) -> Change | None:
     return None
 
 
-def record(settings: Settings, update: str, author: str, key: str | None = None) -> Change:
-    """Write a change as pending (the caller builds with it, then ``commit``s it). An
+def record(
+    settings: Settings,
+    update: str,
+    author: str,
+    key: str | None = None,
+    why: str = "",
+    reverts: int | None = None,
+) -> Change:
+    """Write a change as pending (the caller builds with it, then ``commit``s it), with
+    why it was made (one line) and the change it reverts, if any. An
     update that cannot be read, nests too deep, calls a SERVICE outside
     ``KG_SERVICE_ALLOW`` or LOADs a document is refused first: every later build would
     replay it. Call with the build lock held: a pending file found now was left by a
@@ -153,6 +186,11 @@ def record(settings: Settings, update: str, author: str, key: str | None = None)
     header = f"# change {number}, {stamp}, by {author}\n"
     if key is not None:
         header += f"# key: {key}\n"
+    why = " ".join(why.split())[:2000]  # one line: the header ends at the line's end
+    if why:
+        header += f"# why: {why}\n"
+    if reverts is not None:
+        header += f"# reverts: {int(reverts)}\n"
     path = pending / name
     with open(path, "x", encoding="utf-8") as f:  # "x": never overwrite another change
         f.write(header + update.rstrip() + "\n")
@@ -208,6 +246,7 @@ def apply(store: EmbeddedStore, change: Change, settings: Settings, new: bool = 
     client's 400, positions in its own text) when the ``new`` one cannot be applied."""
     base = settings.base
     text = change.update() if new else change.text()
+    before = changesets.snapshot(store, base)
     try:
         # the checks of a new update, before the engine reads the text: a file edited by
         # hand, or recorded by an older version, must not crash the build
@@ -220,8 +259,26 @@ def apply(store: EmbeddedStore, change: Change, settings: Settings, new: bool = 
     graph = NamedNode(change.graph(base))
     # what the update put in the default graph belongs to the change's own graph
     store.move_default_graph(graph.value)
+    after = changesets.snapshot(store, base)
     change_iri = NamedNode(change.iri(base))
     when = Literal(change.when, datatype=XSD_DATETIME_NODE)
+    author = change.header()[0]
+    why, reverts = change.why()
+    reverted = None
+    if reverts is not None:
+        reverted = next((c.iri(base) for c in _all(settings) if c.number == reverts), None)
+    store.extend(
+        changesets.describe(
+            change_iri.value,
+            graph.value,
+            change.when,
+            author.split(" (", 1)[0],
+            why,
+            reverted,
+            after - before,
+            before - after,
+        )
+    )
     store.extend(
         [
             Quad(graph, DCT_SOURCE_NODE, change_iri, graph),

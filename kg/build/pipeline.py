@@ -40,6 +40,13 @@ from kg.store import EmbeddedStore, GraphStore
 from kg.store.remote import RemoteStore
 
 Progress = Callable[[str], None]
+#: a new change: (update text, author[, client key[, why[, number of the change it reverts]]])
+NewChange = (
+    tuple[str, str]
+    | tuple[str, str, str | None]
+    | tuple[str, str, str | None, str]
+    | tuple[str, str, str | None, str, int | None]
+)
 
 #: sources whose named graph must cite where its statements come from
 CITED_KINDS = ("curated", "import", "snapshot", "links")
@@ -148,14 +155,14 @@ def run(
     extra: Sequence[Path] = (),
     progress: Progress = lambda _: None,
     keep: bool = True,
-    new_change: tuple[str, str] | tuple[str, str, str | None] | None = None,
+    new_change: NewChange | None = None,
 ) -> BuildResult:
     """Parse, validate and load everything. With ``keep``, swap the result in as the
     serving store; without (``kg validate``), load into memory and throw it away.
-    ``new_change`` (update text, author, client key) is written as a pending change under
-    the build lock, replayed after the log, and committed into the log once the build
-    that includes it has validated, just before its store is swapped in; else removed
-    (``kg.build.changes``)."""
+    ``new_change`` (update text, author, client key, why, reverted change) is written as
+    a pending change under the build lock, replayed after the log, and committed into the
+    log once the build that includes it has validated, just before its store is swapped
+    in; else removed (``kg.build.changes``)."""
     build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     result = BuildResult(build_id, None)
     timer = _Timer(result.timings, progress)
