@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from endpoint import errors
 from endpoint.accounts import claims as claimpages
-from endpoint.accounts import edit, moderation, signin
+from endpoint.accounts import edit, history, moderation, signin
 from endpoint.http import cors, static
 from endpoint.http.holder import StoreHolder
 from endpoint.pages import about, apidocs, listings, orglists, peers, search, sitemap
@@ -100,6 +100,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(claimpages.router)
     app.include_router(moderation.router)
     app.include_router(edit.router)
+    app.include_router(history.router)
     # last: /id/{path:path}, under which every entity IRI dereferences, catches all below it
     app.include_router(entitypage.router)
     return app

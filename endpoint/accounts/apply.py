@@ -18,9 +18,9 @@ from kg.build import pipeline as build
 from kg.errors import BuildBusy, Conflict
 
 
-def _build(request: Request, update: str, author: str) -> None:
+def _build(request: Request, update: str, author: str, why: str) -> None:
     try:
-        build.run(session.settings(request), new_change=(update, author, None))
+        build.run(session.settings(request), new_change=(update, author, None, why))
     except BuildBusy:
         raise Conflict("another change is being applied: try again in a moment") from None
 
@@ -56,6 +56,9 @@ async def apply_proposal(
     reason: str,
 ) -> proposals.Proposal:
     update = proposals.update_text(proposal, session.settings(request).base)
-    author = f"account {moderator.id}" if moderator else f"account {proposal.account}"
-    await run_in_threadpool(_build, request, update, f"{author} (proposal {proposal.id})")
+    author = f"moderator, account {moderator.id}" if moderator else f"account {proposal.account}"
+    # why: the moderator's reason (published with the change); the proposer's comment was
+    # written for the moderators only and stays out of it
+    why = reason if moderator else ""
+    await run_in_threadpool(_build, request, update, f"{author} (proposal {proposal.id})", why)
     return proposals.decide(conn, moderator, proposal.id, "accepted", reason)

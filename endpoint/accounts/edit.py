@@ -78,9 +78,9 @@ def _sent_version(request: Request, form: FormData) -> str:
     return match or session.text(form, "version", 64)
 
 
-def _run(request: Request, update: str, author: str) -> None:
+def _run(request: Request, update: str, author: str, why: str) -> None:
     try:
-        build.run(session.settings(request), new_change=(update, author, None))
+        build.run(session.settings(request), new_change=(update, author, None, why))
     except BuildBusy:
         raise Conflict("another change is being applied: try again in a moment") from None
 
@@ -108,7 +108,9 @@ async def edit_post(request: Request) -> Response:
             raise BadRequest("nothing was changed")
         update = shapeforms.update_text(entity, removed, added)
         try:
-            await run_in_threadpool(_run, request, update, f"account {account.id} (edit)")
+            role = "moderator, " if account.moderator else ""
+            author = f"{role}account {account.id} (edit)"
+            await run_in_threadpool(_run, request, update, author, session.text(sent, "why", 2000))
         except ValidationFailed as err:
             by_path: dict[str, list[str]] = {}
             for issue in err.report.issues:
