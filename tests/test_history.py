@@ -99,6 +99,9 @@ def test_edit_is_shown_in_labels_and_reverted(site: Site, client: httpx.Client) 
     # the entry's page links to its history; the history shows the change in labels
     entry = client.get("/id/organisation/test-studio")
     assert f'href="/history?entity={quote(STUDIO, safe="/")}&amp;lang=' in entry.text
+    assert "subjectOfChange" not in entry.text  # the change set is not a relation of it
+    turtle = client.get("/id/organisation/test-studio.ttl").text
+    assert "#added-" not in turtle and "#removed-" not in turtle
     history = client.get(HISTORY)
     assert history.status_code == 200
     change = _section(history.text, 1)

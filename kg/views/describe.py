@@ -1,11 +1,12 @@
 """``describe(store, iri)``: the triples of an entity's RDF twins: what it says, what
-points to it, the description of the nodes it owns (address, geometry, identifier: IRIs
-under its own IRI, or blank nodes), the reified relationships it takes part in, and the
-labels of every neighbour. ``exists``: whether anything is said of or to an IRI."""
+points to it (of the change sets, only that they touched it), the description of the
+nodes it owns (address, geometry, identifier: IRIs under its own IRI, or blank nodes),
+the reified relationships it takes part in, and the labels of every neighbour.
+``exists``: whether anything is said of or to an IRI."""
 
 from __future__ import annotations
 
-from pyoxigraph import NamedNode, Triple
+from pyoxigraph import Literal, NamedNode, Triple
 
 from kg.namespaces import DEFAULT_BASE
 from kg.store import GraphStore
@@ -21,7 +22,11 @@ CONSTRUCT {{
 }}
 WHERE {{
   {{ {e} ?p ?o }}
-  UNION {{ ?s ?q {e} }}
+  UNION {{
+    ?s ?q {e} .
+    # the statements a change set added or removed are its own, not the entity's
+    FILTER(?q = cs:subjectOfChange || !STRSTARTS(STR(?s), {changes}))
+  }}
   UNION {{
     {e} ?p1 ?n . ?n ?lp ?l .
     FILTER(?lp IN (skos:prefLabel, rdfs:label, foaf:name, dct:title))
@@ -53,6 +58,7 @@ def describe(store: GraphStore, iri: str, base: str = DEFAULT_BASE) -> list[Trip
     what points to it, the labels of every neighbour, the nodes it owns, its reified
     relationships. ``base``: the deployment's base (for the ontology's namespace)."""
     node = check_iri(iri)
-    triples = construct_triples(store, DESCRIBE.format(e=str(node)), base)
+    changes = str(Literal(base + "id/change/"))
+    triples = construct_triples(store, DESCRIBE.format(e=str(node), changes=changes), base)
     unique = {str(t): t for t in triples}
     return [unique[k] for k in sorted(unique)]

@@ -16,6 +16,7 @@ from kg.namespaces import (
     RDF,
     RDF_TYPE,
     RDFS,
+    REUSED_PREFIXES,
     SCHEMA,
     SKOS,
 )
@@ -80,6 +81,8 @@ def base_prop_sets(base: str) -> dict[str, set[str]]:
             RDF + "subject",
             # reified statements (the sector-NACE table's rows): their sources, not relations
             RDF + "object",
+            # the change sets that touched it: its history page lists them
+            REUSED_PREFIXES["cs"] + "subjectOfChange",
         },
         # what a person's page may show besides names and relations (public roles)
         "person_public": {SCHEMA + "jobTitle", ORG + "role", c + "role"},
