@@ -13,7 +13,7 @@ from urllib.parse import quote
 import httpx
 from pyoxigraph import NamedNode, QuerySolutions, RdfFormat
 
-from kg.accounts import db, people
+from kg.accounts import db, people, shapeforms
 from kg.build import pipeline as build
 from kg.settings import Settings
 from kg.store import open_store
@@ -152,6 +152,13 @@ def test_edit_is_shown_in_labels_and_reverted(site: Site, client: httpx.Client) 
     assert "Renamed Studio" in again.text.split('role="alert"')[1].split("</div>")[0]
     assert _values(site.settings, SKOS + "prefLabel") == {'"Test Studio"@en'}
 
+    # If-Match counts as the version too: the history page's ETag is the entry's version
+    etag = client.get(HISTORY).headers["etag"]
+    store = open_store(site.settings)
+    try:
+        assert etag.strip('"') == shapeforms.version(store, STUDIO)
+    finally:
+        store.close()
     # a revert sent from a page read before the last change: 412, nothing written
     stale = _revert(client, 2, version="0" * 20)
     assert stale.status_code == 412 and "the entry changed since" in stale.text

@@ -162,6 +162,7 @@ def _page(
         return Response(_csv(rows, lang), status, headers, media_type=f"{CSV}; charset=utf-8")
     found = session.current(request, conn)
     account = found.account if found else None
+    version = shapeforms.version(store, entity)
     for row, change in zip(rows, sets, strict=True):
         row["may_revert"] = _may_revert(request, conn, account, change)
     response = render(
@@ -172,10 +173,11 @@ def _page(
         entity=entity,
         name=name,
         changes=rows,
-        version=shapeforms.version(store, entity),
+        version=version,
         **data,
     )
     response.headers["Link"] = headers["Link"]
+    response.headers["ETag"] = f'"{version}"'  # the entry's version, as on its edit form
     return response
 
 
