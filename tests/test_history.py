@@ -162,6 +162,10 @@ def test_edit_is_shown_in_labels_and_reverted(site: Site, client: httpx.Client) 
     # a revert sent from a page read before the last change: 412, nothing written
     stale = _revert(client, 2, version="0" * 20)
     assert stale.status_code == 412 and "the entry changed since" in stale.text
+    page = client.get(HISTORY)
+    data = {"entity": STUDIO, "change": "2", "csrf": csrf_of(page), "version": etag.strip('"')}
+    header = client.post("/history/revert", data=data, headers={"If-Match": '"0"'})
+    assert header.status_code == 412  # If-Match, when sent, is the version that counts
     assert _values(site.settings, SKOS + "prefLabel") == {'"Test Studio"@en'}
 
     # a rebuild replays the change log and reproduces the same change sets
