@@ -140,11 +140,17 @@ def test_edit_is_shown_in_labels_and_reverted(site: Site, client: httpx.Client) 
     assert "Undoes change 1" in undo and "back as it was" in undo
     assert "<ins>Test Studio (en)</ins>" in undo and "<del>visual arts</del>" in undo
 
-    # plain words in every language: no codes, commands or paths
+    # plain words in every language: no codes, commands or paths, on the history page and
+    # on the entry's, where a statement cites the change that made it by its name and date
+    named = {"fr": "modification en ligne nº 2 du ", "nl": "online wijziging nr. 2 van "}
+    named["en"] = "web edit no. 2 of "
     for lang in ("fr", "nl", "en"):
         text = visible_text(client.get(HISTORY + f"&lang={lang}").text)
+        page = visible_text(client.get(f"/id/organisation/test-studio?lang={lang}").text)
+        assert named[lang] in page, page
         for what, pattern in DEVELOPER_TEXT.items():
             assert not pattern.search(text), f"{what} on the history page ({lang}): {text}"
+            assert not pattern.search(page), f"{what} on the entry's page ({lang}): {page}"
 
     # reverting change 1 again would undo what change 2 did: 409, nothing written
     again = _revert(client, 1)

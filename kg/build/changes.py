@@ -114,6 +114,30 @@ class Change:
         return "".join(lines[len(self._headers()) :])
 
 
+#: month names for a change's label, which pages show where a statement cites the change
+_MONTHS = {
+    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+    "nl": "januari februari maart april mei juni juli augustus september oktober november december",
+    "en": "January February March April May June July August September October November December",
+}
+_CHANGE_LABEL = {
+    "fr": "modification en ligne nº {n} du {d}",
+    "nl": "online wijziging nr. {n} van {d}",
+    "en": "web edit no. {n} of {d}",
+}
+
+
+def change_labels(change: Change) -> list[Literal]:
+    """What a change is called, in words and with its date as people write it ("web edit
+    no. 3 of 7 December 2026"), in each language."""
+    day = datetime.fromisoformat(change.when)
+    out = []
+    for lang, text in _CHANGE_LABEL.items():
+        date = f"{day.day} {_MONTHS[lang].split()[day.month - 1]} {day.year}"
+        out.append(Literal(text.format(n=change.number, d=date), language=lang))
+    return out
+
+
 def changes_dir(settings: Settings) -> Path:
     return settings.root / "data" / "changes"
 
@@ -284,11 +308,6 @@ def apply(store: EmbeddedStore, change: Change, settings: Settings, new: bool = 
             Quad(graph, DCT_SOURCE_NODE, change_iri, graph),
             Quad(change_iri, RDF_TYPE_NODE, PROV_ACTIVITY, graph),
             Quad(change_iri, PROV_ENDED, when, graph),
-            Quad(
-                change_iri,
-                RDFS_LABEL_NODE,
-                Literal(f"web edit {change.stem}", language="en"),
-                graph,
-            ),
+            *(Quad(change_iri, RDFS_LABEL_NODE, label, graph) for label in change_labels(change)),
         ]
     )
