@@ -146,11 +146,11 @@ def test_edit_is_shown_in_labels_and_reverted(site: Site, client: httpx.Client) 
     named["en"] = "web edit no. 2 of "
     for lang in ("fr", "nl", "en"):
         text = visible_text(client.get(HISTORY + f"&lang={lang}").text)
-        page = visible_text(client.get(f"/id/organisation/test-studio?lang={lang}").text)
-        assert named[lang] in page, page
+        shown = visible_text(client.get(f"/id/organisation/test-studio?lang={lang}").text)
+        assert named[lang] in shown, shown
         for what, pattern in DEVELOPER_TEXT.items():
             assert not pattern.search(text), f"{what} on the history page ({lang}): {text}"
-            assert not pattern.search(page), f"{what} on the entry's page ({lang}): {page}"
+            assert not pattern.search(shown), f"{what} on the entry's page ({lang}): {shown}"
 
     # reverting change 1 again would undo what change 2 did: 409, nothing written
     again = _revert(client, 1)
