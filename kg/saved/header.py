@@ -28,7 +28,7 @@ TEXTS = {
 REQUIRED = (*TEXTS, "tags", "chart")
 #: the results table's column headings per language: ``# columns@fr: kind=Type, n=Nombre``
 COLUMNS = {"columns": "en", "columns@fr": "fr", "columns@nl": "nl"}
-KEYS = (*REQUIRED, "kpi", "snapshot", "coverage", "param", *COLUMNS)
+KEYS = (*REQUIRED, "kpi", "snapshot", "past", "coverage", "param", *COLUMNS)
 _VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: values of the ``snapshot`` key (whether ``kg snapshot`` records a KPI's values)
 SNAPSHOT_VALUES = {"yes": True, "no": False}
@@ -55,6 +55,8 @@ class Header:
     columns: dict[str, dict[str, str]]
     #: the field whose coverage a KPI states (kg.saved.kpicoverage.FIELDS), or None
     coverage: str | None = None
+    #: whether the KPI is computed at past dates from the dated facts (kg.saved.kpipast)
+    past: bool = True
 
 
 def read_header(text: str) -> list[tuple[int, str, str]]:
@@ -132,6 +134,19 @@ def _kpi(values: Mapping[str, tuple[int, str]], fail: Fail) -> tuple[str | None,
     if value not in SNAPSHOT_VALUES:
         raise fail(line, f"snapshot {value!r}: give `yes` or `no`")
     return kpi, kpi_line, SNAPSHOT_VALUES[value]
+
+
+def _past(values: Mapping[str, tuple[int, str]], kpi: str | None, fail: Fail) -> bool:
+    """Whether the KPI is computed at past dates (``# past: no`` for one that measures
+    the record itself, like its completeness, not the ecosystem)."""
+    if "past" not in values:
+        return True
+    line, value = values["past"]
+    if kpi is None:
+        raise fail(line, "`past` applies to a KPI: give `kpi` too, or drop it")
+    if value not in SNAPSHOT_VALUES:
+        raise fail(line, f"past {value!r}: give `yes` or `no`")
+    return SNAPSHOT_VALUES[value]
 
 
 def _coverage(values: Mapping[str, tuple[int, str]], kpi: str | None, fail: Fail) -> str | None:
@@ -215,4 +230,5 @@ def parse_header(lines: list[str], name: str, file: str, prefixes: Mapping[str, 
         end=end,
         columns=_columns(values, fail),
         coverage=_coverage(values, kpi, fail),
+        past=_past(values, kpi, fail),
     )

@@ -30,6 +30,9 @@ class SavedQuery:
     columns: dict[str, dict[str, str]] = field(default_factory=dict, compare=False)
     #: the field whose coverage the KPI states (``# coverage: sector``), or None
     coverage: str | None = None
+    #: whether the KPI is computed at past dates from the dated facts (``# past: no``
+    #: for one that measures the record, not the ecosystem; kg.saved.kpipast)
+    past: bool = True
 
     def column(self, variable: str, lang: str | None) -> str:
         """A results column's heading in ``lang`` (along the fallback chain), else the

@@ -114,6 +114,7 @@ def parse(text: str, name: str, file: str | None = None, base: str | None = None
         snapshot=header.snapshot,
         columns=header.columns,
         coverage=header.coverage,
+        past=header.past,
     )
     check_sparql(query, prefixes)
     return query
