@@ -177,12 +177,29 @@ def snapshot(
     replace: Annotated[
         bool, typer.Option("--replace", help="compute an existing date's snapshot again")
     ] = False,
+    past: Annotated[
+        bool,
+        typer.Option(
+            "--past",
+            help="compute the KPIs of every past year from the dates the sources give, "
+            "into data/snapshots/past.ttl (made again as a whole)",
+        ),
+    ] = False,
 ) -> None:
     """Record the value of every KPI at a date in data/snapshots/DATE.ttl (Data Cube),
-    append-only; the next `kg build` loads it."""
+    append-only; the next `kg build` loads it. With --past: the KPIs of past years,
+    computed from the dated facts (docs/kpi.md)."""
     settings = settings_or_exit()
-    from kg.saved import kpi, kpisnapshot
+    from kg.saved import kpi, kpipast, kpisnapshot
 
+    if past:
+        try:
+            _progress("computing the KPIs of past years from the dated facts…")
+            path = kpipast.write_past(settings, open_store(settings))
+        except KgError as err:
+            raise _fail(err, settings) from None
+        typer.echo(f"wrote {path.relative_to(settings.root)}; run `kg build` to load it")
+        return
     try:
         when = kpisnapshot.parse_date(day)
         store = open_store(settings)

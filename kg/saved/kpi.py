@@ -85,6 +85,15 @@ def dataset_iri(base: str) -> str:
     return f"{base}id/dataset/kpi"
 
 
+def past_dataset_iri(base: str) -> str:
+    """The KPIs of past years, computed from the dated facts (kg.saved.kpipast)."""
+    return f"{base}id/dataset/kpi-past"
+
+
+def past_activity_iri(base: str) -> str:
+    return f"{base}id/snapshot/past"
+
+
 def structure_iri(base: str) -> str:
     """The dataset's qb:DataStructureDefinition (ontology/measures.ttl)."""
     return f"{base}ontology#kpiStructure"

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 from pyoxigraph import Literal, NamedNode
@@ -26,6 +26,8 @@ from kg.namespaces import PROV, QB, XSD, XSD_DATETIME_NODE, all_prefixes
 from kg.saved.kpi import (
     KpiValue,
     dataset_iri,
+    past_activity_iri,
+    past_dataset_iri,
     query_iri,
     query_text_iri,
     snapshot_iri,
@@ -64,15 +66,28 @@ class _Turtle:
         self.lines.append(subject + " " + " ;\n    ".join(parts) + " .\n")
 
 
-def _observation_id(value: KpiValue, day: date) -> str:
+def _observation_id(value: KpiValue, stamp: str) -> str:
     digest = hashlib.sha1(
         "|".join([value.measure, " ".join(value.subjects), value.area]).encode()
     ).hexdigest()[:12]
-    return f"kpi-{day.isoformat()}-{value.kpi}-{digest}"
+    return f"kpi-{stamp}-{value.kpi}-{digest}"
 
 
 Objects = Sequence[NamedNode | Literal]
 Pairs = list[tuple[str, Objects]]
+
+
+#: the activity that computes the KPIs of past years, and its dataset (fr, nl, en)
+PAST_LABELS = (
+    "indicateurs des années passées, d'après les dates que donnent les sources",
+    "indicatoren van voorbije jaren, volgens de data die de bronnen geven",
+    "indicators of past years, from the dates the sources give",
+)
+PAST_DATASET_LABELS = (
+    "Indicateurs de l'écosystème créatif bruxellois au fil des années",
+    "Indicatoren van het Brusselse creatieve ecosysteem door de jaren heen",
+    "Indicators of the Brussels creative ecosystem over the years",
+)
 
 
 def _in_three_languages(fr: str, nl: str, en: str) -> list[NamedNode | Literal]:
@@ -85,6 +100,9 @@ class _Snapshot:
 
     base: str
     day: date
+    #: the observations' cci:refPeriod, and how their IRIs name it
+    period: Literal
+    stamp: str
     build_id: str
     activity: NamedNode
     build: NamedNode
@@ -104,7 +122,9 @@ def _describe_file(t: _Turtle, s: _Snapshot) -> None:
     t.block("<>", [("dct:source", [s.activity]), ("dct:title", title)])
 
 
-def _describe_provenance(t: _Turtle, s: _Snapshot, files: Mapping[str, bytes]) -> None:
+def _describe_provenance(
+    t: _Turtle, s: _Snapshot, files: Mapping[str, bytes], method: Objects = ()
+) -> None:
     stamp = s.day.isoformat()
     now = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     label = _in_three_languages(
@@ -112,11 +132,14 @@ def _describe_provenance(t: _Turtle, s: _Snapshot, files: Mapping[str, bytes]) -
         f"momentopname van de indicatoren van {stamp}",
         f"KPI snapshot of {stamp}",
     )
+    if method:
+        label = _in_three_languages(*PAST_LABELS)
     t.block(
         t.term(s.activity),
         [
             ("a", [NamedNode(PROV + "Activity")]),
             ("rdfs:label", label),
+            ("dct:description", method),
             ("prov:endedAtTime", [Literal(now, datatype=XSD_DATETIME_NODE)]),
             ("prov:used", [s.build, *s.texts.values()]),
         ],
@@ -142,26 +165,26 @@ def _describe_provenance(t: _Turtle, s: _Snapshot, files: Mapping[str, bytes]) -
         )
 
 
-def _describe_dataset(t: _Turtle, s: _Snapshot) -> None:
+def _describe_dataset(t: _Turtle, s: _Snapshot, method: Objects = ()) -> None:
     description = Literal(
         "The value of every KPI (the saved queries with a `kpi:` header) at "
         "each snapshot date, appended by `kg snapshot`.",
         language="en",
     )
+    labels = _in_three_languages(
+        "Indicateurs de l'écosystème créatif bruxellois",
+        "Indicatoren van het Brusselse creatieve ecosysteem",
+        "Indicators of the Brussels creative ecosystem",
+    )
+    if method:
+        labels = _in_three_languages(*PAST_DATASET_LABELS)
     t.block(
         t.term(s.dataset),
         [
             ("a", [NamedNode(QB + "DataSet")]),
             ("qb:structure", [NamedNode(structure_iri(s.base))]),
-            (
-                "skos:prefLabel",
-                _in_three_languages(
-                    "Indicateurs de l'écosystème créatif bruxellois",
-                    "Indicatoren van het Brusselse creatieve ecosysteem",
-                    "Indicators of the Brussels creative ecosystem",
-                ),
-            ),
-            ("dct:description", [description]),
+            ("skos:prefLabel", labels),
+            ("dct:description", method or [description]),
         ],
     )
 
@@ -177,7 +200,7 @@ def _observation(t: _Turtle, s: _Snapshot, value: KpiValue) -> Pairs:
         ("qb:measureType", [iri(value.measure)]),
         ("cci:subject", [iri(subject) for subject in value.subjects]),
         ("cci:refArea", [iri(value.area)]),
-        ("cci:refPeriod", [Literal(s.day.isoformat(), datatype=iri(XSD + "date"))]),
+        ("cci:refPeriod", [s.period]),
         (t.term(iri(value.measure)), [number]),  # the value under its measure (IC-15)
         ("cci:obsValue", [number]),
     ]
@@ -193,7 +216,7 @@ def _observation(t: _Turtle, s: _Snapshot, value: KpiValue) -> Pairs:
 def _describe_observations(t: _Turtle, s: _Snapshot, values: Sequence[KpiValue]) -> None:
     seen: dict[str, int] = {}
     for value in values:
-        local = _observation_id(value, s.day)
+        local = _observation_id(value, s.stamp)
         seen[local] = seen.get(local, 0) + 1
         if seen[local] > 1:
             local += f"-{seen[local]}"
@@ -215,6 +238,8 @@ def snapshot_text(
     s = _Snapshot(
         base=base,
         day=day,
+        period=Literal(day.isoformat(), datatype=NamedNode(XSD + "date")),
+        stamp=day.isoformat(),
         build_id=build_id,
         activity=NamedNode(snapshot_iri(base, day)),
         build=NamedNode(f"{base}id/build/{build_id}"),
@@ -232,6 +257,57 @@ def snapshot_text(
         f"# KPI snapshot of {stamp}: the value of every KPI (queries/kpi-*.rq), computed by",
         f"# `kg snapshot` from build {build_id}. Append-only: never edited; the next snapshot",
         "# goes into its own file.",
+        *(f"@prefix {name}: <{namespace}> ." for name, namespace in prefixes.items()),
+        "",
+    ]
+    return "\n".join(head) + "\n" + "\n".join(t.lines)
+
+
+def past_text(
+    settings: Settings,
+    by_year: Mapping[int, Sequence[KpiValue]],
+    build_id: str,
+    files: Mapping[str, bytes],
+    method: Sequence[str],
+) -> str:
+    """The file of the KPIs of past years (kg.saved.kpipast): for each year, ``values``
+    as observations of ``ds:kpi-past`` (the same structure as the snapshots) with
+    ``cci:refPeriod`` the year (xsd:gYear); ``method`` (fr, nl, en) says how they were
+    computed, on the activity and on the dataset."""
+    base = settings.base
+    prefixes = {k: v for k, v in all_prefixes(base).items() if k != "sh"}
+    digests = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+    today = datetime.now(UTC).date()
+    s = _Snapshot(
+        base=base,
+        day=today,
+        period=Literal(str(today.year), datatype=NamedNode(XSD + "gYear")),
+        stamp=str(today.year),
+        build_id=build_id,
+        activity=NamedNode(past_activity_iri(base)),
+        build=NamedNode(f"{base}id/build/{build_id}"),
+        dataset=NamedNode(past_dataset_iri(base)),
+        digests=digests,
+        texts={name: NamedNode(query_text_iri(base, name, d)) for name, d in digests.items()},
+    )
+    described = _in_three_languages(*method)
+    t = _Turtle(prefixes)
+    t.block(
+        "<>",
+        [("dct:source", [s.activity]), ("dct:title", _in_three_languages(*PAST_DATASET_LABELS))],
+    )
+    _describe_provenance(t, s, files, described)
+    _describe_dataset(t, s, described)
+    for year in sorted(by_year):
+        at = replace(
+            s,
+            period=Literal(f"{year:04d}", datatype=NamedNode(XSD + "gYear")),
+            stamp=f"past-{year:04d}",
+        )
+        _describe_observations(t, at, by_year[year])
+    head = [
+        "# The KPIs of past years, computed by `kg snapshot --past` from the dates the",
+        f"# sources give (build {build_id}). Made again as a whole at each run: never edited.",
         *(f"@prefix {name}: <{namespace}> ." for name, namespace in prefixes.items()),
         "",
     ]

@@ -10,18 +10,19 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pyoxigraph import QuerySolutions, RdfFormat, Triple, serialize
+from pyoxigraph import NamedNode, QuerySolutions, RdfFormat, Triple, serialize
 
 from kg.labels import pick
 from kg.namespaces import NUTS_BE100, all_prefixes
-from kg.saved.kpi import kpi_queries, number_of, query_iri
+from kg.saved.kpi import dataset_iri, kpi_queries, number_of, past_dataset_iri, query_iri
 from kg.settings import Settings
 from kg.store import GraphStore
 
+#: (pyoxigraph binds only the variables a query projects: ?dataset is projected)
 OBSERVATIONS = """
-SELECT ?observation ?date ?source ?measure ?area ?value ?lower
+SELECT ?dataset ?observation ?date ?source ?measure ?area ?value ?lower
        (GROUP_CONCAT(DISTINCT STR(?subject); separator=" ") AS ?subjects) WHERE {
-  ?observation qb:dataSet ds:kpi ;
+  ?observation qb:dataSet ?dataset ;
       cci:refPeriod ?date ;
       qb:measureType ?measure ;
       cci:obsValue ?value ;
@@ -30,7 +31,7 @@ SELECT ?observation ?date ?source ?measure ?area ?value ?lower
   OPTIONAL { ?observation cci:refArea ?area }
   OPTIONAL { ?observation cci:isLowerBound ?lower }
 }
-GROUP BY ?observation ?date ?source ?measure ?area ?value ?lower
+GROUP BY ?dataset ?observation ?date ?source ?measure ?area ?value ?lower
 ORDER BY ?date ?observation
 """
 
@@ -47,16 +48,21 @@ class Observation:
     area: str
     value: float
     is_lower_bound: bool | None = None
+    #: a value of a past year computed from the dated facts, not a snapshot
+    past: bool = False
 
     @property
     def key(self) -> tuple[str, str, tuple[str, ...], str]:
         return (self.query, self.measure, self.subjects, self.area)
 
 
-def observations(settings: Settings, store: GraphStore) -> list[Observation]:
-    """Every KPI observation the store holds (the snapshots the build loaded)."""
+def observations(settings: Settings, store: GraphStore, *, past: bool = False) -> list[Observation]:
+    """Every KPI observation the store holds (the snapshots the build loaded), or with
+    ``past`` those of the past years computed from the dated facts (kg.saved.kpipast:
+    their ``day`` is the year)."""
     base = settings.base
-    rows = store.query(OBSERVATIONS, prefixes=all_prefixes(base))
+    dataset = past_dataset_iri(base) if past else dataset_iri(base)
+    rows = store.query(OBSERVATIONS, {"dataset": NamedNode(dataset)}, prefixes=all_prefixes(base))
     assert isinstance(rows, QuerySolutions)
     prefix = query_iri(base, "")
     out = []
@@ -76,6 +82,7 @@ def observations(settings: Settings, store: GraphStore) -> list[Observation]:
                 row["area"].value if row["area"] is not None else NUTS_BE100,
                 value,
                 None if lower is None else lower.value in ("true", "1"),
+                past,
             )
         )
     return out
@@ -91,7 +98,11 @@ def history(
     return out
 
 
-CSV_COLUMNS = ("observation", "date", "kpi", "query", "measure", "subject", "area", "value")
+#: ``date`` is a day for a snapshot, a year for the past years computed from the dated
+#: facts; ``dataset`` says which (``ds:kpi`` or ``ds:kpi-past``)
+CSV_COLUMNS = (
+    "observation", "date", "kpi", "query", "measure", "subject", "area", "value", "dataset",
+)  # fmt: skip
 
 
 def observations_csv(settings: Settings, found: Iterable[Observation]) -> str:
@@ -110,28 +121,35 @@ def observations_csv(settings: Settings, found: Iterable[Observation]) -> str:
                 " ".join(obs.subjects),
                 obs.area,
                 repr(obs.value) if not obs.value.is_integer() else str(int(obs.value)),
+                past_dataset_iri(settings.base) if obs.past else dataset_iri(settings.base),
             ]
         )
     return buffer.getvalue()
 
 
-#: the KPI dataset, its structure (and its components), its observations, the snapshots
-#: that made them and what they used (the builds, the queries' texts)
+#: the KPI datasets (the snapshots', the past years'), their structure (and its
+#: components), their observations, the activities that made them and what they used (the
+#: builds, the queries' texts)
 OBSERVATIONS_GRAPH = """
 CONSTRUCT { ?s ?p ?o } WHERE {
   {
-    ?s qb:dataSet ds:kpi
+    VALUES ?ds { ds:kpi ds:kpi-past } ?s qb:dataSet ?ds
   } UNION {
-    BIND(ds:kpi AS ?s)
+    VALUES ?s { ds:kpi ds:kpi-past }
   } UNION {
-    SELECT DISTINCT ?s WHERE { ds:kpi qb:structure ?s }
-  } UNION {
-    SELECT DISTINCT ?s WHERE { ds:kpi qb:structure/qb:component ?s }
-  } UNION {
-    SELECT DISTINCT ?s WHERE { ?observation qb:dataSet ds:kpi ; prov:wasGeneratedBy ?s }
+    SELECT DISTINCT ?s WHERE { VALUES ?ds { ds:kpi ds:kpi-past } ?ds qb:structure ?s }
   } UNION {
     SELECT DISTINCT ?s WHERE {
-      ?observation qb:dataSet ds:kpi ; prov:wasGeneratedBy ?activity .
+      VALUES ?ds { ds:kpi ds:kpi-past } ?ds qb:structure/qb:component ?s
+    }
+  } UNION {
+    SELECT DISTINCT ?s WHERE {
+      VALUES ?ds { ds:kpi ds:kpi-past } ?observation qb:dataSet ?ds ; prov:wasGeneratedBy ?s
+    }
+  } UNION {
+    SELECT DISTINCT ?s WHERE {
+      VALUES ?ds { ds:kpi ds:kpi-past }
+      ?observation qb:dataSet ?ds ; prov:wasGeneratedBy ?activity .
       ?activity prov:used ?s .
       ?s a prov:Entity
     }
