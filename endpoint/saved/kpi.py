@@ -5,6 +5,9 @@ Current values are computed from the serving store by running every saved query 
 ``kpi:`` header (kg.saved.kpi), once per build: the result is kept until ``var/store`` points at
 another build. Trends come from the snapshots the build loaded (dataset
 ``{base}id/dataset/kpi``); the change shown is against the latest snapshot before today.
+The values of past years, computed from the dates the sources give (``kg snapshot
+--past``, dataset ``{base}id/dataset/kpi-past``), are a second series per KPI, one point a
+year, with how many organisations have a date.
 Every number links to the saved query that produced it (``/queries/NAME``), and a row's
 label to the organisations behind it where there are some (the search page, the
 organisation's own page, or for a relation type the organisations it points to most); a row
@@ -54,10 +57,12 @@ def kpi_json(request: Request) -> JSONResponse:
 
 @router.get("/kpi/observations.csv", summary="Every KPI observation (CSV)")
 def observations_csv(request: Request) -> Response:
-    """One line per recorded KPI value: observation IRI, date, KPI, query, measure,
-    subjects (space-separated IRIs), area, value."""
+    """One line per recorded KPI value: observation IRI, date (a day for a snapshot, a
+    year for the past years computed from the dated facts), KPI, query, measure, subjects
+    (space-separated IRIs), area, value, dataset."""
     settings: Settings = request.app.state.settings
-    text = kpihistory.observations_csv(settings, board(request).observations)
+    made = board(request)
+    text = kpihistory.observations_csv(settings, [*made.observations, *made.past])
     return Response(
         text,
         media_type="text/csv; charset=utf-8",

@@ -5,12 +5,12 @@ labels in each language.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from fastapi import Request
 
-from kg.saved import kpi, kpihistory, kpisnapshot
+from kg.saved import kpi, kpihistory, kpipast, kpisnapshot
 from kg.saved.kpi import KpiResult
 from kg.saved.kpicoverage import Coverage, coverage
 from kg.saved.kpihistory import Observation
@@ -32,6 +32,12 @@ class Board:
     computed: str
     #: query name -> how much of the data its KPI rests on (``# coverage:``)
     coverage: dict[str, Coverage]
+    #: the values of past years computed from the dated facts (kg.saved.kpipast)
+    past: list[Observation] = field(default_factory=list)
+    #: organisations with a date, of all; year -> organisations known to exist then
+    dated: int = 0
+    organisations: int = 0
+    known_by_year: dict[str, int] = field(default_factory=dict)
 
 
 def board(request: Request) -> Board:
@@ -49,6 +55,8 @@ def board(request: Request) -> Board:
             for r in results
             if r.query.coverage
         }
+        past = kpihistory.observations(settings, store, past=True)
+        facts = kpipast.dated_facts(store, settings.base)
         return Board(
             results,
             found,
@@ -56,6 +64,10 @@ def board(request: Request) -> Board:
             time.perf_counter() - start,
             datetime.now(UTC).replace(microsecond=0).isoformat(),
             covered,
+            past,
+            len(facts.dated),
+            len(facts.organisations),
+            {str(year): n for year, n in facts.by_year().items()},
         )
 
     return store.cache.get_or_compute("kpi board", compute, max_age=REMOTE_TTL)
@@ -79,7 +91,7 @@ def _labels(request: Request, made: Board, lang: str) -> dict[str, str]:
             if row.area:
                 iris.add(row.area)
             iris.update(v for v in row.extra.values() if v.startswith(("http://", "https://")))
-    for obs in made.observations:
+    for obs in [*made.observations, *made.past]:
         iris.add(obs.measure)
         iris.update(obs.subjects)
     return kpihistory.label_map(request.app.state.holder.get(), iris, lang, settings.base)

@@ -16,29 +16,16 @@ from fastapi import Request
 from endpoint.http.i18n import translate
 from endpoint.saved.kpiboard import Board, board, labels_of
 from endpoint.saved.kpiformat import COUNT, href, is_share, local_name, number, organisations_link
-from kg.namespaces import NUTS_BE100, ORG_ORGANIZATION
-from kg.saved import kpi, kpihistory
+from endpoint.saved.kpipastdata import past_data
+from endpoint.saved.kpiseries import layout, pick_series, row_key, series_data
+from kg.namespaces import ORG_ORGANIZATION
+from kg.saved import kpihistory
 from kg.saved.kpi import KpiResult, KpiRow
 from kg.saved.kpicoverage import Coverage
 from kg.settings import Settings
 
-#: series a trend chart shows at most (the rows with the largest current values)
-MAX_SERIES = 8
 #: informative columns the tables show (others, like ?lang, are left out)
 SHOWN_EXTRA = ("period", "document")
-
-
-def layout(result: KpiResult) -> str:
-    if len(result.subject_columns) >= 2:
-        return "matrix"
-    if not result.subject_columns and result.area_column is None:
-        return "figures"
-    return "table"
-
-
-def _row_key(result: KpiResult, row: KpiRow, measure: str, base: str) -> tuple[Any, ...]:
-    subjects = tuple(sorted(row.subjects or (kpi.all_cci(base),)))
-    return (result.query.name, measure, subjects, row.area or NUTS_BE100)
 
 
 @dataclass(frozen=True)
@@ -67,7 +54,7 @@ def _values(
     lang = labels.lang
     values: dict[str, Any] = {}
     for measure, value in row.values.items():
-        past = past_of.get(_row_key(result, row, measure, labels.base), {})
+        past = past_of.get(row_key(result, row, measure, labels.base), {})
         before = [d for d in previous_dates if d in past]
         previous = past[before[-1]] if before else None
         share = is_share(measure)
@@ -187,6 +174,9 @@ def kpi_data(
         if result.query.snapshot and (covered is None or covered.recorded)
         else {"labels": [], "series": [], "table": [], "snapshots": 0, "scale": "linear"}
     )
+    # the values of past years, from the dates the sources give (kg.saved.kpipast)
+    recorded = covered is None or covered.recorded
+    data["past"] = past_data(result, rows, made, lang, labels.of, settings.base, recorded)
     if data["layout"] == "matrix":
         data["matrix"] = matrix(rows, result, covered)
     return data
@@ -236,71 +226,20 @@ def trend(
     measure_label: Any,
     base: str,
 ) -> dict[str, Any]:
-    """The line chart's data: one series per measure (a KPI without dimension) or per row
-    (the rows with the largest current value of the first measure), over the snapshot
-    dates and today's value."""
+    """The line chart's data: the picked series over the snapshot dates and today's
+    value."""
     past = kpihistory.history(made.observations)
-    picked: list[tuple[str, KpiRow, str]] = []  # (series label, row, measure)
-    if layout(result) == "figures":
-        for row in result.rows:
-            for measure in row.values:
-                picked.append((measure_label(measure), row, measure))
-    elif result.measures:
-        first = result.measures[0]
-        ranked = sorted(
-            range(len(result.rows)),
-            key=lambda i: (-result.rows[i].values.get(first, 0.0), i),
-        )
-        for i in ranked[:MAX_SERIES]:
-            row = result.rows[i]
-            if not row.values:
-                continue
-            measure = first if first in row.values else next(iter(row.values))
-            name = rows[i]["label"]
-            if result.long:
-                name = f"{measure_label(measure)} — {name}"
-            picked.append((name, row, measure))
-    series_values = []
+    found = []
     days: set[str] = set()
-    for name, row, measure in picked:
-        history = past.get(_row_key(result, row, measure, base), {})
+    for name, row, measure in pick_series(result, rows, measure_label):
+        history = past.get(row_key(result, row, measure, base), {})
         days.update(history)
-        series_values.append((name, measure, history, row.values[measure]))
+        found.append((name, measure, history, row.values[measure]))
     labels = [*sorted(d for d in days if d != today), today]
-    # shares go on a right-hand axis (in %) when counts share the chart
-    mixed = len({is_share(measure) for _, measure, _, _ in series_values}) > 1
-    series, table = [], []
-    left: list[float] = []
-    for name, measure, history, now in series_values:
-        points = [history.get(d) for d in labels[:-1]] + [now]
-        share = is_share(measure)
-        if not (mixed and share):
-            left += [v for v in points if v is not None]
-        series.append(
-            {
-                "label": name,
-                "measure": local_name(measure),
-                "percent": share,
-                "data": points,
-                "axis": "y1" if mixed and share else "y",
-            }
-        )
-        table.append(
-            {
-                "label": name,
-                "cells": ["" if v is None else number(v, lang, percent=share) for v in points],
-            }
-        )
-    # values over more than three orders of magnitude: a logarithmic left axis
-    positive = [v for v in left if v > 0]
-    logarithmic = len(positive) == len(left) > 0 and max(positive) / min(positive) > 1000
-    return {
-        "labels": labels,
-        "series": series,
-        "table": table,
-        "snapshots": len(labels) - 1,
-        "scale": "logarithmic" if logarithmic else "linear",
-    }
+    drawn = series_data(
+        [(name, m, [h.get(d) for d in labels[:-1]] + [now]) for name, m, h, now in found], lang
+    )
+    return {"labels": labels, **drawn, "snapshots": len(labels) - 1}
 
 
 def matrix(
@@ -353,6 +292,8 @@ def dashboard(request: Request, lang: str) -> dict[str, Any]:
         "today": today,
         "snapshots": dates,
         "observations": len(made.observations),
+        # the years computed from the dates the sources give (kg.saved.kpipast)
+        "past_years": sorted({obs.day for obs in made.past}),
         "kpis": kpis,
     }
 
@@ -369,5 +310,9 @@ def chart_data(data: dict[str, Any]) -> dict[str, Any]:
     return {
         "lang": lang,
         "today": translate("kpi.today", lang),
-        "kpis": [{"kpi": k["kpi"], "title": k["title"], "trend": k["trend"]} for k in data["kpis"]],
+        "year": translate("kpi.past.year", lang),
+        "kpis": [
+            {"kpi": k["kpi"], "title": k["title"], "trend": k["trend"], "past": k["past"]}
+            for k in data["kpis"]
+        ],
     }

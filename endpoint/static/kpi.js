@@ -1,7 +1,9 @@
 // The KPI dashboard's trend charts (Chart.js, served from node_modules).
 // The data is the JSON in <script id="kpi-data">: for each KPI, the dates of the snapshots
 // and today, and one series per measure or per row. Without JavaScript the page shows the
-// same numbers as tables; with it, each KPI's <figure class="trend"> is shown and drawn.
+// same numbers as tables; with it, each KPI's <figure class="trend"> is shown and drawn,
+// and its values over the past years (kpi.past: one point a year, from the dates the
+// sources give) in a second figure.
 (function () {
   "use strict";
   var node = document.getElementById("kpi-data");
@@ -26,22 +28,13 @@
     return new Intl.NumberFormat(locale, { maximumSignificantDigits: 4 }).format(value);
   }
 
-  window.kpiCharts = {};
-  data.kpis.forEach(function (kpi) {
-    var trend = kpi.trend;
-    if (!trend || !trend.series.length) {
-      return;
-    }
-    var canvas = document.querySelector('canvas[data-kpi="' + kpi.kpi + '"]');
-    if (!canvas) {
-      return;
-    }
+  // one line chart on `canvas`: `labels` along the axis, `trend.series` drawn (gaps left
+  // open when `gaps` is true: a year without a value is not known, not zero)
+  function draw(canvas, trend, labels, gaps) {
     var figure = canvas.closest("figure");
     if (figure) {
       figure.hidden = false;
     }
-    var labels = trend.labels.slice();
-    labels[labels.length - 1] = data.today;
     var percentAxis = { y: false, y1: false };
     trend.series.forEach(function (s) {
       percentAxis[s.axis] = percentAxis[s.axis] || s.percent;
@@ -63,7 +56,7 @@
         ticks: { callback: function (v) { return format(v, percentAxis.y1); } }
       };
     }
-    var chart = new window.Chart(canvas, {
+    return new window.Chart(canvas, {
       type: "line",
       data: {
         labels: labels,
@@ -77,7 +70,7 @@
             backgroundColor: colour,
             pointRadius: 3,
             tension: 0.15,
-            spanGaps: true,
+            spanGaps: !gaps,
             percent: s.percent
           };
         })
@@ -100,6 +93,23 @@
         scales: scales
       }
     });
-    window.kpiCharts[kpi.kpi] = chart;
+  }
+
+  window.kpiCharts = {};
+  window.kpiPastCharts = {};
+  data.kpis.forEach(function (kpi) {
+    var trend = kpi.trend;
+    var canvas = document.querySelector('canvas[data-kpi="' + kpi.kpi + '"]');
+    if (trend && trend.series.length && canvas) {
+      var labels = trend.labels.slice();
+      labels[labels.length - 1] = data.today;
+      window.kpiCharts[kpi.kpi] = draw(canvas, trend, labels, false);
+    }
+    // the values of past years, from the dates the sources give
+    var past = kpi.past;
+    var pastCanvas = document.querySelector('canvas[data-kpi-past="' + kpi.kpi + '"]');
+    if (past && past.series.length && pastCanvas) {
+      window.kpiPastCharts[kpi.kpi] = draw(pastCanvas, past, past.label_texts, true);
+    }
   });
 })();
