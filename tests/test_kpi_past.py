@@ -32,7 +32,8 @@ from kg.saved import kpi, kpihistory, kpipast
 from kg.settings import Settings
 from kg.store import EmbeddedStore, open_store
 from tests.asgi import app_client
-from tests.conftest import copy_sources
+from tests.browser import Chromium, serve
+from tests.conftest import ROOT, copy_sources
 from tests.test_kpi import violations
 
 BASE = DEFAULT_BASE
@@ -180,6 +181,7 @@ def past_project(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     `kg snapshot --past` runs, and built again to load them."""
     root = copy_sources(tmp_path_factory.mktemp("kpi-past") / "project")
     (root / "data" / "curated" / "kpi-past-test.ttl").write_text(SYNTHETIC, encoding="utf-8")
+    (root / "node_modules").symlink_to(ROOT / "node_modules")  # Chart.js, for the browser
     settings = Settings(root=root, var_dir=root.parent / "var")
     build.run(settings)
     store = open_store(settings)
@@ -402,3 +404,41 @@ def test_the_page_shows_the_series_in_plain_words(client: httpx.Client, expected
     drawn = {k["kpi"]: k for k in json.loads(charts.group(1))["kpis"]}
     assert drawn["network-structure"]["past"]["series"]
     assert "Door de jaren heen, volgens de data in de bronnen" in client.get("/kpi?lang=nl").text
+
+
+def test_the_past_years_are_drawn_in_chromium(
+    past_project: Settings, chromium: Chromium, expected: Any
+) -> None:
+    from playwright.sync_api import ConsoleMessage
+
+    by_year, _ = expected
+    problems: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            problems.append(f"console error: {message.text}")
+
+    with serve(create_app(past_project), "/kpi.json") as url, chromium as browser:
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1400})
+            page.on("console", on_console)
+            page.on("pageerror", lambda err: problems.append(f"page error: {err}"))
+            page.goto(url + "/kpi?lang=fr")
+            page.wait_for_function(
+                "window.kpiPastCharts && window.kpiPastCharts['network-structure']"
+            )
+            chart = page.evaluate(
+                """() => { const c = window.kpiPastCharts['network-structure'];
+                   const n = c.data.datasets.find(d => d.label === "nombre d'organisations");
+                   return [c.data.labels, n.data, n.spanGaps,
+                           c.canvas.closest('figure').hidden]; }"""
+            )
+            labels, points, span_gaps, hidden = chart
+            assert labels[-1] == f"{THIS_YEAR} (jusqu'ici)" and not hidden
+            # a year nothing is dated in is drawn as a gap, not as a fall to zero
+            assert not span_gaps
+            for label, point in zip(labels[:-1], points, strict=False):
+                assert point == (len(by_year[int(label)]) or None), label
+        finally:
+            browser.close()
+    assert not problems, problems
