@@ -404,6 +404,10 @@ def test_the_page_shows_the_series_in_plain_words(client: httpx.Client, expected
     drawn = {k["kpi"]: k for k in json.loads(charts.group(1))["kpis"]}
     assert drawn["network-structure"]["past"]["series"]
     assert "Door de jaren heen, volgens de data in de bronnen" in client.get("/kpi?lang=nl").text
+    # a concept's page lists published figures, not each KPI once a year
+    everything = client.get("/id/concept/sector/all-cci?lang=en")
+    assert everything.status_code == 200
+    assert "indicators of past years" not in everything.text
 
 
 def test_the_past_years_are_drawn_in_chromium(

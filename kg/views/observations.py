@@ -33,10 +33,14 @@ OBSERVATION_DETAILS = """
 #: figures give it); without (kg/saved/network.py's per-organisation datasets), a row per
 #: measure property it gives a value under. Looped from the observation: it starts from the
 #: entity's own observations, so its cost follows their number, not the store's size.
+#: Not the KPIs of past years: a concept page would list each KPI once a year (/kpi shows
+#: them as series).
 OBSERVATIONS = (
     """
 SELECT ?e ?obs ?measure ?via ?value ?unit ?lower ?period ?periodLabel ?area ?desc ?g WHERE {
   GRAPH ?g { ?obs cci:subject ?e }
+  # the KPIs of past years (a value per KPI, year and subject) are the dashboard's series
+  FILTER NOT EXISTS { ?obs qb:dataSet ds:kpi-past }
   OPTIONAL { ?obs qb:measureType ?named }
   OPTIONAL { ?obs cci:obsValue ?namedValue }
   OPTIONAL {
