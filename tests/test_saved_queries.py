@@ -169,6 +169,8 @@ BROKEN = [
     (HEADER + "# kpi: Not An Id\nASK {}\n", 9, "kpi"),
     (HEADER + "# snapshot: no\nASK {}\n", 9, "give `kpi` too"),
     (HEADER + "# kpi: x\n# snapshot: never\nASK {}\n", 10, "`yes` or `no`"),
+    (HEADER + "# past: no\nASK {}\n", 9, "give `kpi` too"),
+    (HEADER + "# kpi: x\n# past: sometimes\nASK {}\n", 10, "`yes` or `no`"),
     (HEADER + "# param: param | string\nSELECT ?param WHERE {}\n", 9, "reserved"),
     (HEADER + "# param: page | integer\nSELECT ?page WHERE {}\n", 9, "reserved"),
     (HEADER + "# title: again\nASK {}\n", 9, "twice"),
