@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from kg.errors import QueryFileError
+from kg.federation.views import VIEWS
 from kg.saved.kpicoverage import FIELDS
 from kg.saved.parameters import Param, ParamSpecError, parse_params
 
@@ -28,7 +29,7 @@ TEXTS = {
 REQUIRED = (*TEXTS, "tags", "chart")
 #: the results table's column headings per language: ``# columns@fr: kind=Type, n=Nombre``
 COLUMNS = {"columns": "en", "columns@fr": "fr", "columns@nl": "nl"}
-KEYS = (*REQUIRED, "kpi", "snapshot", "past", "coverage", "param", *COLUMNS)
+KEYS = (*REQUIRED, "kpi", "snapshot", "past", "coverage", "federated", "param", *COLUMNS)
 _VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: values of the ``snapshot`` key (whether ``kg snapshot`` records a KPI's values)
 SNAPSHOT_VALUES = {"yes": True, "no": False}
@@ -57,6 +58,9 @@ class Header:
     coverage: str | None = None
     #: whether the KPI is computed at past dates from the dated facts (kg.saved.kpipast)
     past: bool = True
+    #: the view a federated query is written over (``# federated: organisations``), or None
+    federated: str | None = None
+    federated_line: int = 0
 
 
 def read_header(text: str) -> list[tuple[int, str, str]]:
@@ -161,6 +165,20 @@ def _coverage(values: Mapping[str, tuple[int, str]], kpi: str | None, fail: Fail
     return value
 
 
+def _federated(
+    values: Mapping[str, tuple[int, str]], kpi: str | None, fail: Fail
+) -> tuple[str | None, int]:
+    """The view a federated query runs over on every map (``# federated: organisations``)."""
+    if "federated" not in values:
+        return None, 0
+    line, value = values["federated"]
+    if value not in VIEWS:
+        raise fail(line, f"federated {value!r}: the views are {', '.join(VIEWS)}")
+    if kpi is not None:
+        raise fail(line, "a KPI is measured on this map alone: drop `federated` or `kpi`")
+    return value, line
+
+
 def _params(
     specs: list[tuple[int, str]], name: str, prefixes: Mapping[str, str], fail: Fail
 ) -> tuple[list[Param], dict[str, int]]:
@@ -217,6 +235,7 @@ def parse_header(lines: list[str], name: str, file: str, prefixes: Mapping[str, 
         raise fail(chart_line, f"chart {chart!r} is not one of {', '.join(CHARTS)}")
     kpi, kpi_line, snapshot = _kpi(values, fail)
     params, param_lines = _params(specs, name, prefixes, fail)
+    federated, federated_line = _federated(values, kpi, fail)
     return Header(
         titles=titles,
         descriptions=descriptions,
@@ -231,4 +250,6 @@ def parse_header(lines: list[str], name: str, file: str, prefixes: Mapping[str, 
         columns=_columns(values, fail),
         coverage=_coverage(values, kpi, fail),
         past=_past(values, kpi, fail),
+        federated=federated,
+        federated_line=federated_line,
     )

@@ -33,6 +33,9 @@ class SavedQuery:
     #: whether the KPI is computed at past dates from the dated facts (``# past: no``
     #: for one that measures the record, not the ecosystem; kg.saved.kpipast)
     past: bool = True
+    #: the view a federated query is written over (``# federated: organisations``): it runs
+    #: on this map and on every peer the registry allows (kg.federation.views)
+    federated: str | None = None
 
     def column(self, variable: str, lang: str | None) -> str:
         """A results column's heading in ``lang`` (along the fallback chain), else the
@@ -59,4 +62,5 @@ class SavedQuery:
             "snapshot": self.snapshot if self.kpi else False,
             "form": "select" if self.form == "solutions" else "ask",
             "params": [p.to_dict() for p in self.params],
+            "federated": self.federated is not None,
         }

@@ -12,6 +12,8 @@ from pathlib import Path
 from pyoxigraph import Literal, NamedNode, QuerySolutions
 
 from kg.errors import NotFound, QueryError, QueryFileError
+from kg.federation import views
+from kg.federation.views import MAP, find_mark
 from kg.namespaces import DEFAULT_BASE, all_prefixes
 from kg.saved.header import CHARTS, NAME, parse_header, read_header
 from kg.saved.model import SavedQuery
@@ -33,6 +35,7 @@ __all__ = [
     "load",
     "load_all",
     "load_valid",
+    "local_text",
     "names",
     "parse",
     "projected",
@@ -115,9 +118,37 @@ def parse(text: str, name: str, file: str | None = None, base: str | None = None
         columns=header.columns,
         coverage=header.coverage,
         past=header.past,
+        federated=header.federated,
     )
     check_sparql(query, prefixes)
+    if query.federated is not None:
+        _check_federated(query, body, header.federated_line)
     return query
+
+
+def _check_federated(query: SavedQuery, body: str, line: int) -> None:
+    """A federated query names its view once and says which map each row is from."""
+    try:
+        find_mark(body)
+    except QueryError as err:
+        raise QueryFileError(query.file, line, f"federated: {err}") from None
+    if query.form != "solutions" or MAP not in (projected(query.text) or set()):
+        raise QueryFileError(
+            query.file,
+            line,
+            f"federated: a federated query is a SELECT that projects ?{MAP} (and groups by it "
+            "in an aggregate query): each row says which map it is from",
+        )
+    groups = grouped(query.text)
+    if groups is not None and MAP not in groups:
+        raise QueryFileError(query.file, line, f"federated: add ?{MAP} to GROUP BY")
+
+
+def local_text(settings: Settings, query: SavedQuery) -> str:
+    """The text run on this map: a federated query's view read from this store alone."""
+    if query.federated is None:
+        return query.text
+    return views.local_text(query.text, settings.base)
 
 
 # --- loading ----------------------------------------------------------------------------
@@ -279,7 +310,8 @@ def first_column(
 ) -> set[str]:
     """The lexical values of the first column of a query run with its defaults."""
     subs = bind_query(settings, store, query, {}, _seen=_seen)
-    result = store.query(query.text, subs, prefixes=all_prefixes(settings.base))
+    text = local_text(settings, query)
+    result = store.query(text, subs, prefixes=all_prefixes(settings.base))
     if not isinstance(result, QuerySolutions):
         return set()
     out: set[str] = set()
@@ -295,6 +327,7 @@ def first_column(
 def run(
     settings: Settings, store: GraphStore, query: SavedQuery, raw: Mapping[str, str | None]
 ) -> QueryResult:
-    """Bind the parameters and run the query (for the command line and tests)."""
+    """Bind the parameters and run the query (for the command line and tests); a federated
+    query on this map alone."""
     subs = bind_query(settings, store, query, raw)
-    return store.query(query.text, subs, prefixes=all_prefixes(settings.base))
+    return store.query(local_text(settings, query), subs, prefixes=all_prefixes(settings.base))
