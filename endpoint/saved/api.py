@@ -42,6 +42,7 @@ from pyoxigraph import (
 from starlette.concurrency import run_in_threadpool
 
 from endpoint.saved.catalogue import catalogue, catalogue_page
+from endpoint.saved.federated import Merged, run_federated
 from endpoint.saved.openapi import PER_PAGE, RESPONSES, openapi_parameters, operation_id
 from endpoint.saved.page import Shown, render
 from endpoint.sparql import run as queries
@@ -50,6 +51,7 @@ from kg.saved import queries as saved
 from kg.saved.parameters import ParameterError
 from kg.saved.queries import SavedQuery
 from kg.settings import Settings
+from kg.sparql.analysis import analyse, refuse_services
 from kg.sparql.writers import BY_KEY, Buffer, Format, write_boolean, write_solutions
 from kg.store import Term
 from kg.store.interface import QueryRun
@@ -70,6 +72,8 @@ class Answer:
     rows: list[Row]
     truncated: bool  # the query has more rows than the cap
     boolean: bool | None = None  # ASK
+    #: a federated query's answer, with what each peer gave
+    peers: Merged | None = None
 
 
 def _collect(result: QuerySolutions, max_rows: int) -> Answer:
@@ -88,6 +92,9 @@ async def evaluate(request: Request, query: SavedQuery, substitutions: dict[str,
     """The whole capped result as rows, for the HTML page (which reads the JSON rows),
     through the store interface under the same limits as /sparql."""
     settings: Settings = request.app.state.settings
+    if query.federated is not None:
+        merged = await run_federated(request, query, substitutions)
+        return Answer(merged.variables, merged.rows, merged.truncated, peers=merged)
     run = await _stream(request, query, substitutions, BY_KEY["json"], None)
     body = await run_in_threadpool(run.body)
     parsed = parse_query_results(body, QueryResultsFormat.JSON)
@@ -106,8 +113,11 @@ async def _stream(
     window: tuple[int, int] | None,
 ) -> QueryRun:
     """The saved query's answer, written in ``fmt`` by the store: the rows of ``window``
-    (a page) written, every row up to the cap counted."""
+    (a page) written, every row up to the cap counted. Its SERVICE calls are checked as
+    those of /sparql."""
     settings: Settings = request.app.state.settings
+    analysis = await run_in_threadpool(analyse, query.text, request.app.state.prefixes)
+    refuse_services(analysis, settings.service_allow)
     choice = queries.Choice(fmt.media_type, fmt, False)
     limits = dataclasses.replace(queries.limits_for(settings, choice), window=window)
     return await queries.run_query(request, query.text, choice, limits, substitutions=substitutions)
@@ -246,6 +256,8 @@ async def run_saved(request: Request, name: str) -> Response:
     page = paging(params, settings)
     # a ParameterError (400, naming the parameter) goes to the error handler
     substitutions = await bind(request, query, params, ("format", "page", "per_page"))
+    if query.federated is not None:
+        return await federated_response(request, query, substitutions, choice.format, page)
     # one pass: the store writes this page's rows in the asked format and counts the rest
     window = (page.start, page.per_page)
     run = await _stream(request, query, substitutions, choice.format, window)
@@ -259,6 +271,44 @@ async def run_saved(request: Request, name: str) -> Response:
         headers["X-Total-Count"] = str(run.rows)
     headers["Link"] = link_header(request, links_for(run.rows, run.truncated, page), page.per_page)
     return queries.stream(request, run, choice.media_type, headers)
+
+
+def peer_headers(merged: Merged) -> dict[str, str]:
+    """Which peers a federated answer asked and which gave nothing (space-separated IRIs)."""
+    return {
+        "X-Peers-Asked": " ".join(p.peer.iri for p in merged.parts),
+        "X-Peers-Missing": " ".join(p.peer.iri for p in merged.missing),
+    }
+
+
+async def federated_response(
+    request: Request,
+    query: SavedQuery,
+    substitutions: dict[str, Term],
+    fmt: Format,
+    page: Paging,
+) -> Response:
+    """A federated query's page of rows, written here from the merged answer, under the
+    byte cap as the store's answers are."""
+    settings: Settings = request.app.state.settings
+    merged = await run_federated(request, query, substitutions)
+    answer = Answer(merged.variables, merged.rows, merged.truncated)
+    body, written, cut = await run_in_threadpool(
+        serialise, answer, merged.rows[page.start : page.end], fmt, settings.max_response_bytes
+    )
+    truncated = merged.truncated or cut
+    counted = page.start + written if cut else len(merged.rows)
+    headers = {
+        "Vary": "Accept",
+        "X-SPARQL-Max-Rows": str(settings.max_rows),
+        "X-SPARQL-Rows": str(written),
+        "X-SPARQL-Truncated": "true" if truncated else "false",
+        **peer_headers(merged),
+    }
+    if not truncated:
+        headers["X-Total-Count"] = str(counted)
+    headers["Link"] = link_header(request, links_for(counted, truncated, page), page.per_page)
+    return Response(body, media_type=fmt.media_type, headers=headers)
 
 
 # --- the page -----------------------------------------------------------------------------

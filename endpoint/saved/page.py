@@ -117,13 +117,20 @@ async def render(request: Request, query: SavedQuery, shown: Shown) -> Response:
         "downloads": downloads,
         "api": f"/api/queries/{query.name}?" + query_string(current),
         "editor": "/query?" + urlencode({"query": query.text, "tabTitle": query.title(lang)}),
+        "federated": query.federated is not None,
     }
+    headers = {"Vary": "Accept, Accept-Language"}
+    merged = getattr(answer, "peers", None)
+    if merged is not None:
+        values["peers_asked"] = [p.peer.title(lang) for p in merged.parts]
+        values["peers_missing"] = [(p.peer.title(lang), p.status) for p in merged.missing]
+        headers["X-Peers-Missing"] = " ".join(p.peer.iri for p in merged.missing)
     return state.templates.TemplateResponse(
         request,
         "saved-query.html",
         context(request, **values),
         status_code=shown.status,
-        headers={"Vary": "Accept, Accept-Language"},
+        headers=headers,
     )
 
 
