@@ -11,7 +11,7 @@ import os
 import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,7 +57,14 @@ class Maps:
 
 @pytest.fixture(scope="module")
 def maps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Maps]:
-    tmp = tmp_path_factory.mktemp("federation")
+    with running_maps(tmp_path_factory.mktemp("federation")) as started:
+        yield started
+
+
+@contextmanager
+def running_maps(tmp: Path) -> Iterator[Maps]:
+    """This map, the second instance and the peers, built and served under ``tmp`` (also
+    the fixture of tests/test_federated_queries.py)."""
     names = ("brussels", "flanders", "org", "schema", "slow", "garbage", "mortal")
     ports = {name: free_port() for name in names}
 

@@ -40,7 +40,7 @@ from tests.asgi import app_client
 from tests.browser import Chromium, serve
 from tests.conftest import ROOT
 
-FILES = sorted((ROOT / "queries").glob("*.rq"))
+FILES = sorted((ROOT / "queries").glob("*.rq"), key=lambda p: p.stem)  # by name, as listed
 PREFIXES = all_prefixes(Settings().base)
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -226,6 +226,26 @@ BROKEN = [
     ),
     (HEADER + "# columns@fr: s=\nSELECT ?s WHERE { ?s ?p ?o }\n", 9, "variable=Heading"),
     (HEADER + "# columns: nothing=No\nSELECT ?s WHERE { ?s ?p ?o }\n", 1, "?nothing"),
+    # a federated query: a known view, named once, its rows saying which map they are from
+    (
+        HEADER
+        + "# federated: people\nSELECT ?map WHERE { ?organisation <urn:kg:federated:organisations> ?map . }\n",
+        9,
+        "the views are",
+    ),
+    (
+        HEADER
+        + "# kpi: t\n# federated: organisations\nSELECT ?map WHERE { ?organisation <urn:kg:federated:organisations> ?map . }\n",
+        10,
+        "drop `federated` or `kpi`",
+    ),
+    (HEADER + "# federated: organisations\nSELECT ?map WHERE { ?o ?p ?map }\n", 9, "found 0"),
+    (
+        HEADER
+        + "# federated: organisations\nSELECT ?organisation WHERE { ?organisation <urn:kg:federated:organisations> ?map . }\n",
+        9,
+        "projects ?map",
+    ),
 ]
 
 
@@ -794,6 +814,7 @@ def test_the_catalogue_as_json(built: Settings, client: httpx.Client) -> None:
         assert entry["titles"] == query.titles and entry["descriptions"] == query.descriptions
         assert entry["tags"] == list(query.tags) and entry["chart"] == query.chart
         assert entry["kpi"] == query.kpi
+        assert entry["federated"] is (query.federated is not None)
         assert [p["name"] for p in entry["params"]] == [p.name for p in query.params]
         assert entry["links"]["self"] == f"/api/queries/{query.name}"
         assert entry["links"]["csv"] == f"/api/queries/{query.name}?format=csv"
