@@ -46,7 +46,7 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: bench-build bench-endpoint bench-search bench-web bench-kpi  ## every benchmark, S and M
+bench: bench-build bench-endpoint bench-search bench-web bench-kpi bench-federation  ## every benchmark, S and M
 
 bench-build: setup        ## kg build vs oxigraph load; the validator vs pyshacl
 	$(BIN)/python -m bench
@@ -63,6 +63,9 @@ bench-web: setup          ## entity page, search, autocomplete, saved-query API 
 
 bench-kpi: setup          ## every KPI, the network metrics and a snapshot (S, M)
 	$(BIN)/python -m bench.kpi --sizes S M
+
+bench-federation: setup   ## search asking two peer maps vs this map alone; a hung and a refused peer
+	$(BIN)/python -m bench.federation
 
 bench-kbo: setup          ## kg import kbo on a synthetic full-size register extract vs a csv pass
 	$(BIN)/python -m bench.kbo
