@@ -25,7 +25,10 @@ $(NODE_STAMP): package.json package-lock.json
 
 setup: $(STAMP) $(NODE_STAMP)  ## .venv with the project and its test tools; node_modules
 
-build: setup              ## validate every source and build the store under var/
+build: setup              ## validate every source and build the store under var/, with the KPIs of past years
+	$(BIN)/kg build
+	@# the KPIs of past years are computed on a built store, then loaded by a second build
+	$(BIN)/kg snapshot --past
 	$(BIN)/kg build
 
 run: build                ## set up, build, serve on http://127.0.0.1:8000

@@ -182,7 +182,7 @@ def snapshot(
         typer.Option(
             "--past",
             help="compute the KPIs of every past year from the dates the sources give, "
-            "into data/snapshots/past.ttl (made again as a whole)",
+            "into var/kpi/past.ttl (made again as a whole; the next build loads it)",
         ),
     ] = False,
 ) -> None:

@@ -26,9 +26,9 @@ from pyoxigraph import Literal, NamedNode, RdfFormat, parse
 
 from endpoint.app import create_app
 from kg.build import pipeline as build
-from kg.build.sources import graph_iri
+from kg.build.sources import PAST_KPIS_GRAPH, graph_iri, past_kpis_path
 from kg.namespaces import DEFAULT_BASE, all_prefixes
-from kg.saved import kpi, kpihistory, kpipast
+from kg.saved import kpihistory, kpipast
 from kg.settings import Settings
 from kg.store import EmbeddedStore, open_store
 from tests.asgi import app_client
@@ -306,12 +306,12 @@ def test_the_kpis_of_a_past_year_count_what_existed_then(
 def test_the_past_years_are_a_well_formed_data_cube_that_states_its_method(
     past_project: Settings, store: EmbeddedStore
 ) -> None:
-    path = kpi.snapshots_dir(past_project) / kpipast.FILE_NAME
+    path = past_kpis_path(past_project)
     loaded = EmbeddedStore.open(None)
     for source in sorted((past_project.root / "ontology").rglob("*.ttl")):
         graph = graph_iri(BASE, source.relative_to(past_project.root).as_posix())
         loaded.raw.load(path=str(source), format=RdfFormat.TURTLE, to_graph=NamedNode(graph))
-    graph = graph_iri(BASE, "data/snapshots/past.ttl")
+    graph = graph_iri(BASE, PAST_KPIS_GRAPH)
     loaded.raw.load(
         path=str(path), format=RdfFormat.TURTLE, base_iri=graph, to_graph=NamedNode(graph)
     )

@@ -77,7 +77,27 @@ def discover(settings: Settings) -> list[Source]:
         for path in _files(folder, patterns):
             label = path.relative_to(root).as_posix()
             sources.append(Source(path, graph_iri(settings.base, label), label, kind))
+    past = past_kpis_path(settings)
+    if past.is_file():
+        graph = graph_iri(settings.base, PAST_KPIS_GRAPH)
+        sources.append(Source(past, graph, _label(past, root), "snapshot"))
     return sources
+
+
+#: the KPIs of past years (`kg snapshot --past`): computed again from the data whenever
+#: wanted, so generated output kept under var/ (never committed), loaded as a snapshot
+PAST_KPIS_GRAPH = "snapshots/past"
+
+
+def past_kpis_path(settings: Settings) -> Path:
+    return settings.var / "kpi" / "past.ttl"
+
+
+def _label(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def extra_source(settings: Settings, path: Path) -> Source:

@@ -40,10 +40,11 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, Quad, QuerySolutions, RdfFormat, parse
 
+from kg.build.sources import past_kpis_path
 from kg.errors import KpiError
 from kg.namespaces import all_prefixes
 from kg.saved import network
-from kg.saved.kpi import KpiValue, compute_all, recorded_queries, snapshots_dir
+from kg.saved.kpi import KpiValue, compute_all, recorded_queries
 from kg.saved.kpicube import past_text
 from kg.saved.kpisnapshot import current_build, query_files
 from kg.saved.queries import SavedQuery
@@ -54,7 +55,6 @@ from kg.store import EmbeddedStore, GraphStore
 MAX_YEARS = 30
 #: the file it writes, made again as a whole at each run (the KPIs of past years follow
 #: the data: a date added to a source changes them)
-FILE_NAME = "past.ttl"
 
 #: (organisation, start, end) for every dated fact that says an organisation existed
 ATTESTATIONS = """
@@ -305,8 +305,8 @@ METHOD = (
 
 
 def write_past(settings: Settings, store: GraphStore, *, build_id: str | None = None) -> Path:
-    """Compute the KPIs of past years and write them to ``data/snapshots/past.ttl``
-    (replacing the previous file: they follow the data). Returns its path."""
+    """Compute the KPIs of past years and write them to ``var/kpi/past.ttl`` (replacing
+    the previous file: they follow the data), which the next build loads. Its path."""
     by_year, facts = compute_past(settings, store)
     if not by_year:
         raise KpiError(
@@ -324,9 +324,8 @@ def write_past(settings: Settings, store: GraphStore, *, build_id: str | None = 
         query_files(settings, names),
         method,
     )
-    folder = snapshots_dir(settings)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / FILE_NAME
+    path = past_kpis_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
