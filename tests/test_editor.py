@@ -44,7 +44,7 @@ def page_config(page: str) -> dict[str, object]:
 
 
 def saved_files() -> list[Path]:
-    return sorted((ROOT / "queries").glob("*.rq"))
+    return sorted((ROOT / "queries").glob("*.rq"), key=lambda p: p.stem)  # by name, as listed
 
 
 # ---- over HTTP -----------------------------------------------------------------------
