@@ -179,10 +179,35 @@ def chromium(chromium_browser: object) -> Iterator[Chromium]:
         yield mine
 
 
+#: the test files that take longest (``--durations=0`` summed per file, 2026-12-07), run
+#: first: pytest-xdist hands out whole files (``--dist loadfile``) in collection order, and
+#: a long file started last keeps one process busy while the others have nothing left
+LONGEST_FIRST = (
+    "test_sparql_protocol.py",
+    "test_cli.py",
+    "test_public_browser.py",
+    "test_kpi.py",
+    "test_kpi_past.py",
+    "test_build.py",
+    "test_slow_readers.py",
+    "test_history.py",
+    "test_federation.py",
+    "test_executor.py",
+)
+
+
+def _file_rank(item: pytest.Item) -> int:
+    name = item.path.name
+    return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """pyshacl's minute-long reference run starts now, in a process of its own, when its
+    """The longest files first (the same order in every process, as xdist requires); then
+    pyshacl's minute-long reference run starts now, in a process of its own, when its
     test is among those to run (tests/reference.py)."""
     from tests import reference
+
+    items.sort(key=_file_rank)  # stable: a file's own tests keep their order
 
     # under pytest-xdist every worker collects every test: none starts it early, and the
     # worker the test lands on runs pyshacl itself while the other worker runs other tests
