@@ -15,6 +15,8 @@ from endpoint.accounts import claims as claimpages
 from endpoint.accounts import edit, history, moderation, signin
 from endpoint.http import cors, static
 from endpoint.http.holder import StoreHolder
+from endpoint.http.i18n import deployment_strings
+from endpoint.http.locale import Locale
 from endpoint.pages import about, apidocs, listings, orglists, peers, search, sitemap
 from endpoint.pages import entity as entitypage
 from endpoint.pages import home as homepage
@@ -26,6 +28,7 @@ from endpoint.sparql import catalog, editor, void
 from endpoint.sparql import protocol as sparql
 from endpoint.sparql import run as queries
 from kg.federation.client import PeerClient
+from kg.labels import languages_of, pick
 from kg.memory import MemoryTrimmer
 from kg.namespaces import all_prefixes
 from kg.settings import Settings
@@ -51,8 +54,16 @@ def app_from_env() -> FastAPI:
 
 
 def create_app(settings: Settings) -> FastAPI:
+    # the routes made here (the saved queries' parameters) know the deployment's languages
+    with languages_of(settings.languages):
+        return _create_app(settings)
+
+
+def _create_app(settings: Settings) -> FastAPI:
+    texts = deployment_strings(settings.root)  # a bad file of data/strings/ stops the start
     app = FastAPI(
-        title="Brussels creative-ecosystem knowledge graph",
+        # the API's title: the site's, in the deployment's first language
+        title=pick(texts["site.title"], settings.languages[0]) or "",
         version="0.1.0",
         lifespan=lifespan,
         # /docs and /redoc from the npm packages (endpoint/pages/apidocs.py), not a CDN
@@ -62,6 +73,7 @@ def create_app(settings: Settings) -> FastAPI:
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
+    app.state.strings = texts
     app.state.holder = StoreHolder(settings)
     app.state.prefixes = all_prefixes(settings.base)
     app.state.templates = Jinja2Templates(directory=TEMPLATES)  # autoescapes .html
@@ -79,6 +91,9 @@ def create_app(settings: Settings) -> FastAPI:
         allow_headers=list(cors.HEADERS),
         expose_headers=["X-SPARQL-Rows", "X-SPARQL-Truncated", "X-SPARQL-Max-Rows", "Link"],
     )
+    # outermost but for the error handler of last resort: every route, page and error
+    # page in the deployment's languages and wording
+    app.add_middleware(Locale, languages=settings.languages, texts=app.state.strings)
     app.include_router(sparql.router)
     app.include_router(editor.router)
     static.install(app)

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from kg.labels import SUPPORTED, check_languages
 from kg.namespaces import DEFAULT_BASE
 
 
@@ -29,6 +30,9 @@ class Settings:
     var_dir: Path | None = None
     #: base of every minted IRI [KG_BASE]
     base: str = DEFAULT_BASE
+    #: the languages of the pages and of the labels' fallback, in order: the first is the
+    #: default; some of fr, nl, en, comma-separated (docs/region.md) [KG_LANGUAGES]
+    languages: tuple[str, ...] = SUPPORTED
     #: "embedded" (pyoxigraph on disk) or "remote" (SPARQL 1.1 Protocol + Graph Store) [KG_STORE]
     store_backend: str = "embedded"
     #: remote backend endpoints [KG_REMOTE_QUERY, KG_REMOTE_UPDATE, KG_REMOTE_GSP]
@@ -127,6 +131,10 @@ class Settings:
     def __post_init__(self) -> None:
         if not self.base.endswith(("/", "#")):
             raise ValueError(f"KG_BASE must end with '/' or '#', got {self.base!r}")
+        try:
+            check_languages(self.languages)
+        except ValueError as err:
+            raise ValueError(f"KG_LANGUAGES: {err}") from None
         if self.store_backend not in ("embedded", "remote"):
             raise ValueError(f"KG_STORE must be 'embedded' or 'remote', got {self.store_backend!r}")
         if self.store_backend == "remote" and not self.remote_query_url:
@@ -214,6 +222,7 @@ _ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "KG_ROOT": ("root", _path),
     "KG_VAR": ("var_dir", _path),
     "KG_BASE": ("base", str),
+    "KG_LANGUAGES": ("languages", _list),
     "KG_STORE": ("store_backend", str),
     "KG_REMOTE_QUERY": ("remote_query_url", str),
     "KG_REMOTE_UPDATE": ("remote_update_url", str),

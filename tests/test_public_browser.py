@@ -18,7 +18,7 @@ import pytest
 from pyoxigraph import QuerySolutions
 
 from endpoint.http.i18n import strings, translate
-from kg.labels import LANGUAGES, chain
+from kg.labels import SUPPORTED, chain
 from kg.namespaces import all_prefixes
 from kg.settings import Settings
 from kg.store import GraphStore, open_store
@@ -64,7 +64,7 @@ def foreign_strings(lang: str) -> list[str]:
         if mine is None:
             continue
         for other, text in texts.items():
-            if other == lang or text == mine or other not in LANGUAGES:
+            if other == lang or text == mine or other not in SUPPORTED:
                 continue
             for piece in re.split(r"\{[^}]*\}|<[^>]*>", text):
                 piece = piece.strip(" .,:;()«»")

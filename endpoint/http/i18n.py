@@ -1,26 +1,43 @@
 """Interface text in French, Dutch and English.
 
 Strings live in ``endpoint/strings/*.json`` (one file per area of the site, so that areas
-are added without touching each other): ``{"key": {"fr": …, "nl": …, "en": …}}``. A missing
-translation falls back along the same chain as data labels (kg.labels)."""
+are added without touching each other): ``{"key": {"fr": …, "nl": …, "en": …}}``. They say
+nothing of a region: the words that name one (the site's title, the home page's lead, the
+sign-in mail…) come from the deployment's data, ``data/strings/*.json`` in the same form,
+each key there replacing the interface's (docs/region.md). A missing translation falls
+back along the same chain as data labels (kg.labels).
+
+The app reads its deployment's strings once (``deployment_strings``) and sets them for
+each request (``use_strings``, endpoint.http.locale), so that two apps in one process keep
+their own."""
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Mapping
+from contextvars import ContextVar, Token
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import Request
 
-from kg.labels import LANGUAGES, chain, negotiate
+from kg.labels import SUPPORTED, chain, languages, negotiate
 
 STRINGS_DIR = Path(__file__).parent.parent / "strings"
+#: a deployment's own wording, under its root (KG_ROOT)
+DEPLOYMENT_STRINGS = Path("data/strings")
 LANGUAGE_NAMES = {"fr": "Français", "nl": "Nederlands", "en": "English"}
+
+Strings = Mapping[str, Mapping[str, str]]
+
+_STRINGS: ContextVar[Strings | None] = ContextVar("endpoint_strings", default=None)
+_PLACEHOLDER = re.compile(r"{(\w*)}")
 
 
 @cache
-def strings() -> dict[str, dict[str, str]]:
+def interface_strings() -> dict[str, dict[str, str]]:
     merged: dict[str, dict[str, str]] = {}
     for path in sorted(STRINGS_DIR.glob("*.json")):
         for key, texts in json.loads(path.read_text(encoding="utf-8")).items():
@@ -28,6 +45,59 @@ def strings() -> dict[str, dict[str, str]]:
                 raise ValueError(f"{path.name}: the string {key!r} is defined twice")
             merged[key] = texts
     return merged
+
+
+def deployment_strings(root: Path) -> dict[str, dict[str, str]]:
+    """The interface's strings with ``root/data/strings/*.json`` in place of theirs.
+    ValueError, naming the file and the key, for a key the interface does not have (a
+    typo would otherwise be silently ignored), a language it is not written in, or a text
+    that drops or adds a ``{placeholder}`` (a sign-in mail without its ``{url}``)."""
+    merged = dict(interface_strings())
+    replaced: dict[str, str] = {}
+    for path in sorted((root / DEPLOYMENT_STRINGS).glob("*.json")):
+        where = (DEPLOYMENT_STRINGS / path.name).as_posix()
+        try:
+            items = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as err:
+            raise ValueError(f"{where}: not JSON ({err})") from None
+        if not isinstance(items, dict):
+            raise ValueError(f"{where}: an object of strings is expected")
+        for key, texts in items.items():
+            if key not in merged:
+                raise ValueError(f"{where}: {key!r} is not a string of the interface")
+            if key in replaced:
+                raise ValueError(f"{where}: {key!r} is given in {replaced[key]} too")
+            if not isinstance(texts, dict) or not texts:
+                raise ValueError(f"{where}: {key!r} needs texts by language")
+            wanted = set(_PLACEHOLDER.findall(next(iter(merged[key].values()))))
+            for code, text in texts.items():
+                if code not in SUPPORTED or not isinstance(text, str):
+                    raise ValueError(
+                        f"{where}: {key!r} has {code!r}; the languages are {', '.join(SUPPORTED)}"
+                    )
+                if set(_PLACEHOLDER.findall(text)) != wanted:
+                    named = ", ".join("{" + name + "}" for name in sorted(wanted)) or "none"
+                    raise ValueError(
+                        f"{where}: {key!r} in {code} must keep the placeholders ({named})"
+                    )
+            merged[key] = texts
+            replaced[key] = where
+    return merged
+
+
+def use_strings(texts: Strings) -> Token[Strings | None]:
+    return _STRINGS.set(texts)
+
+
+def reset_strings(token: Token[Strings | None]) -> None:
+    _STRINGS.reset(token)
+
+
+def strings() -> Strings:
+    """The strings of the deployment this request is for (the interface's own outside a
+    request)."""
+    texts = _STRINGS.get()
+    return texts if texts is not None else interface_strings()
 
 
 def translate(key: str, lang: str) -> str:
@@ -54,7 +124,7 @@ def vary(*headers: str) -> str:
 def language_links(request: Request) -> list[dict[str, str]]:
     """The same page in each language (``?lang=`` kept with the other parameters)."""
     links = []
-    for code in LANGUAGES:
+    for code in languages():
         params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
         params.append(("lang", code))
         links.append(

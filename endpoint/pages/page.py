@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 from endpoint.http.i18n import strings, translate
 from endpoint.pages.pagerequest import settings_of, store_of
 from endpoint.saved.kpiformat import number as figure
-from kg.labels import LANGUAGES, pick_with_language
+from kg.labels import languages, pick_with_language
 from kg.namespaces import DCT, FOAF, ORG, OWL_CLASS, SCHEMA, XSD
 from kg.views.concepts import ConceptView
 from kg.views.model import Document, Ref, Source, Value, cci, curie, local_name
@@ -108,7 +108,7 @@ class Page:
 
     def languages(self, concept: ConceptView) -> list[str]:
         seen = set(concept.pref) | set(concept.alt) | set(concept.definitions)
-        return [*LANGUAGES, *sorted(seen - set(LANGUAGES))]
+        return [*languages(), *sorted(seen - set(languages()))]
 
     # links
     def href(self, iri: str) -> str:

@@ -12,7 +12,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions
 
 from endpoint.http.i18n import LANGUAGE_NAMES, translate
 from kg.build.report import shorten
-from kg.labels import LANGUAGES, pick
+from kg.labels import languages, pick
 from kg.saved import queries as saved
 from kg.saved.parameters import Param, parse_iri
 from kg.saved.queries import SavedQuery
@@ -63,7 +63,7 @@ def _options(
 ) -> list[tuple[str, str]] | None:
     """(value, label) choices for a form field, or None for a free field."""
     if param.type == "language":
-        return [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
+        return [(code, LANGUAGE_NAMES[code]) for code in languages()]
     if param.values is not None:
         return [(v, v) for v in param.values]
     labels: dict[str, dict[str, str]] = {}

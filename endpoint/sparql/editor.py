@@ -17,7 +17,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from endpoint.http.i18n import context, page_language, translate
 from kg.errors import FrontendMissing, NotFound
-from kg.labels import LANGUAGES, pick
+from kg.labels import languages, pick
 from kg.namespaces import sparql_prologue
 from kg.saved import queries as saved
 from kg.settings import Settings
@@ -57,7 +57,7 @@ def _in_language(values: dict[str, str], key: str, lang: str) -> str | None:
     """``# key@lang:`` along the languages' fallback chain (``# key:`` is English), from
     the header lines ``kg.saved.queries.read_header`` gives, unchecked: a file with a
     broken header still gets a tab."""
-    texts = {code: values.get(key if code == "en" else f"{key}@{code}", "") for code in LANGUAGES}
+    texts = {code: values.get(key if code == "en" else f"{key}@{code}", "") for code in languages()}
     return pick({code: text for code, text in texts.items() if text}, lang)
 
 

@@ -19,7 +19,7 @@ from pyoxigraph import Literal, NamedNode, QuerySolutions
 from kg.accounts import people
 from kg.accounts.db import transaction
 from kg.errors import BadRequest, Conflict, Forbidden, NotFound
-from kg.labels import LANGUAGES
+from kg.labels import languages
 from kg.namespaces import DCT, FOAF, ORG, SKOS
 from kg.store import GraphStore
 
@@ -85,8 +85,8 @@ def check_value(name: str, lang: str, value: str) -> tuple[str, str, str]:
         if not WEB.match(value):
             raise BadRequest("a web address starts with http:// or https://", parameter="value")
         return prop, "", value
-    if lang not in LANGUAGES:
-        raise BadRequest(f"the language is one of {', '.join(LANGUAGES)}", parameter="lang")
+    if lang not in languages():
+        raise BadRequest(f"the language is one of {', '.join(languages())}", parameter="lang")
     return prop, lang, value
 
 
@@ -150,8 +150,8 @@ def add_organisation(
     homepage: str,
     descriptions: dict[str, str],
 ) -> Proposal:
-    names = {lang: v.strip() for lang, v in names.items() if lang in LANGUAGES and v.strip()}
-    descriptions = {k: v.strip() for k, v in descriptions.items() if k in LANGUAGES and v.strip()}
+    names = {lang: v.strip() for lang, v in names.items() if lang in languages() and v.strip()}
+    descriptions = {k: v.strip() for k, v in descriptions.items() if k in languages() and v.strip()}
     if not names:
         raise BadRequest("give the organisation's name in at least one language", parameter="name")
     if homepage and not WEB.match(homepage.strip()):
@@ -188,7 +188,7 @@ def update_text(proposal: Proposal, base: str) -> str:
         prop, lang, value = check_value(b["property"], b["lang"], b["value"])
         p = NamedNode(prop)
         new = NamedNode(value) if not lang else Literal(value, language=lang)
-        same_lang = f'FILTER (lang(?old) = "{lang}")' if lang else ""  # lang: one of LANGUAGES
+        same_lang = f'FILTER (lang(?old) = "{lang}")' if lang else ""  # lang: one of languages()
         return (
             f"DELETE {{ GRAPH ?g {{ {s} {p} ?old }} }} WHERE {{ GRAPH ?g {{ {s} {p} ?old "
             f"{same_lang} }} }} ;\nINSERT DATA {{ {s} {p} {new} }}"

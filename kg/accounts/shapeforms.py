@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pyoxigraph import Literal, NamedNode, QuerySolutions
 
 from kg.errors import BadRequest
-from kg.labels import LANGUAGES, pick
+from kg.labels import languages, pick
 from kg.namespaces import RDF, SKOS
 from kg.store import GraphStore
 
@@ -193,7 +193,7 @@ def current(form: Form, held: set[tuple[str, Term]]) -> dict[str, list[Term]]:
         for p, o in sorted(held, key=str):
             if p != f.path:
                 continue
-            if f.kind == "text" and (not isinstance(o, Literal) or o.language not in LANGUAGES):
+            if f.kind == "text" and (not isinstance(o, Literal) or o.language not in languages()):
                 continue
             values[f.key].append(o)
     return values
@@ -209,7 +209,7 @@ def submitted(
         if f.kind == "text":
             values[f.key] = [
                 Literal(get(f"{f.key}_{lang}"), language=lang)
-                for lang in LANGUAGES
+                for lang in languages()
                 if get(f"{f.key}_{lang}")
             ]
         elif f.kind == "choice":

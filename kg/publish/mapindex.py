@@ -22,7 +22,7 @@ from typing import Any
 
 from pyoxigraph import Literal, NamedNode
 
-from kg.labels import DEFAULT_LANGUAGE, LANGUAGES
+from kg.labels import default_language, languages
 from kg.namespaces import (
     GEO,
     LOCN,
@@ -178,7 +178,7 @@ def features(
     null for an IRI outside the base), ``kinds`` (labels of the project's classes) and
     ``municipality`` (its label)."""
     index = map_index(store, base)
-    lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+    lang = lang if lang in languages() else default_language()
     prepared = index.prepared.get(lang)
     if prepared is None:  # once per language: labels picked and sorted
         prepared = [(p, _feature(p, index, base, lang)) for p in index.places.values()]

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import StoreError
-from kg.labels import LANGUAGES, pick, pick_with_language
+from kg.labels import languages, pick, pick_with_language
 from kg.publish.searchfuzzy import correct
 from kg.publish.searchindex import BUILTIN_LABELS, FORMAT, bitset
 from kg.publish.searchtext import MAX_QUERY_CHARS, MAX_TOKENS, WORD, fold, fts_query, tokens
@@ -202,7 +202,7 @@ def _local_name(iri: str) -> str:
 
 
 def language_of(lang: str | None) -> str:
-    return lang if lang in LANGUAGES else LANGUAGES[0]
+    return lang if lang in languages() else languages()[0]
 
 
 def clean_facets(facets: Mapping[str, Sequence[str]] | None) -> dict[str, list[str]]:

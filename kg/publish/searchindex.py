@@ -27,7 +27,7 @@ from typing import Any
 
 from pyoxigraph import Literal, QuerySolutions
 
-from kg.labels import LANGUAGES, pick
+from kg.labels import languages, pick
 from kg.namespaces import FOAF, ORG, SKOS_CONCEPT, all_prefixes
 from kg.publish.searchfuzzy import write_vocabulary
 from kg.publish.searchtext import normalise
@@ -344,7 +344,7 @@ def _rows_of(
     descriptions = sorted(entity.descriptions)
     labels = _first_by_language((lang, text) for _, lang, text in names)
     norms = {text: normalise(text) for text in {t for _, _, t in names} | {t for _, t in alt}}
-    sort = {lang: norms.get(pick(labels, lang) or "", entity.iri) for lang in LANGUAGES}
+    sort = {lang: norms.get(pick(labels, lang) or "", entity.iri) for lang in languages()}
     row = (
         entity_id,
         entity.iri,

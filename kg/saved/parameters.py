@@ -16,7 +16,7 @@ from typing import Any
 from pyoxigraph import Literal, NamedNode, QuerySolutions, RdfFormat, parse
 
 from kg.errors import ParameterError, ParamSpecError
-from kg.labels import LANGUAGES
+from kg.labels import languages
 from kg.namespaces import RDF_TYPE
 from kg.store import GraphStore, Term
 
@@ -121,7 +121,7 @@ class Param:
             if self.max is not None:
                 schema["maximum"] = self.max
         elif self.type == "language":
-            schema = {"type": "string", "enum": list(LANGUAGES)}
+            schema = {"type": "string", "enum": list(languages())}
         elif self.type == "date":
             schema = {"type": "string", "format": "date"}
         elif self.type == "iri":
@@ -276,8 +276,8 @@ def parse_value(
         term = Literal(raw)
     elif param.type == "language":
         code = raw.strip().lower()
-        if code not in LANGUAGES:
-            raise ParameterError(param.name, f"{raw!r} is not one of {', '.join(LANGUAGES)}")
+        if code not in languages():
+            raise ParameterError(param.name, f"{raw!r} is not one of {', '.join(languages())}")
         term = Literal(code)
     elif param.type == "integer":
         text = raw.strip()
