@@ -30,6 +30,7 @@ from bench.__main__ import dataset
 from bench.child import derived_steps
 from bench.schemes import write_fallback
 from kg.build import pipeline as build
+from kg.deployment import region_area
 from kg.namespaces import QB
 from kg.saved import kpi, kpisnapshot, network
 from kg.settings import Settings
@@ -88,7 +89,7 @@ def bench_size(size: str, tmp: Path, stand_ins: list[Path]) -> dict[str, Any]:
     read = time.perf_counter() - start
     metrics = network.compute(graph)
     computed = time.perf_counter() - start - read
-    quads = network.quads(metrics, settings.base, date.today())
+    quads = network.quads(metrics, settings.base, date.today(), region_area(settings.root))
     network.write(store, settings.base, quads)
     observation = NamedNode(QB + "Observation")
     row["network"] = {

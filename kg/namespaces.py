@@ -107,8 +107,6 @@ GEO_WKT_LITERAL = GEO + "wktLiteral"
 WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
 NACE2 = "http://data.europa.eu/ux2/nace2/"
 NUTS_CODE = "http://data.europa.eu/nuts/code/"
-#: the Brussels-Capital Region: the area of a figure that names none
-NUTS_BE100 = NUTS_CODE + "BE100"
 
 #: the EU Publications Office's authority tables (licence/, language/, file-type/, …)
 EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"

@@ -641,7 +641,8 @@ def test_large_networks_sample_betweenness_with_a_fixed_seed() -> None:
     first = network.compute(g, work=1)
     assert first.pivots == network.MIN_PIVOTS
     assert network.compute(g, work=1).betweenness == first.betweenness  # reproducible
-    text = " ".join(str(q.object) for q in network.quads(first, BASE, date(2026, 1, 1)))
+    quads = network.quads(first, BASE, date(2026, 1, 1), NUTS_BE100)
+    text = " ".join(str(q.object) for q in quads)
     assert f"estimated from {network.MIN_PIVOTS} of 60 organisations" in text
 
 
@@ -728,6 +729,9 @@ def test_kpis_are_computed_here_when_the_workers_cannot_open_the_store(
 def project_with_queries(tmp_path: Path) -> Settings:
     root = tmp_path / "project"
     shutil.copytree(ROOT / "queries", root / "queries")
+    # the catalogue names the region: the area of a figure that names none
+    (root / "data").mkdir()
+    shutil.copy(ROOT / "data" / "catalog.ttl", root / "data")
     return Settings(root=root, var_dir=tmp_path / "var")
 
 

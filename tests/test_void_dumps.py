@@ -26,12 +26,14 @@ from pyoxigraph import (
 
 import endpoint.sparql.void
 from endpoint.app import create_app
+from kg.deployment import graph_texts
 from kg.namespaces import DEFAULT_BASE, REUSED_PREFIXES
 from kg.publish.dumps import MANIFEST, NQUADS, NTRIPLES, TURTLE, Dump, read_dumps, write_dumps
 from kg.publish.void import FILE_NAME, TARGETS, publish, statistics, void_description
 from kg.settings import Settings
 from kg.store import EmbeddedStore, GraphStore, open_store
 from tests.asgi import app_client
+from tests.conftest import ROOT
 from tests.jsonld import parsed as parsed_answer
 
 RDF_TYPE = REUSED_PREFIXES["rdf"] + "type"
@@ -167,7 +169,7 @@ def test_small_store_counts_known_by_hand(small: EmbeddedStore, tmp_path: Path) 
     by_name = {d.name: d for d in dumps}
     assert by_name[NQUADS].triples == 20  # every statement of every graph
     assert by_name[NTRIPLES].triples == by_name[TURTLE].triples == 18  # the union, once each
-    triples = void_description(small, DEFAULT_BASE, dumps, ENDPOINT)
+    triples = void_description(small, DEFAULT_BASE, dumps, ENDPOINT, graph_texts(ROOT))
     assert count(triples, DATASET, VOID + "triples") == 18
     assert count(triples, DATASET, VOID + "distinctSubjects") == 7
     assert count(triples, DATASET, VOID + "entities") == 3  # o:x, o:y, sector:music
@@ -248,7 +250,8 @@ def store(built: Settings) -> GraphStore:
 def written(built: Settings, store: GraphStore, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Dumps, dumps.json and void.ttl of the real build, written here into tmp."""
     out = tmp_path_factory.mktemp("dumps")
-    publish(store, out, built.base, built.base + "sparql", build_id="test-build")
+    texts = graph_texts(built.root)
+    publish(store, out, built.base, built.base + "sparql", texts, build_id="test-build")
     return out
 
 
@@ -397,7 +400,8 @@ def published(built: Settings, store: GraphStore) -> Path:
     directory = endpoint.sparql.void.dumps_dir(built)
     if not (directory / FILE_NAME).exists():
         build_id = directory.parent.name
-        publish(store, directory, built.base, built.base + "sparql", build_id=build_id)
+        texts = graph_texts(built.root)
+        publish(store, directory, built.base, built.base + "sparql", texts, build_id=build_id)
     return directory
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from endpoint.saved.kpiformat import is_share, local_name, number
-from kg.namespaces import NUTS_BE100
 from kg.saved import kpi
 from kg.saved.kpi import KpiResult, KpiRow
 
@@ -24,7 +23,7 @@ def layout(result: KpiResult) -> str:
 
 def row_key(result: KpiResult, row: KpiRow, measure: str, base: str) -> tuple[Any, ...]:
     subjects = tuple(sorted(row.subjects or (kpi.all_cci(base),)))
-    return (result.query.name, measure, subjects, row.area or NUTS_BE100)
+    return (result.query.name, measure, subjects, result.area_of(row))
 
 
 def pick_series(

@@ -28,6 +28,7 @@ from urllib.parse import quote
 
 from pyoxigraph import Literal, NamedNode, QuerySolutions, RdfFormat, Triple, parse, serialize
 
+from kg.deployment import graph_texts
 from kg.errors import StoreError
 from kg.namespaces import (
     DCAT,
@@ -43,7 +44,7 @@ from kg.namespaces import (
 from kg.publish import catalogparts as parts
 from kg.publish.dumps import Dump, read_dumps
 from kg.publish.licences import graph_licences, licence_table
-from kg.publish.void import DESCRIPTION, DUMPS_DIR, TITLE, dataset_iri
+from kg.publish.void import DUMPS_DIR, dataset_iri
 from kg.settings import Settings
 from kg.store import GraphStore
 
@@ -176,7 +177,8 @@ def catalog_triples(
     kg = NamedNode(dataset_iri(base))
     c.describe_service(kg, [NamedNode(g) for g in graphs])
     years = [y for f in facts.values() for y in f.years]
-    c.describe_kg(kg, TITLE, DESCRIPTION, years, [licences[g] for g in graphs], dumps)
+    texts = graph_texts(settings.root)
+    c.describe_kg(kg, texts.titles, texts.descriptions, years, [licences[g] for g in graphs], dumps)
     for graph in graphs:
         c.describe_graph(kg, graph, facts[graph], licences[graph])
     c.describe_licences(table)

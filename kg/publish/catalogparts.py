@@ -93,7 +93,7 @@ class Catalogue:
 
     def texts(self, s: NamedNode, p: str, texts: dict[str, str]) -> None:
         for lang, text in texts.items():
-            self.add(s, p, Literal(text, language=lang))
+            self.add(s, p, Literal(text, language=lang or None))
 
     def triples(self) -> list[Triple]:
         """Each subject's triples together, so that Turtle states each subject once; the

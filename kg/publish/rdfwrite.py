@@ -8,8 +8,8 @@ from pyoxigraph import Triple
 
 def by_subject(triples: list[Triple]) -> list[Triple]:
     """Each subject's triples together (in order of first mention), so that Turtle states
-    each subject once."""
-    groups: dict[str, list[Triple]] = {}
+    each subject once), a triple stated twice once."""
+    groups: dict[str, dict[Triple, None]] = {}
     for t in triples:
-        groups.setdefault(str(t.subject), []).append(t)
+        groups.setdefault(str(t.subject), {})[t] = None
     return [t for group in groups.values() for t in group]

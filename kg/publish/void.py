@@ -39,6 +39,7 @@ from pyoxigraph import (
     serialize,
 )
 
+from kg.deployment import GraphTexts, graph_texts
 from kg.errors import StoreError
 from kg.namespaces import (
     DCAT,
@@ -78,29 +79,6 @@ DESCRIPTION_PATH = ".well-known/void"
 #: Licence of what the project writes itself; each source keeps its own (kg.publish.licences).
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 EXAMPLES = 3
-
-TITLE = {
-    "fr": "Graphe de connaissances de l'écosystème créatif bruxellois",
-    "nl": "Kennisgraaf van het Brusselse creatieve ecosysteem",
-    "en": "Brussels creative-ecosystem knowledge graph",
-}
-DESCRIPTION = {
-    "fr": (
-        "Les organisations des industries culturelles et créatives de Bruxelles, les "
-        "réseaux, programmes, projets et événements qui les relient, leurs secteurs, "
-        "services, publics et adresses, avec la source de chaque affirmation."
-    ),
-    "nl": (
-        "De organisaties van de culturele en creatieve industrieën in Brussel, de "
-        "netwerken, programma's, projecten en evenementen die hen verbinden, hun sectoren, "
-        "diensten, doelgroepen en adressen, met de bron van elke bewering."
-    ),
-    "en": (
-        "The organisations of the cultural and creative industries of Brussels, the "
-        "networks, programmes, projects and events that tie them, their sectors, services, "
-        "audiences and addresses, with the source of every statement."
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -317,9 +295,14 @@ class _Triples:
 
 
 def describe(
-    stats: Statistics, base: str, dumps: Sequence[Dump] | None, endpoint_url: str
+    stats: Statistics,
+    base: str,
+    dumps: Sequence[Dump] | None,
+    endpoint_url: str,
+    texts: GraphTexts,
 ) -> list[Triple]:
-    """The VoID description as triples, from statistics already counted."""
+    """The VoID description as triples, from statistics already counted; the graph's
+    title and description are the deployment's (kg.deployment)."""
     prefixes = all_prefixes(base)
     root = urljoin(endpoint_url, ".")
     kg = NamedNode(dataset_iri(base))
@@ -334,7 +317,7 @@ def describe(
     t.add(description, FOAF + "primaryTopic", kg)
     # the DCAT-AP catalogue (kg.publish.catalog) describes the same dataset for portals
     t.add(description, RDFS_SEE_ALSO, root + "catalog")
-    _describe_dataset(t, kg, stats, base, root, endpoint_url)
+    _describe_dataset(t, kg, stats, base, root, endpoint_url, texts)
     for dump in dumps or []:
         _describe_dump(t, kg, root, dump)
     _describe_partitions(t, kg, stats, prefixes)
@@ -343,13 +326,19 @@ def describe(
 
 
 def _describe_dataset(
-    t: _Triples, kg: NamedNode, stats: Statistics, base: str, root: str, endpoint_url: str
+    t: _Triples,
+    kg: NamedNode,
+    stats: Statistics,
+    base: str,
+    root: str,
+    endpoint_url: str,
+    texts: GraphTexts,
 ) -> None:
     t.add(kg, RDF + "type", VOID + "Dataset")
-    for lang, text in TITLE.items():
-        t.add(kg, DCT + "title", Literal(text, language=lang))
-    for lang, text in DESCRIPTION.items():
-        t.add(kg, DCT + "description", Literal(text, language=lang))
+    for lang, text in texts.titles.items():
+        t.add(kg, DCT + "title", Literal(text, language=lang or None))
+    for lang, text in texts.descriptions.items():
+        t.add(kg, DCT + "description", Literal(text, language=lang or None))
     # the whole is under every licence of its parts; each subset names its own
     for licence in every_licence(stats.licences.values()):
         t.add(kg, DCT + "license", licence)
@@ -442,10 +431,14 @@ def _describe_links(
 
 
 def void_description(
-    store: GraphStore, base: str, dumps: Sequence[Dump] | None, endpoint_url: str
+    store: GraphStore,
+    base: str,
+    dumps: Sequence[Dump] | None,
+    endpoint_url: str,
+    texts: GraphTexts,
 ) -> list[Triple]:
     """Count (a few aggregate queries over the whole graph) and describe."""
-    return describe(statistics(store, base), base, dumps, endpoint_url)
+    return describe(statistics(store, base), base, dumps, endpoint_url, texts)
 
 
 def description_prefixes(base: str) -> dict[str, str]:
@@ -460,6 +453,7 @@ def write_void(
     base: str,
     dumps: Sequence[Dump] | None,
     endpoint_url: str,
+    texts: GraphTexts,
     stats: Statistics | None = None,
 ) -> Path:
     """Write the description as Turtle to ``out_dir/void.ttl`` (counting the statistics
@@ -468,14 +462,19 @@ def write_void(
     path = out_dir / FILE_NAME
     tmp = path.with_name(path.name + ".tmp")
     counted = stats if stats is not None else statistics(store, base)
-    triples = describe(counted, base, dumps, endpoint_url)
+    triples = describe(counted, base, dumps, endpoint_url, texts)
     serialize(triples, tmp, RdfFormat.TURTLE, prefixes=description_prefixes(base))
     tmp.replace(path)
     return path
 
 
 def publish(
-    store: GraphStore, out_dir: Path, base: str, endpoint_url: str, build_id: str | None = None
+    store: GraphStore,
+    out_dir: Path,
+    base: str,
+    endpoint_url: str,
+    texts: GraphTexts,
+    build_id: str | None = None,
 ) -> list[Dump]:
     """The dumps, ``dumps.json`` and ``void.ttl`` of one build, into ``out_dir``. The
     statistics are counted in a thread of their own while the dumps are written: the
@@ -485,7 +484,7 @@ def publish(
         counting = pool.submit(statistics, store, base)
         dumps = write_dumps(store, out_dir, base, build_id)
         stats = counting.result()
-    write_void(store, out_dir, base, dumps, endpoint_url, stats)
+    write_void(store, out_dir, base, dumps, endpoint_url, texts, stats)
     return dumps
 
 
@@ -494,4 +493,5 @@ def derive(settings: Settings, store: GraphStore, build_dir: Path) -> None:
     the web layer finds them beside the serving store. The public SPARQL endpoint is taken
     to be ``{base}sparql``, and the dumps ``{base}dumps/…``."""
     build_id = build_dir.name.removesuffix(".partial")
-    publish(store, build_dir / DUMPS_DIR, settings.base, settings.base + "sparql", build_id)
+    url = settings.base + "sparql"
+    publish(store, build_dir / DUMPS_DIR, settings.base, url, graph_texts(settings.root), build_id)

@@ -34,8 +34,9 @@ from pathlib import Path
 from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions
 
 from kg.build.processes import map_on_store, worker_count
+from kg.deployment import region_area
 from kg.errors import KgError, KpiError
-from kg.namespaces import NUTS_BE100, XSD, all_prefixes
+from kg.namespaces import XSD, all_prefixes
 from kg.saved import queries as saved
 from kg.saved.queries import SavedQuery
 from kg.settings import Settings
@@ -163,6 +164,8 @@ class KpiResult:
     area_column: str | None = None
     long: bool = False
     measures: list[str] = field(default_factory=list)  # measure IRIs, first seen first
+    #: the deployment's region (kg.deployment): the area of a row that names none
+    region: str = ""
     rows: list[KpiRow] = field(default_factory=list)
     seconds: float = 0.0
     error: str | None = None
@@ -170,6 +173,9 @@ class KpiResult:
     @property
     def kpi(self) -> str:
         return self.query.kpi or self.query.name
+
+    def area_of(self, row: KpiRow) -> str:
+        return row.area or self.region
 
     def values(self, base: str) -> list[KpiValue]:
         out = []
@@ -182,7 +188,7 @@ class KpiResult:
                         self.query.name,
                         measure,
                         subjects,
-                        row.area or NUTS_BE100,
+                        self.area_of(row),
                         value,
                         row.label,
                         row.is_lower_bound,
@@ -221,7 +227,7 @@ def _lexical(term: object) -> str:
 def read_result(settings: Settings, query: SavedQuery, rows: QuerySolutions) -> KpiResult:
     cci = settings.base + "ontology#"
     columns = [v.value for v in rows.variables]
-    result = KpiResult(query, columns)
+    result = KpiResult(query, columns, region=region_area(settings.root))
     result.subject_columns = [c for c in SUBJECT_COLUMNS if c in columns]
     result.area_column = next((c for c in AREA_COLUMNS if c in columns), None)
     result.long = MEASURE_COLUMN in columns and VALUE_COLUMN in columns

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from pyoxigraph import NamedNode, QuerySolutions, RdfFormat, Triple, serialize
 
+from kg.deployment import region_area
 from kg.labels import pick
-from kg.namespaces import NUTS_BE100, all_prefixes
+from kg.namespaces import all_prefixes
 from kg.saved.kpi import dataset_iri, kpi_queries, number_of, past_dataset_iri, query_iri
 from kg.settings import Settings
 from kg.store import GraphStore
@@ -65,6 +66,7 @@ def observations(settings: Settings, store: GraphStore, *, past: bool = False) -
     rows = store.query(OBSERVATIONS, {"dataset": NamedNode(dataset)}, prefixes=all_prefixes(base))
     assert isinstance(rows, QuerySolutions)
     prefix = query_iri(base, "")
+    region = region_area(settings.root)
     out = []
     for row in rows:
         value = number_of(row["value"])
@@ -79,7 +81,7 @@ def observations(settings: Settings, store: GraphStore, *, past: bool = False) -
                 source[len(prefix) :] if source.startswith(prefix) else "",
                 row["measure"].value,
                 tuple(sorted(row["subjects"].value.split())),
-                row["area"].value if row["area"] is not None else NUTS_BE100,
+                row["area"].value if row["area"] is not None else region,
                 value,
                 None if lower is None else lower.value in ("true", "1"),
                 past,

@@ -41,6 +41,7 @@ from pathlib import Path
 from pyoxigraph import NamedNode, Quad, QuerySolutions, RdfFormat, parse
 
 from kg.build.sources import past_kpis_path
+from kg.deployment import region_area
 from kg.errors import KpiError
 from kg.namespaces import all_prefixes
 from kg.saved import network
@@ -256,7 +257,8 @@ def past_kpis(
         copy.extend(past_quads(quads, facts, kept))
         base = settings.base
         metrics = network.compute(network.read_graph(copy, base))
-        network.write(copy, base, network.quads(metrics, base, date(year, 12, 31)))
+        area = region_area(settings.root)
+        network.write(copy, base, network.quads(metrics, base, date(year, 12, 31), area))
         return compute_all(settings, copy, past_queries(settings))
     finally:
         copy.close()

@@ -66,7 +66,8 @@ import igraph
 import networkx as nx
 from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions
 
-from kg.namespaces import DCT, NUTS_BE100, QB, RDF_TYPE_NODE, SKOS, XSD, all_prefixes
+from kg.deployment import region_area
+from kg.namespaces import DCT, QB, RDF_TYPE_NODE, SKOS, XSD, all_prefixes
 from kg.settings import Settings
 from kg.store import EmbeddedStore, GraphStore
 
@@ -313,11 +314,11 @@ class _Observations:
     """Writes the metrics' observations into the network-metrics graph; the terms every
     observation repeats are made once (there are many observations)."""
 
-    def __init__(self, base: str, period: date) -> None:
+    def __init__(self, base: str, period: date, area: str) -> None:
         cci = self.cci = base + "ontology#"
         self.graph = NamedNode(graph_iri(base))
         self.day = Literal(period.isoformat(), datatype=NamedNode(XSD + "date"))
-        self.area = NamedNode(NUTS_BE100)
+        self.area = NamedNode(area)
         self.is_observation = NamedNode(QB + "Observation")
         self.in_dataset = NamedNode(QB + "dataSet")
         self.measure_type = NamedNode(QB + "measureType")
@@ -364,9 +365,10 @@ class _Observations:
         self.add(self.graph, DCT + "source", node)
 
 
-def quads(metrics: Metrics, base: str, period: date) -> list[Quad]:
-    """The metrics as observations (and their datasets) in the network-metrics graph."""
-    w = _Observations(base, period)
+def quads(metrics: Metrics, base: str, period: date, area: str) -> list[Quad]:
+    """The metrics as observations (and their datasets) in the network-metrics graph, of
+    the deployment's region ``area`` (kg.deployment)."""
+    w = _Observations(base, period, area)
     n = int(metrics.network.get("numberOfOrganisations", 0))
     how = (
         "exact"
@@ -423,4 +425,5 @@ def build_date(build_dir: Path) -> date:
 def network_metrics(settings: Settings, store: EmbeddedStore, build_dir: Path) -> None:
     """The derived build step (kg.publish.derived.Step)."""
     metrics = compute(read_graph(store, settings.base))
-    write(store, settings.base, quads(metrics, settings.base, build_date(build_dir)))
+    area = region_area(settings.root)
+    write(store, settings.base, quads(metrics, settings.base, build_date(build_dir), area))
