@@ -179,7 +179,8 @@ def municipality_areas(root: Path) -> list[MunicipalityArea]:
         xs, ys = [p[0] for p in points], [p[1] for p in points]
         bbox = (min(xs), min(ys), max(xs), max(ys))
         postcodes = tuple(dict.fromkeys(codes))
-        out.append(MunicipalityArea(m.nis, m.name_fr, m.name_nl, postcodes, m.area, bbox))
+        names = (m.names.get("fr", ""), m.names.get("nl", ""))
+        out.append(MunicipalityArea(m.nis, *names, postcodes, m.area, bbox))
     return out
 
 

@@ -21,9 +21,13 @@ def _registry() -> dict[str, tuple[Importer, str]]:
 
 
 def run_importers(settings: Settings, out_dir: Path) -> list[Source]:
-    """Run every importer; each output becomes a source in graph ``{base}graph/import/NAME``."""
+    """Run every importer whose inputs the deployment has (another region may have no
+    culture points of its own); each output becomes a source in graph
+    ``{base}graph/import/NAME``."""
     sources = []
     for name, (write, inputs) in _registry().items():
+        if not (settings.root / inputs).is_dir():
+            continue
         graph = f"{settings.base}graph/import/{name}"
         path = write(settings.root, settings.base, graph, out_dir / f"{name}.nt")
         sources.append(Source(path, graph, f"{inputs} (importer {name})", "import"))
