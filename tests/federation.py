@@ -202,3 +202,104 @@ def map_copy(root: Path, peers_ttl: str, curated: list[str] | None = None) -> Pa
         for name in curated:
             shutil.copy(ROOT / "data" / "curated" / name, folder / name)
     return root
+
+
+#: Another region's own data for the second instance (SYNTHETIC test data): its
+#: catalogue (the Flemish Region, BE2), its wording, and two municipalities with square
+#: boundaries and Dutch names only. Nothing of it comes from a source document.
+FLANDERS_CATALOG = """# SYNTHETIC test data (tests/federation.py): another region's catalogue.
+@prefix dcat: <http://www.w3.org/ns/dcat#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix foaf: <http://xmlns.com/foaf/0.1/> .
+@prefix vcard: <http://www.w3.org/2006/vcard/ns#> .
+@prefix lang: <http://publications.europa.eu/resource/authority/language/> .
+@prefix theme: <http://publications.europa.eu/resource/authority/data-theme/> .
+@prefix freq: <http://publications.europa.eu/resource/authority/frequency/> .
+@prefix nuts: <http://data.europa.eu/nuts/code/> .
+
+<catalog> a dcat:Catalog ;
+    dct:title "Catalogus van de testkaart van Vlaanderen"@nl , "Catalogue of the Flanders test map"@en ;
+    dct:description "Synthetische testgegevens."@nl , "Synthetic test data."@en ;
+    dct:publisher <catalog#publisher> ;
+    foaf:homepage <> ;
+    dct:language lang:NLD , lang:ENG , lang:FRA ;
+    dct:spatial nuts:BE2 ;
+    dcat:themeTaxonomy <http://publications.europa.eu/resource/authority/data-theme> .
+<id/dataset/kg> dct:title "Kennisgraaf van de Vlaamse testkaart"@nl , "Flanders test-map knowledge graph"@en ;
+    dct:description "Synthetische testgegevens van een tweede regio."@nl .
+<catalog#publisher> a foaf:Agent , foaf:Organization ;
+    foaf:name "Vlaamse testkaart"@nl ; foaf:homepage <> .
+<catalog#contact> a vcard:Kind , vcard:Organization ;
+    vcard:fn "Vlaamse testkaart"@nl ; vcard:hasURL <contact> .
+nuts:BE2 a dct:Location ; dct:title "Vlaams Gewest"@nl , "Flemish Region"@en .
+<catalog#shared> dcat:theme theme:ECON ; dcat:keyword "Vlaanderen"@nl ;
+    dct:spatial nuts:BE2 ; dct:language lang:NLD ; dct:accrualPeriodicity freq:UPDATE_CONT .
+"""
+
+FLANDERS_STRINGS = {
+    "site.title": {"nl": "Creatief Vlaanderen (testkaart)", "en": "Creative Flanders (test map)"},
+    "site.subtitle": {"nl": "Synthetische testkaart van een tweede regio"},
+    "pages.home.lead": {"nl": "De organisaties van de Vlaamse testkaart."},
+}
+
+#: what is particular to that region's entries: Dutch names, NUTS areas of the Flemish
+#: Region (its deployment's shapes/region.ttl)
+FLANDERS_SHAPES = """# SYNTHETIC test data (tests/federation.py): another region's own rules.
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix shx: <https://data.creative.brussels/shapes#> .
+@prefix cci: <https://data.creative.brussels/ontology#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+shx:FlemishMunicipalityShape a sh:NodeShape ;
+    sh:targetClass cci:Municipality ;
+    rdfs:label "Municipality of the Flemish Region"@en ;
+    sh:property [ sh:path skos:prefLabel ; sh:qualifiedValueShape [ sh:languageIn ( "nl" ) ] ;
+        sh:qualifiedMinCount 1 ; sh:message "A municipality needs its Dutch name."@en ] ,
+    [ sh:path dct:isPartOf ; sh:pattern "^http://data.europa.eu/nuts/code/BE2" ;
+        sh:message "A Flemish municipality lies in a NUTS area of BE2."@en ] .
+"""
+
+FLANDERS_MUNICIPALITIES = """nis_code,name_nl,nuts3,population_2023
+11002,Antwerpen,BE211,500000
+44021,Gent,BE234,260000
+"""
+
+FLANDERS_MUNICIPALITIES_DATASET = """# SYNTHETIC test data (tests/federation.py): two municipalities with made-up squares.
+@prefix cci: <ontology#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<id/dataset/flanders-test-municipalities> a cci:SourceDataset ;
+    dct:title "Twee gemeenten (synthetische testgegevens)"@nl ;
+    dct:issued "2023"^^xsd:gYear .
+"""
+
+
+def _square(lon: float, lat: float) -> dict[str, object]:
+    ring = [[lon, lat], [lon + 0.1, lat], [lon + 0.1, lat + 0.1], [lon, lat + 0.1], [lon, lat]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def flanders_region(root: Path) -> Path:
+    """Turn the copy of this project's sources under ``root`` into another region's: its
+    own catalogue, wording, municipalities and rules for them; no culture points."""
+    import json
+
+    data = root / "data"
+    (data / "catalog.ttl").write_text(FLANDERS_CATALOG, encoding="utf-8")
+    (root / "shapes" / "region.ttl").write_text(FLANDERS_SHAPES, encoding="utf-8")
+    shutil.rmtree(data / "strings")
+    (data / "strings").mkdir()
+    text = json.dumps(FLANDERS_STRINGS, ensure_ascii=False)
+    (data / "strings" / "flanders.json").write_text(text, encoding="utf-8")
+    shutil.rmtree(data / "imports" / "brussels-culture-2014")
+    geo = data / "imports" / "geo"
+    (geo / "municipalities.csv").write_text(FLANDERS_MUNICIPALITIES, encoding="utf-8")
+    (geo / "municipalities.ttl").write_text(FLANDERS_MUNICIPALITIES_DATASET, encoding="utf-8")
+    features = [
+        {"type": "Feature", "properties": {"nis_code": nis}, "geometry": _square(lon, lat)}
+        for nis, lon, lat in (("11002", 4.35, 51.2), ("44021", 3.7, 51.0))
+    ]
+    boundaries = json.dumps({"type": "FeatureCollection", "features": features})
+    (geo / "municipalities.wgs84.geojson").write_text(boundaries, encoding="utf-8")
+    return root

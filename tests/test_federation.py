@@ -1,6 +1,6 @@
 """Federation with real peers on loopback: this map (a copy of the project, its registry
 naming the peers) asks a second instance of this software serving a Flanders map (seed
-002's organisations, under another base), an ``oxigraph serve`` holding a Flanders map in
+002's organisations, under another base, from another region's data folder), an ``oxigraph serve`` holding a Flanders map in
 W3C ORG terms, one holding a Wallonia map in schema.org terms, a peer that answers after
 the time limit, one that answers garbage, and one that the tests start and kill."""
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -32,6 +33,7 @@ from tests.federation import (
     ORG_MAP,
     SCHEMA_MAP,
     WALLONIA_ALIGNMENTS,
+    flanders_region,
     garbage_peer,
     map_copy,
     oxigraph_peer,
@@ -90,9 +92,11 @@ def running_maps(tmp: Path) -> Iterator[Maps]:
         {"brussels": (url("brussels") + "/sparql", "cci", BRUSSELS + "ontology#")}, "Brussels"
     )
     seed = "seed-002-flanders-creative-industries-platform.ttl"
-    flanders_root = map_copy(tmp / "flanders", theirs, curated=[seed])
+    # another region's map: its own data folder (tests/federation.py), Dutch first
+    flanders_root = flanders_region(map_copy(tmp / "flanders", theirs, curated=[seed]))
     flanders = Settings(root=flanders_root, var_dir=tmp / "flanders-var", base=FLANDERS,
-                        query_workers=1, peer_timeout=3.0, peer_cache=0.0)  # fmt: skip
+                        languages=("nl", "en", "fr"), query_workers=1, peer_timeout=3.0,
+                        peer_cache=0.0)  # fmt: skip
     build.run(flanders)
     with ExitStack() as stack:
         stack.enter_context(oxigraph_peer(tmp / "org", ORG_MAP, ports["org"]))
@@ -200,6 +204,56 @@ def test_a_peer_built_with_this_software_finds_ours(maps: Maps) -> None:
     assert [r["iri"] for r in ours] == [BRUSSELS + "id/organisation/trakk"]
     assert ours[0]["kind_iri"] == FLANDERS + "ontology#CreativeHub"
     assert body["peers"]["missing"] == []
+
+
+def _select(url: str, query: str) -> list[dict[str, str]]:
+    answer = httpx.get(url + "/sparql", params={"query": query}, timeout=30,
+                       headers={"Accept": "application/sparql-results+json"})  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    return [{k: v["value"] for k, v in b.items()} for b in answer.json()["results"]["bindings"]]
+
+
+def test_the_second_instance_is_another_regions_map(maps: Maps) -> None:
+    """The same software on another region's data folder and KG_LANGUAGES=nl,en,fr: its
+    pages, languages, catalogue, municipalities and figures are its region's."""
+    home = httpx.get(maps.flanders + "/", timeout=30)  # no ?lang=, no Accept-Language
+    assert '<html lang="nl">' in home.text
+    assert "<title>Creatief Vlaanderen (testkaart)</title>" in home.text
+    assert "De organisaties van de Vlaamse testkaart." in home.text
+    switcher = re.findall(r'hreflang="(\w+)"', home.text)
+    assert switcher[:3] == ["nl", "en", "fr"]
+    for brussels in ("bruxellois", "Brusselse", "Brussels creative", "Bruxelles"):
+        assert brussels not in home.text
+    # a French reader gets French pages; a text the region gave no French for falls back
+    # along the region's order (Dutch first), not Brussels' one
+    french = httpx.get(maps.flanders + "/", headers={"Accept-Language": "fr"}, timeout=30)
+    assert '<html lang="fr">' in french.text
+    assert "<title>Creatief Vlaanderen (testkaart)</title>" in french.text
+    german = httpx.get(maps.flanders + "/", headers={"Accept-Language": "de"}, timeout=30)
+    assert '<html lang="nl">' in german.text
+    english = _get(maps.flanders + "/", lang="en").text
+    assert "<title>Creative Flanders (test map)</title>" in english
+    # this map, in the same process, keeps its own languages and wording
+    ours = httpx.get(maps.brussels + "/", timeout=30).text
+    assert '<html lang="fr">' in ours and "Écosystème créatif bruxellois" in ours
+    # the catalogue and VoID say the region's area and title
+    catalogue = _get(maps.flanders + "/catalog", format="ttl")
+    assert catalogue.status_code == 200
+    assert "dct:spatial nuts:BE2 ;" in catalogue.text and "BE100" not in catalogue.text
+    void = _get(maps.flanders + "/.well-known/void", format="ttl").text
+    assert "Kennisgraaf van de Vlaamse testkaart" in void and "Brussel" not in void
+    # its municipalities, and no culture points (it has none of its own)
+    names = _select(maps.flanders, "SELECT ?name WHERE { ?m a <http://flanders.test/"
+                    "ontology#Municipality> ; <http://www.w3.org/2004/02/skos/core#prefLabel>"
+                    " ?name }")  # fmt: skip
+    assert sorted(n["name"] for n in names) == ["Antwerpen", "Gent"]
+    places = _select(maps.flanders, "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
+                     "FILTER (CONTAINS(STR(?g), 'culture')) } LIMIT 1")  # fmt: skip
+    assert places == []
+    # a figure that names no area is the region's: the network metrics
+    refs = _select(maps.flanders, "SELECT DISTINCT ?area WHERE { ?o <http://flanders.test/"
+                   "ontology#refArea> ?area }")  # fmt: skip
+    assert [r["area"] for r in refs] == ["http://data.europa.eu/nuts/code/BE2"]
 
 
 def test_autocomplete_adds_the_peers_names(maps: Maps) -> None:
