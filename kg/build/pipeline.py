@@ -34,6 +34,7 @@ from kg.build.sources import Source, discover, extra_source
 from kg.build.validation import MAX_RESULTS, BackgroundValidation, shapes_ntriples
 from kg.build.vocabulary import check_vocabulary
 from kg.errors import BuildBusy, ValidationFailed
+from kg.labels import languages_of
 from kg.publish import derived
 from kg.settings import Settings
 from kg.store import EmbeddedStore, GraphStore
@@ -166,7 +167,8 @@ def run(
     build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     result = BuildResult(build_id, None)
     timer = _Timer(result.timings, progress)
-    with build_lock(settings):
+    # the search index sorts by the deployment's languages, whoever calls the build
+    with build_lock(settings), languages_of(settings.languages):
         settings.stores_dir.mkdir(parents=True, exist_ok=True)
         workdir = settings.stores_dir / f"{build_id}.partial"
         workdir.mkdir()
