@@ -105,15 +105,19 @@ def test_a_slow_reader_gets_the_whole_answer(served: Served) -> None:
 
 def test_clients_that_read_nothing_hold_no_slot(served: Served) -> None:
     sockets = [stalled(served.port) for _ in range(2 * MAX_SLOTS)]
+    settle = 3.0
     try:
-        time.sleep(3)  # every answer started, and spooled
+        time.sleep(settle)  # every answer started, and spooled
         answers = [cheap(served.url) for _ in range(10)]
         assert [status for status, _ in answers] == [200] * 10
         # held slots would queue every one of them until the stalled answers are cut
-        # (TRANSFER_LIMIT after they started), then behind the second half of them; the
-        # first may wait behind the stalled queries still being answered into the spool
+        # (TRANSFER_LIMIT after they started, so at least TRANSFER_LIMIT - settle from
+        # now), then behind the second half of them; the first few may wait behind the
+        # stalled queries still being answered into the spool (up to a second on a
+        # loaded machine)
         seconds = sorted(s for _, s in answers)
-        assert seconds[-2] < 1.0 and seconds[-1] < TRANSFER_LIMIT, answers
+        assert seconds[len(seconds) // 2] < 1.0, answers
+        assert seconds[-1] < TRANSFER_LIMIT - settle, answers
     finally:
         for sock in sockets:
             sock.close()
