@@ -12,6 +12,7 @@ import typer
 
 from kg import accountscli
 from kg.build import pipeline as build_mod
+from kg.build.sources import shown_path
 from kg.changescli import app as changes_app
 from kg.clisettings import settings_or_exit
 from kg.errors import KgError, QueryError, SourceSyntaxError, ValidationFailed
@@ -198,7 +199,8 @@ def snapshot(
             path = kpipast.write_past(settings, open_store(settings))
         except KgError as err:
             raise _fail(err, settings) from None
-        typer.echo(f"wrote {path.relative_to(settings.root)}; run `kg build` to load it")
+        shown = shown_path(path, settings.root)
+        typer.echo(f"wrote {shown}; run `kg build` to load it")
         return
     try:
         when = kpisnapshot.parse_date(day)

@@ -80,7 +80,7 @@ def discover(settings: Settings) -> list[Source]:
     past = past_kpis_path(settings)
     if past.is_file():
         graph = graph_iri(settings.base, PAST_KPIS_GRAPH)
-        sources.append(Source(past, graph, _label(past, root), "snapshot"))
+        sources.append(Source(past, graph, shown_path(past, root), "snapshot"))
     return sources
 
 
@@ -93,7 +93,9 @@ def past_kpis_path(settings: Settings) -> Path:
     return settings.var / "kpi" / "past.ttl"
 
 
-def _label(path: Path, root: Path) -> str:
+def shown_path(path: Path, root: Path) -> str:
+    """``path`` relative to the project when it is inside it (var/kpi/past.ttl), else
+    whole (KG_VAR elsewhere)."""
     try:
         return path.relative_to(root).as_posix()
     except ValueError:
