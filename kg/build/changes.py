@@ -25,7 +25,7 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, Quad
 
-from kg.build import changesets
+from kg.build import changeroles, changesets
 from kg.errors import ChangeFailed, QueryError
 from kg.namespaces import (
     DCT_SOURCE_NODE,
@@ -114,28 +114,12 @@ class Change:
         return "".join(lines[len(self._headers()) :])
 
 
-#: month names for a change's label, which pages show where a statement cites the change
-_MONTHS = {
-    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
-    "nl": "januari februari maart april mei juni juli augustus september oktober november december",
-    "en": "January February March April May June July August September October November December",
-}
-_CHANGE_LABEL = {
-    "fr": "modification en ligne nº {n} du {d}",
-    "nl": "online wijziging nr. {n} van {d}",
-    "en": "web edit no. {n} of {d}",
-}
-
-
 def change_labels(change: Change) -> list[Literal]:
-    """What a change is called, in words and with its date as people write it ("web edit
-    no. 3 of 7 December 2026"), in each language."""
-    day = datetime.fromisoformat(change.when)
-    out = []
-    for lang, text in _CHANGE_LABEL.items():
-        date = f"{day.day} {_MONTHS[lang].split()[day.month - 1]} {day.year}"
-        out.append(Literal(text.format(n=change.number, d=date), language=lang))
-    return out
+    """What a change is called, in words, by the role it was made in and with its date as
+    people write it ("stated by the organisation (verified owner) on 7 December 2026"), in
+    each language (kg.build.changeroles)."""
+    role = changeroles.role_of(change.header()[0])
+    return changeroles.labels(role, change.number, change.when)
 
 
 def changes_dir(settings: Settings) -> Path:
@@ -309,5 +293,8 @@ def apply(store: EmbeddedStore, change: Change, settings: Settings, new: bool = 
             Quad(change_iri, RDF_TYPE_NODE, PROV_ACTIVITY, graph),
             Quad(change_iri, PROV_ENDED, when, graph),
             *(Quad(change_iri, RDFS_LABEL_NODE, label, graph) for label in change_labels(change)),
+            *changeroles.association(
+                change_iri.value, graph.value, changeroles.role_of(author), base
+            ),
         ]
     )
