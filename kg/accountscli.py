@@ -1,18 +1,21 @@
 """``kg users`` (accounts and their roles), ``kg backup DIR`` and ``kg restore DIR`` (the
-state database and the change log, together)."""
+state database and the change log, together), ``kg remind`` (owners of entries not
+verified for a year)."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from kg.accounts import backup as backups
-from kg.accounts import claims, people
+from kg.accounts import claims, people, reminders
 from kg.accounts.db import connected
 from kg.clisettings import settings_or_exit
 from kg.errors import KgError
+from kg.store import open_store
 
 users = typer.Typer(
     help="Accounts and their roles (moderator, administrator).", no_args_is_help=True
@@ -95,3 +98,31 @@ def restore(folder: Folder) -> None:
     except KgError as err:
         raise _fail(err) from None
     typer.echo(f"restored the backup of {manifest['made']}; run `kg build` to serve its changes")
+
+
+AsOf = Annotated[
+    str | None, typer.Option("--as-of", help="the day to count from (YYYY-MM-DD); today")
+]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="list the reminders, mail nothing")]
+
+
+def remind(as_of: AsOf = None, dry_run: DryRun = False) -> None:
+    """Mail the owners of entries not verified for a year (for cron; once a month each)."""
+    settings = settings_or_exit()
+    try:
+        today = date.fromisoformat(as_of) if as_of else datetime.now(UTC).date()
+    except ValueError:
+        typer.echo(f"error: --as-of {as_of!r} is not a date (YYYY-MM-DD)", err=True)
+        raise typer.Exit(2) from None
+    try:
+        store = open_store(settings)
+        with connected(settings) as conn:
+            found = reminders.due(settings, store, conn, today)
+            for r in found:
+                last = r.last.isoformat() if r.last else "never verified"
+                typer.echo(f"{r.email}  {r.entity.removeprefix(settings.base)}  {last}")
+            if not dry_run:
+                sent = reminders.send(settings, conn, found, today)
+                typer.echo(f"mailed {sent} reminder" + ("" if sent == 1 else "s"))
+    except KgError as err:
+        raise _fail(err) from None

@@ -34,6 +34,7 @@ app.add_typer(peers_app, name="peers")
 app.add_typer(accountscli.users, name="users")
 app.command()(accountscli.backup)
 app.command()(accountscli.restore)
+app.command()(accountscli.remind)
 
 
 def _progress(message: str) -> None:

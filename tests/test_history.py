@@ -6,24 +6,31 @@ change sets. The real app in-process over a real built store, real SMTP."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
 import httpx
 from pyoxigraph import NamedNode, QuerySolutions, RdfFormat
 
-from kg.accounts import db, people, shapeforms
+from kg.accounts import db, people, reminders, shapeforms
 from kg.build import pipeline as build
 from kg.settings import Settings
 from kg.store import open_store
+from kg.views.verification import verification
 from tests.claims_fixtures import HUB, STUDIO, Site, client, csrf_of, sign_in, site
+from tests.conftest import BIN
 from tests.test_public_text import DEVELOPER_TEXT, visible_text
 
 __all__ = ["client", "site"]  # the fixtures, used by name
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 SECTOR = "https://data.creative.brussels/ontology#sector"
 CS = "http://purl.org/vocab/changeset/schema#"
+CCI = "https://data.creative.brussels/ontology#"
+PROV = "http://www.w3.org/ns/prov#"
 HISTORY = f"/history?entity={quote(STUDIO, safe='')}"
 
 
@@ -142,8 +149,10 @@ def test_edit_is_shown_in_labels_and_reverted(site: Site, client: httpx.Client) 
 
     # plain words in every language: no codes, commands or paths, on the history page and
     # on the entry's, where a statement cites the change that made it by its name and date
-    named = {"fr": "modification en ligne nº 2 du ", "nl": "online wijziging nr. 2 van "}
-    named["en"] = "web edit no. 2 of "
+    # (change 2, a revert by the verified owner, says who in which role and when)
+    named = {"fr": "déclaré par l'organisation (propriétaire vérifié) le ",
+             "nl": "verklaard door de organisatie (geverifieerde eigenaar) op ",
+             "en": "stated by the organisation (verified owner) on "}  # fmt: skip
     for lang in ("fr", "nl", "en"):
         text = visible_text(client.get(HISTORY + f"&lang={lang}").text)
         shown = visible_text(client.get(f"/id/organisation/test-studio?lang={lang}").text)
@@ -233,3 +242,60 @@ def test_an_update_with_patterns_is_a_change_set_of_each_entry(
     assert hub["changes"][0]["change"] == studio["change"]
     assert hub["changes"][0]["who"] == "administrateur"
     assert hub["changes"][0]["added"][0]["value"] == {"value": "A hub (test)", "language": "en"}
+
+
+def test_owners_verify_their_entry_and_are_reminded_after_a_year(
+    site: Site, client: httpx.Client
+) -> None:
+    """The page says when the organisation or a moderator last verified the entry; the
+    owner confirms it unchanged; `kg remind` mails the owners of entries a year old,
+    once a month at most, through the real SMTP server."""
+    _owner(site, client, "kim@studio.example")
+    today = datetime.now(UTC).date()
+    page = client.get(f"/edit?entity={quote(STUDIO)}")
+    done = client.post("/edit/confirm", data={"entity": STUDIO, "csrf": csrf_of(page)})
+    assert done.status_code == 200 and "marked as verified today" in done.text, done.text
+    said = f"Verified by the organisation or a moderator on {today.day} "
+    entry = client.get("/id/organisation/test-studio?lang=en")
+    assert said in visible_text(entry.text) and 'class="verification stale"' not in entry.text
+    assert client.get("/id/organisation/test-studio.json").json()["verified"] == {
+        "last": today.isoformat(), "stale": False}  # fmt: skip
+    # in the graph: the day, and the change set's role in PROV-O
+    assert _values(site.settings, CCI + "verifiedOn") == {
+        f'"{today.isoformat()}"^^<http://www.w3.org/2001/XMLSchema#date>'}  # fmt: skip
+    recorded = _change_graphs(site.settings)
+    assert any(f"<{PROV}hadRole> <{CCI}VerifiedOwnerRole>" in q for q in recorded)
+    # an organisation nobody verified says so, in plain words
+    hub = visible_text(client.get("/id/organisation/hub-brussels?lang=nl").text)
+    assert "Nog niet gecontroleerd door de organisatie of een moderator" in hub
+
+    # a year and more later: marked on the page, and its owner reminded once
+    later = today + timedelta(days=400)
+    store = open_store(site.settings)
+    try:
+        assert verification(store, site.settings.base, STUDIO, later).stale
+        with db.connected(site.settings) as conn:
+            due = reminders.due(site.settings, store, conn, today)
+            assert STUDIO not in {r.entity for r in due}  # fresh; hub.brussels was never
+    finally:
+        store.close()
+    before = len(site.box.to("kim@studio.example"))
+    env = {**os.environ, "KG_ROOT": str(site.settings.root), "KG_VAR": str(site.settings.var),
+           "KG_SMTP_HOST": "127.0.0.1", "KG_SMTP_PORT": str(site.settings.smtp_port),
+           "KG_LANGUAGES": "nl,fr,en"}  # fmt: skip
+    remind = [str(BIN / "kg"), "remind", "--as-of", later.isoformat()]
+    sent = subprocess.run(remind, env=env, capture_output=True, text=True, timeout=60)
+    assert sent.returncode == 0, sent.stderr
+    assert "kim@studio.example  id/organisation/test-studio" in sent.stdout
+    assert f"mailed {len(due) + 1} reminders" in sent.stdout  # and those never verified
+    mails = site.box.to("kim@studio.example")[before:]
+    assert len(mails) == 1 and mails[0]["Subject"].startswith("Klopt uw fiche nog?")
+    body = site.box.body(mails[0])
+    assert body.index("niet meer gecontroleerd sinds") < body.index("n'a pas été vérifiée")
+    assert f"edit?entity={quote(STUDIO, safe='')}" in body and str(today.year) in body
+    again = subprocess.run(remind, env=env, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0 and "mailed 0 reminders" in again.stdout
+    assert len(site.box.to("kim@studio.example")) == before + 1
+    bad = subprocess.run([*remind[:2], "--as-of", "next year"], env=env,
+                         capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert bad.returncode == 2 and "is not a date" in bad.stderr

@@ -3,11 +3,13 @@ from the shapes (kg.accounts.shapeforms). The page's ETag is the entity's versio
 carries it (``If-Match``, or the form's ``version``), and a save over a newer version is a
 412 that shows what the entry says now beside what was sent. The edit is validated
 against the shapes by the build that applies it (the change log's write path): a
-refused edit is shown again with the report on its fields, and nothing is stored."""
+refused edit is shown again with the report on its fields, and nothing is stored.
+``/edit/confirm``: the owner confirms the entry as it is (its last verification)."""
 
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -23,6 +25,7 @@ from kg.accounts.people import Account
 from kg.build import pipeline as build
 from kg.errors import BadRequest, BuildBusy, Conflict, Forbidden, ValidationFailed
 from kg.namespaces import ORG
+from kg.views.verification import confirmation_update
 
 router = APIRouter()
 TARGET = ORG + "Organization"
@@ -119,3 +122,19 @@ async def edit_post(request: Request) -> Response:
                     by_path.setdefault(prop, []).append(issue.message)
             return _page(request, conn, entity, 422, values=after, issues=by_path)
         return _page(request, conn, entity, saved=True)
+
+
+@router.post("/edit/confirm", response_model=None, include_in_schema=False)
+async def confirm_post(request: Request) -> Response:
+    """The owner (or a moderator) confirms the entry as it is: a change of its own, with
+    ``cci:verifiedOn`` today, so that the entry counts as verified (kg.views.verification)."""
+    with session.database(request) as conn:
+        sent = await session.checked_form(request, conn)
+        entity = session.text(sent, "entity", 500)
+        claims.web_domains(store_of(request), entity)  # 404 for what is no organisation
+        account = _editor(request, conn, entity)
+        role = "moderator, " if account.moderator else ""
+        update = confirmation_update(entity, datetime.now(UTC).date())
+        author = f"{role}account {account.id} (verify)"
+        await run_in_threadpool(_run, request, update, author, "")
+        return _page(request, conn, entity, confirmed=True)

@@ -8,6 +8,7 @@ catch-all ``/id/{path:path}`` must come after every other route."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -36,7 +37,7 @@ from endpoint.pages.schemaorg import json_ld_script, schema_org
 from kg.errors import NotFound
 from kg.federation.matching import also_on
 from kg.labels import pick
-from kg.namespaces import FOAF, ORG, SKOS
+from kg.namespaces import FOAF, ORG, ORG_ORGANIZATION, SKOS
 from kg.settings import Settings
 from kg.store import GraphStore
 from kg.views import suggestions as kg_suggestions
@@ -44,6 +45,7 @@ from kg.views.concepts import concept_view
 from kg.views.describe import describe, exists
 from kg.views.entity import entity_view
 from kg.views.model import GROUP_PAGE, LIST_PAGE, EntityView, Ref, cci, expand
+from kg.views.verification import verification
 
 router = APIRouter()
 
@@ -104,6 +106,10 @@ def dereference(path: str, request: Request) -> Response:
         body = entity_json(view, page, url, concept)
         body["also_on"] = [{"iri": a.iri, "map": a.peer, "map_title": pick(a.titles, lang)}
                            for a in others]  # fmt: skip
+        if view.has_type(ORG_ORGANIZATION):
+            checked = verification(store, base, iri, datetime.now(UTC).date())
+            last = checked.last.isoformat() if checked.last else None
+            body["verified"] = {"last": last, "stale": checked.stale}
         return JSONResponse(body, headers=headers)
     data: dict[str, Any] = {
         "view": view,
@@ -120,6 +126,9 @@ def dereference(path: str, request: Request) -> Response:
     }
     if concept is None:
         data["neighbourhood"] = neighbourhood_section(store, base, lang, iri, view.relations)
+    if view.has_type(ORG_ORGANIZATION):
+        # when the organisation or a moderator last verified it, marked after a year
+        data["verification"] = verification(store, base, iri, datetime.now(UTC).date())
     template = "concept.html" if concept else "entity.html"
     return request.app.state.templates.TemplateResponse(
         request, template, context(request, **data), headers=headers

@@ -75,6 +75,14 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX hits_key ON hits (key, at);
     """,
+    """
+    CREATE TABLE reminders (                 -- kg remind: who was mailed about what, when
+        entity TEXT NOT NULL,
+        account INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        sent TEXT NOT NULL
+    );
+    CREATE INDEX reminders_entity ON reminders (entity, account, sent);
+    """,
 ]
 
 
