@@ -16,6 +16,7 @@ from endpoint.http.i18n import page_language, translate
 from endpoint.pages.pagerequest import store_of
 from kg.accounts import claims, mail, people, proposals
 from kg.errors import BadRequest
+from kg.labels import languages
 
 router = APIRouter()
 
@@ -153,7 +154,7 @@ async def add_post(request: Request) -> Response:
         form = await session.checked_form(request, conn)
         account = session.require_account(request, conn)
         session.limit(conn, f"add:{account.id}", 10, 86400)
-        langs = ("fr", "nl", "en")
+        langs = languages()
         proposal = proposals.add_organisation(
             conn,
             store_of(request),
