@@ -25,7 +25,7 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, Quad
 
-from kg.build import changeroles, changesets
+from kg.build import changeroles, changesets, erasure
 from kg.errors import ChangeFailed, QueryError
 from kg.namespaces import (
     DCT_SOURCE_NODE,
@@ -275,6 +275,8 @@ def apply(store: EmbeddedStore, change: Change, settings: Settings, new: bool = 
     reverted = None
     if reverts is not None:
         reverted = next((c.iri(base) for c in _all(settings) if c.number == reverts), None)
+    # an erasure's change set records no statements: they would be the erased data again
+    erased = erasure.is_erasure(change.update())
     store.extend(
         changesets.describe(
             change_iri.value,
@@ -283,8 +285,8 @@ def apply(store: EmbeddedStore, change: Change, settings: Settings, new: bool = 
             author.split(" (", 1)[0],
             why,
             reverted,
-            after - before,
-            before - after,
+            set() if erased else after - before,
+            set() if erased else before - after,
         )
     )
     store.extend(

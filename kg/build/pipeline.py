@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, QuerySolutions, RdfFormat
 
-from kg.build import shapesparql
+from kg.build import erasure, shapesparql
 from kg.build.changes import PENDING, Change, list_changes
 from kg.build.changes import apply as apply_change
 from kg.build.changes import commit as commit_change
@@ -197,7 +197,7 @@ class _Parsed:
     norm_dir: Path
 
 
-def _parse(settings: Settings, workdir: Path, extra: Sequence[Path]) -> _Parsed:
+def _parse(settings: Settings, workdir: Path, extra: Sequence[Path], erased: set[str]) -> _Parsed:
     sources = all_sources(settings, workdir, extra)
     norm_dir = workdir / "norm"
     norm_dir.mkdir()
@@ -207,6 +207,8 @@ def _parse(settings: Settings, workdir: Path, extra: Sequence[Path]) -> _Parsed:
         s.graph: normalise(s, norm_dir / f"{i:03d}.nt", settings.base)
         for i, s in enumerate(sources)
     }
+    # what erasures of the change log erase never reaches the store (kg.build.erasure)
+    erasure.leave_out([files[s.graph] for s in data], erased, settings.base)
     # the SHACL-SPARQL constraints run in Oxigraph once the store is loaded
     shapes_nt, constraints = shapesparql.split(shapes_ntriples(shapes, files))
     union = workdir / "union.nt"
@@ -223,9 +225,10 @@ def _run(
     keep: bool,
     pending: Change | None = None,
 ) -> BuildResult:
-    with timer.step("parse"):
-        parsed = _parse(settings, workdir, extra)
     changes = list_changes(settings) + ([pending] if pending else [])
+    with timer.step("parse"):
+        gone = erasure.erased(c.update() for c in changes)
+        parsed = _parse(settings, workdir, extra, gone)
     change_labels = {c.graph(settings.base): c.label for c in changes}
     labels = {s.graph: s.label for s in parsed.sources} | change_labels
     timer.progress("validate and load…")
