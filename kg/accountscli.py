@@ -1,6 +1,6 @@
 """``kg users`` (accounts and their roles), ``kg backup DIR`` and ``kg restore DIR`` (the
 state database and the change log, together), ``kg remind`` (owners of entries not
-verified for a year)."""
+verified for a year), ``kg erase IRI`` (a person's data, on request)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pyoxigraph import NamedNode, QuerySolutions
 
 from kg.accounts import backup as backups
 from kg.accounts import claims, people, reminders
 from kg.accounts.db import connected
+from kg.build import erasure
+from kg.build import pipeline as build
 from kg.clisettings import settings_or_exit
 from kg.errors import KgError
+from kg.namespaces import FOAF
 from kg.store import open_store
 
 users = typer.Typer(
@@ -126,3 +130,50 @@ def remind(as_of: AsOf = None, dry_run: DryRun = False) -> None:
                 typer.echo(f"mailed {sent} reminder" + ("" if sent == 1 else "s"))
     except KgError as err:
         raise _fail(err) from None
+
+
+Entry = Annotated[str, typer.Argument(help="the person's IRI (or p:slug), or an account's e-mail")]
+Why = Annotated[str, typer.Option("--why", help="the request, in a few public words")]
+
+
+def erase(entry: Entry, why: Why = "erasure on request") -> None:
+    """Erase a person's data from the store, indexes and dumps, leaving a tombstone; or
+    an account (its address, sessions, claims) from the state database."""
+    settings = settings_or_exit()
+    if "@" in entry and not entry.startswith(("http://", "https://")):
+        try:
+            with connected(settings) as conn:
+                gone = people.erase(conn, people.normalise_email(entry))
+        except KgError as err:
+            raise _fail(err) from None
+        what = f"account {gone.id}" if gone else "no account; its sign-in links and proposals"
+        typer.echo(f"erased {what} of that address from the state database")
+        return
+    iri = settings.base + "id/person/" + entry[2:] if entry.startswith("p:") else entry
+    try:
+        node = NamedNode(iri)
+    except ValueError:
+        typer.echo(f"error: {entry!r} is not an IRI", err=True)
+        raise typer.Exit(2) from None
+    try:
+        store = open_store(settings)
+        try:
+            if not store.query(f"ASK {{ {node} a <{FOAF}Person> }}"):
+                raise KgError(f"{iri} is no person of the graph: kg erase removes persons' data")
+            rows = store.query(f"SELECT ?n WHERE {{ {node} <{FOAF}name> ?n }}")
+            assert isinstance(rows, QuerySolutions)
+            names = [r["n"].value for r in rows]
+        finally:
+            store.close()
+        # no older store is kept for rollback: it would still hold the person
+        alone = settings.with_(keep_stores=0)
+        build.run(alone, new_change=(erasure.update_text(iri), "administrator", None, why))
+    except KgError as err:
+        raise _fail(err) from None
+    typer.echo(f"erased {iri} from the store, its indexes and dumps; no older store is kept")
+    left = erasure.files_naming(settings, iri, names)
+    if left:
+        typer.echo(
+            "still named in " + ", ".join(left) + ": each build removes what they say;"
+            " edit them to take it out of the sources"
+        )

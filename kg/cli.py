@@ -35,6 +35,7 @@ app.add_typer(accountscli.users, name="users")
 app.command()(accountscli.backup)
 app.command()(accountscli.restore)
 app.command()(accountscli.remind)
+app.command()(accountscli.erase)
 
 
 def _progress(message: str) -> None:

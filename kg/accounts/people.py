@@ -109,3 +109,22 @@ def remove_role(conn: sqlite3.Connection, email: str, role: str) -> Account:
     with transaction(conn):
         conn.execute("DELETE FROM roles WHERE account = ? AND role = ?", (account.id, _role(role)))
     return get(conn, account.id)
+
+
+def erase(conn: sqlite3.Connection, email: str) -> Account | None:
+    """Erase an account on request: the account, its sessions, roles, claims and
+    reminders (the foreign keys cascade), its sign-in links, and its address on the
+    proposals it sent (which stay, unsigned, for the moderators' record). The change log
+    names accounts by number only: it keeps "account N" as the tombstone."""
+    account = by_email(conn, email)
+    with transaction(conn):
+        conn.execute("DELETE FROM signin_links WHERE email = ?", (email,))
+        conn.execute("UPDATE proposals SET email = '' WHERE email = ? COLLATE NOCASE", (email,))
+        if account is not None:
+            conn.execute("UPDATE proposals SET account = NULL WHERE account = ?", (account.id,))
+            for table in ("claims", "proposals"):  # what a moderator decided stays decided
+                conn.execute(
+                    f"UPDATE {table} SET decided_by = NULL WHERE decided_by = ?", (account.id,)
+                )
+            conn.execute("DELETE FROM accounts WHERE id = ?", (account.id,))
+    return account
