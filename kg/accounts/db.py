@@ -83,6 +83,21 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX reminders_entity ON reminders (entity, account, sent);
     """,
+    """
+    CREATE TABLE relations (                 -- kg.accounts.relations: awaiting the other side
+        id INTEGER PRIMARY KEY,
+        subject TEXT NOT NULL,
+        predicate TEXT NOT NULL,
+        object TEXT NOT NULL,
+        account INTEGER REFERENCES accounts(id) ON DELETE SET NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'confirmed', 'declined')),
+        created TEXT NOT NULL,
+        decided TEXT,
+        decided_by INTEGER REFERENCES accounts(id) ON DELETE SET NULL
+    );
+    CREATE INDEX relations_object ON relations (object, status);
+    CREATE INDEX relations_subject ON relations (subject, status);
+    """,
 ]
 
 

@@ -66,6 +66,8 @@ class Field:
     kind: str  # text | choice | iri | literal
     datatype: str | None = None
     choices: list[tuple[str, str]] = field(default_factory=list)  # (iri, label)
+    #: the class its values must have (sh:class), if the shape names one
+    of_class: str | None = None
 
     def name(self, lang: str) -> str:
         return pick(self.names, lang) or self.path
@@ -136,7 +138,7 @@ def form_for(store: GraphStore, target: str, lang: str) -> Form:
             if row["node"] is not None:
                 nodes[ps] = row["node"].value
             if row["class"] is not None:
-                classes[ps] = row["class"].value
+                classes[ps] = f.of_class = row["class"].value
         f.names[row["name"].language or ""] = row["name"].value
         if row["desc"] is not None:
             f.descriptions[row["desc"].language or ""] = row["desc"].value

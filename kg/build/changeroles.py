@@ -13,6 +13,8 @@ The author lines the web writes (endpoint/accounts, endpoint/sparql/writes.py):
 - ``moderator, account N (proposal M)``: a proposal a moderator accepted;
 - ``account N (proposal M)``: an organisation added from an address on its own web
   domain, public at once;
+- ``account N (relation M)``, ``moderator, account N (relation M)``: a relation between
+  two organisations that one proposed and the other's owner (or a moderator) confirmed;
 - ``administrator``: the administrator token."""
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from kg.namespaces import PROV, RDF_TYPE_NODE
 
-OWNER, WEB_DOMAIN, CONFIRMED, MODERATOR, ADMINISTRATOR, UNKNOWN = (
+OWNER, WEB_DOMAIN, AGREED, CONFIRMED, MODERATOR, ADMINISTRATOR, UNKNOWN = (
     "owner",
     "web-domain",
+    "agreed",
     "confirmed",
     "moderator",
     "administrator",
@@ -36,6 +39,7 @@ OWNER, WEB_DOMAIN, CONFIRMED, MODERATOR, ADMINISTRATOR, UNKNOWN = (
 ROLE_TERMS = {
     OWNER: "VerifiedOwnerRole",
     WEB_DOMAIN: "WebDomainRole",
+    AGREED: "VerifiedOwnerRole",
     CONFIRMED: "ModeratorRole",
     MODERATOR: "ModeratorRole",
     ADMINISTRATOR: "AdministratorRole",
@@ -43,7 +47,9 @@ ROLE_TERMS = {
 #: the roles whose changes verify an entry: the organisation itself, or a moderator
 VERIFYING = ("VerifiedOwnerRole", "WebDomainRole", "ModeratorRole")
 
-_AUTHOR = re.compile(r"^(moderator, )?account \d+ \((edit|revert|proposal \d+|verify)\)$")
+_AUTHOR = re.compile(
+    r"^(moderator, )?account \d+ \((edit|revert|verify|proposal \d+|relation \d+)\)$"
+)
 
 #: what pages call a change made in each role; {d} is its date as people write it
 _LABELS = {
@@ -56,6 +62,11 @@ _LABELS = {
         "fr": "déclaré par l'organisation (adresse sur son domaine web) le {d}",
         "nl": "verklaard door de organisatie (adres op haar webdomein) op {d}",
         "en": "stated by the organisation (an address on its web domain) on {d}",
+    },
+    AGREED: {
+        "fr": "déclaré par une organisation et confirmé par l'autre le {d}",
+        "nl": "verklaard door de ene organisatie en bevestigd door de andere op {d}",
+        "en": "stated by one organisation and confirmed by the other on {d}",
     },
     CONFIRMED: {
         "fr": "confirmé par un modérateur le {d}",
@@ -95,6 +106,8 @@ def role_of(author: str) -> str:
     moderator, kind = found.group(1) is not None, found.group(2)
     if kind.startswith("proposal"):
         return CONFIRMED if moderator else WEB_DOMAIN
+    if kind.startswith("relation"):  # a relation the other organisation confirmed
+        return CONFIRMED if moderator else AGREED
     return MODERATOR if moderator else OWNER
 
 
