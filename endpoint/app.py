@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from endpoint import errors
 from endpoint.accounts import claims as claimpages
-from endpoint.accounts import edit, history, moderation, signin
+from endpoint.accounts import edit, history, moderation, relations, signin
 from endpoint.http import cors, static
 from endpoint.http.holder import StoreHolder
 from endpoint.http.i18n import deployment_strings
@@ -115,6 +115,7 @@ def _create_app(settings: Settings) -> FastAPI:
     app.include_router(claimpages.router)
     app.include_router(moderation.router)
     app.include_router(edit.router)
+    app.include_router(relations.router)
     app.include_router(history.router)
     # last: /id/{path:path}, under which every entity IRI dereferences, catches all below it
     app.include_router(entitypage.router)

@@ -5,6 +5,7 @@ and the other change shown. The real app in-process, a real built store, real SM
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 from urllib.parse import quote
@@ -12,16 +13,18 @@ from urllib.parse import quote
 import httpx
 from pyoxigraph import NamedNode, QuerySolutions, RdfFormat
 
-from kg.accounts import shapeforms
+from kg.accounts import db, people, relations, shapeforms
 from kg.namespaces import ORG
 from kg.settings import Settings
 from kg.store import open_store
 from kg.store.embedded import EmbeddedStore
-from tests.claims_fixtures import STUDIO, Site, client, csrf_of, sign_in, site
+from tests.claims_fixtures import HUB, STUDIO, Site, client, csrf_of, sign_in, site
+from tests.test_public_text import visible_text
 
 __all__ = ["client", "site"]  # the fixtures, used by name
 ROOT = Path(__file__).resolve().parent.parent
 SKOS = "http://www.w3.org/2004/02/skos/core#"
+CCI = "https://data.creative.brussels/ontology#"
 
 
 def _values(settings: Settings, prop: str) -> set[str]:
@@ -132,3 +135,65 @@ def test_a_new_property_in_the_shapes_appears_in_the_form() -> None:
     fields = shapeforms.form_for(store, ORG + "Organization", "en").fields
     added = [f for f in fields if f.path == SKOS + "altLabel"]
     assert added and added[0].kind == "text" and added[0].name("en") == "Other names"
+
+
+def _as_sent(page: str) -> dict[str, list[str]]:
+    """What the edit form sends as it is: its inputs' values and chosen options."""
+    form = page.split('action="/edit?')[1].split("</form>")[0]
+    sent = re.findall(r'<input[^>]* name="([^"]+)"[^>]* value="([^"]*)"', form)
+    sent += re.findall(r'<textarea[^>]* name="([^"]+)"[^>]*>([^<]*)</textarea>', form)
+    for name, options in re.findall(r'<select[^>]* name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
+        sent += [(name, v) for v in re.findall(r'<option value="([^"]+)" selected>', options)]
+    out: dict[str, list[str]] = {}
+    for k, v in sent:
+        out.setdefault(k, []).append(html.unescape(v))
+    return out
+
+
+def test_a_relation_to_another_organisation_waits_for_its_side(
+    site: Site, client: httpx.Client
+) -> None:
+    """An owner's "partner of" another organisation is proposed, shown as such, mailed to
+    that organisation's owners, and stated only once confirmed (here by a moderator)."""
+    _owner(site, client, "kim@studio.example")
+    page = client.get(f"/edit?entity={quote(STUDIO)}")
+    assert "Relations" in page.text and "Partner of" in page.text  # from the shapes
+    partner = _field(page.text, "Partner of")
+    assert f'<option value="{HUB}"' in page.text
+    sent = _as_sent(page.text)
+    sent.setdefault(partner, []).append(HUB)
+    saved = client.post("/edit", data=sent)
+    assert saved.status_code == 200, saved.text[-2000:]
+    assert "wait for their confirmation" in saved.text
+    assert _values(site.settings, CCI + "partnerOf") == set()  # not stated yet
+    public = visible_text(client.get("/id/organisation/test-studio?lang=en").text)
+    assert "Proposed relations, awaiting confirmation: Test Studio · partner of · hub.brussels" in (
+        public
+    )
+    # the owner of the studio cannot confirm what concerns hub.brussels
+    again = client.get(f"/edit?entity={quote(STUDIO)}")
+    number = re.search(r'name="relation" value="(\d+)"', again.text)
+    assert number is None  # no buttons for the proposer
+    with db.connected(site.settings) as conn:
+        (pending,) = relations.pending_about(conn, STUDIO)
+    refused = client.post(
+        "/edit/relation",
+        data={"relation": str(pending.id), "decision": "confirmed", "csrf": csrf_of(again)},
+    )
+    assert refused.status_code == 403
+    # a moderator confirms it: stated, its source the confirmation
+    with db.connected(site.settings) as conn:
+        people.add_role(conn, "mod@example.org", "moderator")
+    sign_in(client, site.box, "mod@example.org")
+    hub_page = client.get(f"/edit?entity={quote(HUB)}")
+    assert f'name="relation" value="{pending.id}"' in hub_page.text
+    done = client.post(
+        "/edit/relation",
+        data={"relation": str(pending.id), "decision": "confirmed", "csrf": csrf_of(hub_page)},
+    )
+    assert done.status_code == 200 and "Relation confirmed" in done.text, done.text[-1500:]
+    assert _values(site.settings, CCI + "partnerOf") == {f"<{HUB}>"}
+    entry = visible_text(client.get("/id/organisation/test-studio?lang=en").text)
+    assert "awaiting confirmation" not in entry and "confirmed by a moderator on" in entry
+    told = site.box.to("kim@studio.example")[-1]
+    assert "confirmed the relation" in site.box.body(told)

@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from endpoint.accounts import relations as relationpages
 from endpoint.accounts import session
 from endpoint.accounts.pages import labels, render
 from endpoint.http.i18n import page_language
@@ -50,6 +51,10 @@ def _page(
     form = shapeforms.form_for(store, TARGET, page_language(request))
     held = shapeforms.current(form, shapeforms.statements(store, entity))
     version = shapeforms.version(store, entity)
+    found = session.current(request, conn)
+    viewer = found.account if found else None
+    data.setdefault("pending", relationpages.pending(request, conn, entity, form, viewer))
+    data.setdefault("decided", request.query_params.get("relation", ""))
     response = render(
         request,
         conn,
@@ -107,13 +112,17 @@ async def edit_post(request: Request) -> Response:
             return _page(request, conn, entity, 412, values=after, stale=True)
         before = shapeforms.current(form, shapeforms.statements(store, entity))
         removed, added = shapeforms.changes(form, before, after)
-        if not removed and not added:
+        # a relation to another organisation waits for its owners (endpoint.accounts.relations)
+        added, proposed = relationpages.split(conn, account, form, added)
+        if not removed and not added and not proposed:
             raise BadRequest("nothing was changed")
-        update = shapeforms.update_text(entity, removed, added)
         try:
-            role = "moderator, " if account.moderator else ""
-            author = f"{role}account {account.id} (edit)"
-            await run_in_threadpool(_run, request, update, author, session.text(sent, "why", 2000))
+            if removed or added:
+                update = shapeforms.update_text(entity, removed, added)
+                role = "moderator, " if account.moderator else ""
+                author = f"{role}account {account.id} (edit)"
+                why = session.text(sent, "why", 2000)
+                await run_in_threadpool(_run, request, update, author, why)
         except ValidationFailed as err:
             by_path: dict[str, list[str]] = {}
             for issue in err.report.issues:
@@ -121,7 +130,9 @@ async def edit_post(request: Request) -> Response:
                     prop = (issue.property or "").strip("<>")
                     by_path.setdefault(prop, []).append(issue.message)
             return _page(request, conn, entity, 422, values=after, issues=by_path)
-        return _page(request, conn, entity, saved=True)
+        if proposed:
+            await relationpages.propose(request, conn, account, entity, proposed, form)
+        return _page(request, conn, entity, saved=bool(removed or added), sent=bool(proposed))
 
 
 @router.post("/edit/confirm", response_model=None, include_in_schema=False)

@@ -14,6 +14,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from endpoint.accounts import session
+from endpoint.accounts.pages import labels
 from endpoint.http.i18n import context, page_language
 from endpoint.http.routing import get_and_head
 from endpoint.pages.entity_network import neighbourhood_section
@@ -34,6 +36,7 @@ from endpoint.pages.pagerequest import (
 )
 from endpoint.pages.rdftwins import alternate_list, alternates, rdf_response
 from endpoint.pages.schemaorg import json_ld_script, schema_org
+from kg.accounts import relations
 from kg.errors import NotFound
 from kg.federation.matching import also_on
 from kg.labels import pick
@@ -46,6 +49,7 @@ from kg.views.describe import describe, exists
 from kg.views.entity import entity_view
 from kg.views.model import GROUP_PAGE, LIST_PAGE, EntityView, Ref, cci, expand
 from kg.views.verification import verification
+from kg.views.vocabcache import vocabulary
 
 router = APIRouter()
 
@@ -129,10 +133,32 @@ def dereference(path: str, request: Request) -> Response:
     if view.has_type(ORG_ORGANIZATION):
         # when the organisation or a moderator last verified it, marked after a year
         data["verification"] = verification(store, base, iri, datetime.now(UTC).date())
+        data["proposed"] = _proposed(request, store, base, iri, lang)
     template = "concept.html" if concept else "entity.html"
     return request.app.state.templates.TemplateResponse(
         request, template, context(request, **data), headers=headers
     )
+
+
+def _proposed(
+    request: Request, store: GraphStore, base: str, iri: str, lang: str
+) -> list[tuple[str, str, str]]:
+    """The relations about the organisation that wait for the other side's confirmation
+    (endpoint.accounts.relations), as (from, relation, to) in words."""
+    with session.database(request) as conn:
+        found = relations.pending_about(conn, iri)
+    if not found:
+        return []
+    words = vocabulary(store, base)
+    names = labels(request, [e for r in found for e in (r.subject, r.object)])
+    return [
+        (
+            names[r.subject],
+            pick(words.ref(r.predicate).labels, lang) or r.predicate,
+            names[r.object],
+        )
+        for r in found
+    ]
 
 
 def _rel_key(raw: str | None, base: str) -> str | None:
