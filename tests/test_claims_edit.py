@@ -109,6 +109,13 @@ def test_invalid_edit_is_refused_on_its_field(site: Site, client: httpx.Client) 
     assert "<ftp://files.studio.example/>" not in _values(
         site.settings, "http://xmlns.com/foaf/0.1/homepage"
     )
+    # in the page's language, from the shape's own translation of its message
+    data = {"entity": STUDIO, "csrf": csrf_of(page), "version": page.headers["etag"].strip('"'),
+            website: "ftp://files.studio.example/"}  # fmt: skip
+    for lang, words in (("fr", "commence par http:// ou https://"), ("nl", "begint met http://")):
+        local = client.post(f"/edit?lang={lang}", data=data)
+        assert local.status_code == 422
+        assert words in local.text.split(f'id="field-{website}"')[1].split("</div>")[0]
 
 
 def test_only_owners_and_moderators_edit(site: Site, client: httpx.Client) -> None:

@@ -128,7 +128,8 @@ async def edit_post(request: Request) -> Response:
             for issue in err.report.issues:
                 if issue.is_error and issue.entity.strip("<>") == entity:
                     prop = (issue.property or "").strip("<>")
-                    by_path.setdefault(prop, []).append(issue.message)
+                    said = shapeforms.message_in(store, issue.message, page_language(request))
+                    by_path.setdefault(prop, []).append(said)
             return _page(request, conn, entity, 422, values=after, issues=by_path)
         if proposed:
             await relationpages.propose(request, conn, account, entity, proposed, form)

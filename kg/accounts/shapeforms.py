@@ -97,7 +97,7 @@ class Form:
 
 
 def _rows(
-    store: GraphStore, sparql: str, subs: dict[str, NamedNode] | None = None
+    store: GraphStore, sparql: str, subs: dict[str, NamedNode | Literal] | None = None
 ) -> QuerySolutions:
     rows = store.query(sparql, subs)
     assert isinstance(rows, QuerySolutions)
@@ -252,3 +252,17 @@ def update_text(entity: str, removed: list[tuple[str, Term]], added: list[tuple[
         body = "\n".join(f"{s} {NamedNode(p)} {o} ." for p, o in added)
         parts.append(f"INSERT DATA {{\n{body}\n}}")
     return " ;\n".join(parts)
+
+
+#: the messages of the property shape that has ``text`` as one of its messages
+MESSAGES = f"""SELECT ?text ?message WHERE {{
+  ?ps <{SH}message> ?given , ?message . FILTER (STR(?given) = ?text)
+}}"""
+
+
+def message_in(store: GraphStore, text: str, lang: str) -> str:
+    """A shape's message (as the build reports it, in English) in ``lang`` where the
+    shape gives it, else as it is; the same fallback chain as everywhere."""
+    rows = _rows(store, MESSAGES, {"text": Literal(text)})
+    found = {r["message"].language or "": r["message"].value for r in rows}
+    return pick(found, lang) or text

@@ -12,12 +12,14 @@ from multiprocessing import get_context
 from pathlib import Path
 
 import shacl
-from pyoxigraph import Quad, RdfFormat, parse, serialize
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse, serialize
 
 from kg.build.normalise import syntax_error
 from kg.build.processes import die_with_parent
 from kg.build.report import Issue
 from kg.build.sources import Source
+
+SH_MESSAGE = NamedNode("http://www.w3.org/ns/shacl#message")
 
 #: Results past this many stop the validator early: enough to fix a file, bounded in memory.
 MAX_RESULTS = 10_000
@@ -34,7 +36,18 @@ def shapes_ntriples(shapes: Iterable[Source], files: Mapping[str, Path] | None =
             quads.extend(parse(path=path, format=fmt, base_iri=source.graph))
         except SyntaxError as err:
             raise syntax_error(source.label, err) from None
-    return serialize([q.triple for q in quads], format=RdfFormat.N_TRIPLES) or b""
+    # the reports speak English (the build's, the CLI's); the web form finds a message's
+    # French and Dutch in the shapes themselves (kg.accounts.shapeforms.message_in)
+    kept = [
+        q.triple
+        for q in quads
+        if not (
+            q.predicate == SH_MESSAGE
+            and isinstance(q.object, Literal)
+            and q.object.language not in (None, "en")
+        )
+    ]
+    return serialize(kept, format=RdfFormat.N_TRIPLES) or b""
 
 
 def run_shacl(shapes_nt: bytes, data_path: str, max_results: int = MAX_RESULTS) -> list[Issue]:
