@@ -211,10 +211,6 @@ def test_snapshot_is_append_only_and_loaded_by_the_next_build(project_copy: Sett
     assert again.returncode == 1 and "append-only" in again.stderr
     assert path.read_text() == first
     assert kg(project_copy, "snapshot", "--date", "30/06/2021").returncode == 1
-    # the past years' KPIs are build output, under KG_VAR even when it is outside the project
-    past = kg(project_copy, "snapshot", "--past")
-    assert past.returncode == 0, past.stderr
-    assert f"wrote {project_copy.var / 'kpi' / 'past.ttl'};" in past.stdout
     assert kg(project_copy, "build").returncode == 0
     count = kg(
         project_copy,

@@ -12,7 +12,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import subprocess
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -33,7 +35,7 @@ from kg.settings import Settings
 from kg.store import EmbeddedStore, open_store
 from tests.asgi import app_client
 from tests.browser import Chromium, serve
-from tests.conftest import ROOT, copy_sources
+from tests.conftest import BIN, ROOT, copy_sources
 from tests.test_kpi import violations
 
 BASE = DEFAULT_BASE
@@ -177,18 +179,19 @@ def expected_years(src: Sources) -> tuple[dict[int, set[str]], set[tuple[int, st
 
 @pytest.fixture(scope="module")
 def past_project(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """The real project plus the synthetic file, built, its past years computed by what
-    `kg snapshot --past` runs, and built again to load them."""
+    """The real project plus the synthetic file, built, its past years computed by
+    `kg snapshot --past`, and built again to load them."""
     root = copy_sources(tmp_path_factory.mktemp("kpi-past") / "project")
     (root / "data" / "curated" / "kpi-past-test.ttl").write_text(SYNTHETIC, encoding="utf-8")
     (root / "node_modules").symlink_to(ROOT / "node_modules")  # Chart.js, for the browser
     settings = Settings(root=root, var_dir=root.parent / "var")
     build.run(settings)
-    store = open_store(settings)
-    try:
-        kpipast.write_past(settings, store)
-    finally:
-        store.close()
+    # the command itself, with KG_VAR beside the project (not inside it): it says where
+    env = {**os.environ, "KG_ROOT": str(root), "KG_VAR": str(settings.var)}
+    done = subprocess.run([str(BIN / "kg"), "snapshot", "--past"], env=env,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert f"wrote {settings.var / 'kpi' / 'past.ttl'};" in done.stdout
     build.run(settings)
     return settings
 
