@@ -21,7 +21,7 @@ from endpoint.app import create_app
 from kg.build import pipeline as build
 from kg.settings import Settings
 from tests.asgi import app_client
-from tests.conftest import copy_sources, free_port
+from tests.conftest import ROOT, copy_sources, free_port
 
 #: synthetic: an organisation that exists only in the tests, on a reserved domain
 SYNTHETIC = """# Synthetic test data (tests/claims_fixtures.py): no such organisation exists.
@@ -119,6 +119,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     top = tmp_path_factory.mktemp("claims")
     root = copy_sources(top / "project")
     add_synthetic(root)
+    (root / "node_modules").symlink_to(ROOT / "node_modules")  # the pages' libraries
     with smtp_server() as (box, port):
         settings = Settings(
             root=root, var_dir=top / "var", smtp_host="127.0.0.1", smtp_port=port,

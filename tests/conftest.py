@@ -191,6 +191,7 @@ LONGEST_FIRST = (
     "test_build.py",
     "test_slow_readers.py",
     "test_history.py",
+    "test_claims_edit.py",
     "test_federation.py",
     "test_executor.py",
 )

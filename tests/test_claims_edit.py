@@ -1,7 +1,8 @@
 """Editing an organisation in the form the shapes make: owners and moderators only, the
 form's fields read from shapes/, the edit validated against the shapes before anything
 is stored (the report on its field), and a save over a newer version refused with 412
-and the other change shown. The real app in-process, a real built store, real SMTP."""
+and the other change shown. The real app in-process, a real built store, real SMTP; and
+the whole story in headless Chromium against the app on loopback (the last test)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ from urllib.parse import quote
 import httpx
 from pyoxigraph import NamedNode, QuerySolutions, RdfFormat
 
+from endpoint.app import create_app
 from kg.accounts import db, people, relations, shapeforms
 from kg.namespaces import ORG
 from kg.settings import Settings
 from kg.store import open_store
 from kg.store.embedded import EmbeddedStore
+from tests.browser import Chromium, Watch, serve
 from tests.claims_fixtures import HUB, STUDIO, Site, client, csrf_of, sign_in, site
 from tests.test_public_text import visible_text
 
@@ -204,3 +207,73 @@ def test_a_relation_to_another_organisation_waits_for_its_side(
     assert "awaiting confirmation" not in entry and "confirmed by a moderator on" in entry
     told = site.box.to("kim@studio.example")[-1]
     assert "confirmed the relation" in site.box.body(told)
+
+
+# ---- the claim story in Chromium ------------------------------------------------------------
+#
+# As a newcomer lives it: they find their organisation by searching, claim it with an
+# address on its web domain, sign in from the link the real SMTP server received, edit the
+# entry in the form the shapes make, and see it on the page and in search, its source their
+# own statement; a save from a tab opened before is refused with the other change shown.
+# No request leaves the machine.
+
+NEWCOMER = "ana@studio.example"
+
+
+def test_a_newcomer_claims_signs_in_and_edits_in_chromium(site: Site, chromium: Chromium) -> None:
+    watch = Watch()
+    with serve(create_app(site.settings)) as url, chromium as browser:
+        page = browser.new_page(locale="en-GB")
+        watch.attach(page)  # watch.settle: each page whole before the next step
+        # find it, and say it is mine: sign-in comes first, by a mailed link
+        page.goto(url + "/search?q=test+studio&lang=en")
+        watch.settle(page)
+        page.locator("main a", has_text="Test Studio").first.click()
+        watch.settle(page)
+        page.get_by_role("link", name="This is my organisation").click()
+        watch.settle(page)
+        assert "/signin" in page.url
+        page.fill("#email", NEWCOMER)
+        page.get_by_role("button", name="Send me the link").click()
+        watch.settle(page)
+        page.goto(url + f"/signin/link?token={site.box.link(NEWCOMER)}&lang=en")
+        watch.settle(page)
+        page.get_by_role("button", name="Sign me in").click()
+        watch.settle(page)
+        # back on the claim: the address is on the organisation's domain, verified at once
+        assert "/claim" in page.url, page.url
+        page.get_by_role("button", name="Claim it").click()
+        watch.settle(page)
+        assert "verified" in page.locator("main").inner_text().lower()
+        page.goto(url + f"/claim?entity={quote(STUDIO, safe='')}&lang=en")
+        watch.settle(page)
+        page.get_by_role("link", name="Edit this entry").click()
+        watch.settle(page)
+
+        # a second tab opens the same form now, and saves after the first
+        later = browser.contexts[-1].new_page()  # not watched: its 412 is expected
+        later.goto(page.url)
+
+        description = page.locator("textarea[name$='_fr']").first
+        description.fill("Un atelier de test pour la carte.")
+        page.get_by_role("button", name="Save").click()
+        watch.settle(page)
+        assert "Saved: the published entry is up to date." in page.content()
+
+        # on the page at once, in French, its source the organisation itself; and in search
+        page.goto(url + "/id/organisation/test-studio?lang=fr")
+        watch.settle(page)
+        text = page.locator("main").inner_text()
+        assert "Un atelier de test pour la carte." in text
+        assert "déclaré par l'organisation (propriétaire vérifié) le" in text
+        page.goto(url + "/search?q=atelier+carte&lang=fr")
+        watch.settle(page)
+        assert page.locator("main a[href*='/id/organisation/test-studio']").count() >= 1
+
+        # the tab opened before: its save is refused, the other change shown beside it
+        later.locator("textarea[name$='_fr']").first.fill("Une autre description.")
+        later.get_by_role("button", name="Save").click()
+        stale = later.locator("section.stale")
+        assert stale.is_visible() and "Un atelier de test pour la carte." in stale.inner_text()
+        assert re.search(r"Une autre description", stale.inner_text())
+    watch.check()  # no console error, no failed request, nothing left the machine
