@@ -18,9 +18,13 @@ from kg.build import pipeline as build
 from kg.errors import BuildBusy, Conflict
 
 
-def _build(request: Request, update: str, author: str, why: str) -> None:
+def write_change(
+    request: Request, update: str, author: str, why: str, reverts: int | None = None
+) -> None:
+    """Apply a web change through the change log's write path (a build that validates it
+    first); 409 while another change is being applied. Blocking: run it in a thread."""
     try:
-        build.run(session.settings(request), new_change=(update, author, None, why))
+        build.run(session.settings(request), new_change=(update, author, None, why, reverts))
     except BuildBusy:
         raise Conflict("another change is being applied: try again in a moment") from None
 
@@ -60,5 +64,7 @@ async def apply_proposal(
     # why: the moderator's reason (published with the change); the proposer's comment was
     # written for the moderators only and stays out of it
     why = reason if moderator else ""
-    await run_in_threadpool(_build, request, update, f"{author} (proposal {proposal.id})", why)
+    await run_in_threadpool(
+        write_change, request, update, f"{author} (proposal {proposal.id})", why
+    )
     return proposals.decide(conn, moderator, proposal.id, "accepted", reason)

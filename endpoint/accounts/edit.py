@@ -18,13 +18,13 @@ from starlette.datastructures import FormData
 
 from endpoint.accounts import relations as relationpages
 from endpoint.accounts import session
+from endpoint.accounts.apply import write_change
 from endpoint.accounts.pages import labels, render
 from endpoint.http.i18n import page_language
 from endpoint.pages.pagerequest import store_of
 from kg.accounts import claims, shapeforms
 from kg.accounts.people import Account
-from kg.build import pipeline as build
-from kg.errors import BadRequest, BuildBusy, Conflict, Forbidden, ValidationFailed
+from kg.errors import BadRequest, Forbidden, ValidationFailed
 from kg.namespaces import ORG
 from kg.views.verification import confirmation_update
 
@@ -86,13 +86,6 @@ def _sent_version(request: Request, form: FormData) -> str:
     return match or session.text(form, "version", 64)
 
 
-def _run(request: Request, update: str, author: str, why: str) -> None:
-    try:
-        build.run(session.settings(request), new_change=(update, author, None, why))
-    except BuildBusy:
-        raise Conflict("another change is being applied: try again in a moment") from None
-
-
 @router.post("/edit", response_model=None, include_in_schema=False)
 async def edit_post(request: Request) -> Response:
     with session.database(request) as conn:
@@ -122,7 +115,7 @@ async def edit_post(request: Request) -> Response:
                 role = "moderator, " if account.moderator else ""
                 author = f"{role}account {account.id} (edit)"
                 why = session.text(sent, "why", 2000)
-                await run_in_threadpool(_run, request, update, author, why)
+                await run_in_threadpool(write_change, request, update, author, why)
         except ValidationFailed as err:
             by_path: dict[str, list[str]] = {}
             for issue in err.report.issues:
@@ -148,5 +141,5 @@ async def confirm_post(request: Request) -> Response:
         role = "moderator, " if account.moderator else ""
         update = confirmation_update(entity, datetime.now(UTC).date())
         author = f"{role}account {account.id} (verify)"
-        await run_in_threadpool(_run, request, update, author, "")
+        await run_in_threadpool(write_change, request, update, author, "")
         return _page(request, conn, entity, confirmed=True)

@@ -21,6 +21,7 @@ from pyoxigraph import Literal
 from starlette.concurrency import run_in_threadpool
 
 from endpoint.accounts import session
+from endpoint.accounts.apply import write_change
 from endpoint.accounts.pages import labels, redirect, render
 from endpoint.http.i18n import long_date, page_language, translate
 from endpoint.pages.page import Page
@@ -36,8 +37,7 @@ from endpoint.pages.pagerequest import (
 from kg.accounts import claims, reverts, shapeforms
 from kg.accounts.people import Account
 from kg.build import changes
-from kg.build import pipeline as build
-from kg.errors import BadRequest, BuildBusy, Conflict, Forbidden, NotFound, ValidationFailed
+from kg.errors import BadRequest, Forbidden, NotFound, ValidationFailed
 from kg.views.describe import exists
 from kg.views.history import ChangeSet, Statement, change_iri, change_set, history, subjects
 
@@ -202,13 +202,6 @@ def history_twin(request: Request, fmt: str, entity: str = "") -> Response:
         return _page(request, conn, _entity(request, entity), media)
 
 
-def _run(request: Request, update: str, author: str, why: str, number: int) -> None:
-    try:
-        build.run(session.settings(request), new_change=(update, author, None, why, number))
-    except BuildBusy:
-        raise Conflict("another change is being applied: try again in a moment") from None
-
-
 def _conflict_text(page: Page, kind: str, st: Statement) -> str:
     value = _value(page, st)
     text = value.get("label") or value.get("value", "")
@@ -253,7 +246,12 @@ async def revert(request: Request) -> Response:
         role = "moderator, " if account.moderator else ""
         try:
             await run_in_threadpool(
-                _run, request, update, f"{role}account {account.id} (revert)", why, found.number
+                write_change,
+                request,
+                update,
+                f"{role}account {account.id} (revert)",
+                why,
+                found.number,
             )
         except ValidationFailed as err:
             texts = [i.message for i in err.report.issues if i.is_error]

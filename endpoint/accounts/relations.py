@@ -15,12 +15,12 @@ from pyoxigraph import NamedNode
 from starlette.concurrency import run_in_threadpool
 
 from endpoint.accounts import session
+from endpoint.accounts.apply import write_change
 from endpoint.accounts.pages import labels, redirect
 from endpoint.http.i18n import page_language, translate
 from kg.accounts import claims, mail, people, relations, shapeforms
 from kg.accounts.people import Account
-from kg.build import pipeline as build
-from kg.errors import BuildBusy, Conflict, Forbidden
+from kg.errors import Forbidden
 from kg.namespaces import ORG_ORGANIZATION
 
 router = APIRouter()
@@ -114,16 +114,6 @@ def pending(
     return out
 
 
-def _make(request: Request, relation: relations.Relation, author: str) -> None:
-    update = shapeforms.update_text(
-        relation.subject, [], [(relation.predicate, NamedNode(relation.object))]
-    )
-    try:
-        build.run(session.settings(request), new_change=(update, author, None, ""))
-    except BuildBusy:
-        raise Conflict("another change is being applied: try again in a moment") from None
-
-
 @router.post("/edit/relation", response_model=None, include_in_schema=False)
 async def decide(request: Request) -> Response:
     with session.database(request) as conn:
@@ -137,7 +127,9 @@ async def decide(request: Request) -> Response:
         if decision == "confirmed":
             role = "moderator, " if account.moderator else ""
             author = f"{role}account {account.id} (relation {found.id})"
-            await run_in_threadpool(_make, request, found, author)
+            made: list[tuple[str, Term]] = [(found.predicate, NamedNode(found.object))]
+            update = shapeforms.update_text(found.subject, [], made)
+            await run_in_threadpool(write_change, request, update, author, "")
         found = relations.decide(conn, found.id, account.id, decision)
         if found.account is not None:
             lang = page_language(request)
