@@ -203,6 +203,11 @@ def test_a_relation_to_another_organisation_waits_for_its_side(
     )
     assert done.status_code == 200 and "Relation confirmed" in done.text, done.text[-1500:]
     assert _values(site.settings, CCI + "partnerOf") == {f"<{HUB}>"}
+    twice = client.post(
+        "/edit/relation",
+        data={"relation": str(pending.id), "decision": "confirmed", "csrf": csrf_of(hub_page)},
+    )
+    assert twice.status_code == 400 and "decided already" in twice.text
     entry = visible_text(client.get("/id/organisation/test-studio?lang=en").text)
     assert "awaiting confirmation" not in entry and "confirmed by a moderator on" in entry
     told = site.box.to("kim@studio.example")[-1]

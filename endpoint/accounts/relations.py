@@ -20,7 +20,7 @@ from endpoint.accounts.pages import labels, redirect
 from endpoint.http.i18n import page_language, translate
 from kg.accounts import claims, mail, people, relations, shapeforms
 from kg.accounts.people import Account
-from kg.errors import Forbidden
+from kg.errors import BadRequest, Forbidden
 from kg.namespaces import ORG_ORGANIZATION
 
 router = APIRouter()
@@ -124,6 +124,8 @@ async def decide(request: Request) -> Response:
         if not (account.moderator or claims.is_owner(conn, account.id, found.object)):
             raise Forbidden("only an owner of the other organisation or a moderator decides")
         decision = session.text(sent, "decision", 20)
+        if found.status != "pending":  # a second click writes nothing twice
+            raise BadRequest(f"relation {found.id} was decided already")
         if decision == "confirmed":
             role = "moderator, " if account.moderator else ""
             author = f"{role}account {account.id} (relation {found.id})"
@@ -132,15 +134,15 @@ async def decide(request: Request) -> Response:
             await run_in_threadpool(write_change, request, update, author, "")
         found = relations.decide(conn, found.id, account.id, decision)
         if found.account is not None:
-            lang = page_language(request)
-            names = labels(request, [found.subject, found.object])
-            body = translate(f"relation.decided.{found.status}", lang)
-            body = body.replace("{name}", names[found.subject]).replace(
-                "{other}", names[found.object]
-            )
-            proposer = people.get(conn, found.account)
-            subject = translate("relation.mail.subject", lang)
-            await run_in_threadpool(
-                mail.send, session.settings(request), proposer.email, subject, body
-            )
-        return redirect(request, f"/edit?entity={found.object}&relation={found.status}")
+            await _tell_proposer(request, people.get(conn, found.account), found)
+        where = quote(found.object, safe="")
+        return redirect(request, f"/edit?entity={where}&relation={found.status}")
+
+
+async def _tell_proposer(request: Request, proposer: Account, found: relations.Relation) -> None:
+    lang = page_language(request)
+    names = labels(request, [found.subject, found.object])
+    body = translate(f"relation.decided.{found.status}", lang)
+    body = body.replace("{name}", names[found.subject]).replace("{other}", names[found.object])
+    subject = translate("relation.mail.subject", lang)
+    await run_in_threadpool(mail.send, session.settings(request), proposer.email, subject, body)
