@@ -20,6 +20,7 @@ from kg.clisettings import settings_or_exit
 from kg.errors import KgError
 from kg.namespaces import FOAF
 from kg.store import open_store
+from kg.views.model import expand
 
 users = typer.Typer(
     help="Accounts and their roles (moderator, administrator).", no_args_is_help=True
@@ -149,11 +150,13 @@ def erase(entry: Entry, why: Why = "erasure on request") -> None:
         what = f"account {gone.id}" if gone else "no account; its sign-in links and proposals"
         typer.echo(f"erased {what} of that address from the state database")
         return
-    iri = settings.base + "id/person/" + entry[2:] if entry.startswith("p:") else entry
+    iri = expand(entry, settings.base)  # p:slug, or a whole IRI
     try:
+        if iri is None:
+            raise ValueError(entry)
         node = NamedNode(iri)
     except ValueError:
-        typer.echo(f"error: {entry!r} is not an IRI", err=True)
+        typer.echo(f"error: {entry!r} is not an IRI (nor p:slug)", err=True)
         raise typer.Exit(2) from None
     try:
         store = open_store(settings)

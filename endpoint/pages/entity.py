@@ -36,7 +36,7 @@ from endpoint.pages.pagerequest import (
 )
 from endpoint.pages.rdftwins import alternate_list, alternates, rdf_response
 from endpoint.pages.schemaorg import json_ld_script, schema_org
-from kg.accounts import relations
+from kg.accounts import db, relations
 from kg.errors import NotFound
 from kg.federation.matching import also_on
 from kg.labels import pick
@@ -145,6 +145,8 @@ def _proposed(
 ) -> list[tuple[str, str, str]]:
     """The relations about the organisation that wait for the other side's confirmation
     (endpoint.accounts.relations), as (from, relation, to) in words."""
+    if not db.path(settings_of(request)).exists():  # no account yet: nothing proposed
+        return []
     with session.database(request) as conn:
         found = relations.pending_about(conn, iri)
     if not found:

@@ -66,15 +66,15 @@ def due(
             "SELECT entity, account FROM reminders WHERE sent > ?", (since,)
         )
     }
-    out = []
-    for claim in owners:
-        if not is_stale(last.get(claim.entity), today):
-            continue
-        if (claim.entity, claim.account) in recent:
-            continue
-        name = _name(store, settings.base, claim.entity)
-        out.append(Reminder(claim.entity, name, claim.account, claim.email, last.get(claim.entity)))
-    return out
+    due = [
+        c
+        for c in owners
+        if is_stale(last.get(c.entity), today) and (c.entity, c.account) not in recent
+    ]
+    names = {e: _name(store, settings.base, e) for e in {c.entity for c in due}}
+    return [
+        Reminder(c.entity, names[c.entity], c.account, c.email, last.get(c.entity)) for c in due
+    ]
 
 
 def _name(store: GraphStore, base: str, entity: str) -> str:

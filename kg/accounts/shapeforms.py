@@ -123,7 +123,6 @@ def form_for(store: GraphStore, target: str, lang: str) -> Form:
     """The form of an entity of class ``target`` (e.g. org:Organization)."""
     fields: dict[str, Field] = {}
     nodes: dict[str, str] = {}
-    classes: dict[str, str] = {}
     for row in _rows(store, FIELDS, {"target": NamedNode(target)}):
         ps = str(row["ps"])
         f = fields.get(ps)
@@ -138,7 +137,7 @@ def form_for(store: GraphStore, target: str, lang: str) -> Form:
             if row["node"] is not None:
                 nodes[ps] = row["node"].value
             if row["class"] is not None:
-                classes[ps] = f.of_class = row["class"].value
+                f.of_class = row["class"].value
         f.names[row["name"].language or ""] = row["name"].value
         if row["desc"] is not None:
             f.descriptions[row["desc"].language or ""] = row["desc"].value
@@ -152,8 +151,8 @@ def form_for(store: GraphStore, target: str, lang: str) -> Form:
         options: list[str] = list(listed.get(ps, []))
         for scheme in schemes.get(nodes.get(ps, ""), []):
             options += _choices(store, IN_SCHEME, "scheme", scheme)
-        if ps in classes:
-            options += _choices(store, OF_CLASS, "class", classes[ps])
+        if f.of_class:
+            options += _choices(store, OF_CLASS, "class", f.of_class)
         if options:
             f.kind = "choice"
             names = _labels(store, dict.fromkeys(options), lang)
